@@ -1,0 +1,153 @@
+// The entry point: argv in, exit code out. Every error becomes a one-line message and an
+// exit code here and nowhere else.
+import { homedir } from 'node:os';
+import type { Writable } from 'node:stream';
+import { CommanderError } from 'commander';
+import { Settings, type GlobalFlags } from './config/settings.js';
+import { normalizeArgv } from './engine/argv.js';
+import { DryRunStop, EXIT, exitCodeFor, OriginError, UsageError } from './engine/errors.js';
+import { BIN, knownNamespaces, renderList, suggest, usageLine } from './engine/help.js';
+import { Output, Redactor, wantsColor } from './engine/output.js';
+import { buildProgram } from './engine/program.js';
+import { findTask } from './engine/registry.js';
+import { Runner } from './engine/runner.js';
+import type { AnyTask } from './engine/task.js';
+
+export interface Io {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Lets the caller (bin/) route Ctrl-C to the running task. */
+  onRunner?: (runner: Runner) => void;
+}
+
+export async function main(argvIn: readonly string[], io: Io): Promise<number> {
+  const { argv, commandIndex } = normalizeArgv(argvIn);
+  const word = commandIndex >= 0 ? argv[commandIndex] : undefined;
+  const helpTarget = word === 'help' ? argv[commandIndex + 1] : undefined;
+  const task = word ? findTask(helpTarget ?? word) : undefined;
+  const redactor = new Redactor();
+  for (const key of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) redactor.add(io.env[key]);
+  const wantsDebug = argv.includes('--debug');
+  let output: Output | undefined;
+  const outputFor = (flags: GlobalFlags) =>
+    (output ??= new Output(io.stdout, io.stderr, {
+      verbose: flags.verbose,
+      quiet: flags.quiet,
+      debug: flags.debug,
+      json: flags.json,
+      color: wantsColor(io.stderr, io.env, flags.color),
+    }, redactor));
+  const fallback = () => output ?? new Output(io.stdout, io.stderr, { verbose: false, quiet: false, debug: wantsDebug, json: false, color: false }, redactor);
+
+  let runner: Runner | undefined;
+  const program = buildProgram(
+    task,
+    {
+      list(namespace, all, flags) {
+        if (namespace && !knownNamespaces().has(namespace.replace(/:$/, ''))) {
+          throw new UsageError(`no namespace ${namespace}`, { hint: `namespaces: ${[...knownNamespaces()].filter((n) => !n.includes(':')).join(', ')}` });
+        }
+        outputFor(flags);
+        io.stdout.write(`${renderList(namespace, all)}\n`);
+      },
+      async run(t, words, options, flags) {
+        const out = outputFor(flags);
+        const settings = new Settings(flags, io.env, io.cwd, io.env.HOME || homedir());
+        runner = new Runner(findTask, settings, out);
+        io.onRunner?.(runner);
+        try {
+          warnLooseCredentials(settings, out);
+          const result = await runner.run(t, words, options);
+          out.result(result, t.render?.bind(t));
+        } catch (err) {
+          await rollback(runner, out, flags.keepOnFailure);
+          throw err;
+        } finally {
+          await runner.close();
+        }
+      },
+    },
+    { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) },
+  );
+
+  try {
+    if (word === 'help' && helpTarget) {
+      if (!task) throw unknownTask(helpTarget);
+      io.stdout.write(program.commands.find((c) => c.name() === task.name)!.helpInformation());
+      return EXIT.ok;
+    }
+    if (word && word !== 'help' && word !== 'list' && !task) throw unknownTask(word);
+    if (word === undefined && !argv.some((a) => a === '--help' || a === '-h')) {
+      io.stderr.write(program.helpInformation());
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    return report(err, fallback(), task);
+  }
+}
+
+function unknownTask(word: string): UsageError {
+  const near = suggest(word);
+  return new UsageError(`unknown task '${word}'`, {
+    hint: near.length ? `did you mean ${near.join(', ')}?` : `${BIN} list shows the tasks`,
+  });
+}
+
+async function rollback(runner: Runner, out: Output, keep: boolean): Promise<void> {
+  const made = runner.journal.describe();
+  if (made.length === 0) return;
+  if (keep) {
+    out.warn(`--keep-on-failure: left in place: ${made.join(', ')}`);
+    return;
+  }
+  out.err(`- rolling back what this run created: ${made.join(', ')}`);
+  const { removed, failed } = await runner.journal.rollback();
+  if (removed.length) out.err(`- removed ${removed.join(', ')}`);
+  if (failed.length) out.error(`could not remove ${failed.join(', ')}: remove by hand`);
+}
+
+function warnLooseCredentials(settings: Settings, out: Output): void {
+  // Reading the file here (not at startup) keeps list and help free of it.
+  const cred = settings.awscred();
+  if (cred?.looseMode && cred.secretAccessKey) {
+    out.warn(`${cred.path} is readable by others (mode ${cred.looseMode}); run: chmod 600 ${cred.path}`);
+  }
+}
+
+async function report(err: unknown, out: Output, task: AnyTask | undefined): Promise<number> {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT.ok;
+    out.error(err.message.replace(/^error:\s*/, ''));
+    if (task) out.err(`usage: ${BIN} ${usageLine(task)}`);
+    return EXIT.usage;
+  }
+  if (err instanceof DryRunStop) {
+    out.err(`dry run: ${err.message}`);
+    return EXIT.ok;
+  }
+  let message: string;
+  let requestId: string | undefined;
+  if (err instanceof OriginError) {
+    message = err.message + (err.hint ? ` (${err.hint})` : '');
+  } else {
+    const { isAwsError, describeAwsError } = await import('./aws/errors.js');
+    if (isAwsError(err)) {
+      const d = describeAwsError(err);
+      message = d.message + (d.hint ? ` (${d.hint})` : '');
+      requestId = d.requestId;
+    } else {
+      message = err instanceof Error ? err.message : String(err);
+    }
+  }
+  out.error(message);
+  if (err instanceof UsageError && task) out.err(`usage: ${BIN} ${usageLine(task)}`);
+  if (out.flags.debug) {
+    if (requestId) out.debug(`AWS request id ${requestId}`);
+    if (err instanceof Error && err.stack) out.debug(err.stack);
+  }
+  return exitCodeFor(err);
+}

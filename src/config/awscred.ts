@@ -1,0 +1,93 @@
+// The original's INI credentials file (~/.awscred). Keys, as the catalog documents them:
+// AWSAccessKeyId, AWSSecretKey (the original code read AWSSecretAccessKey: both are
+// accepted), AWSKeyPairName, AWSEC2Type, RemoteUser, AWSRegion, and per-OS sections
+// such as [fedora19] with BaseOSImage and RemoteUser.
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'ini';
+import { OriginError, UsageError } from '../engine/errors.js';
+
+export interface OsSection {
+  baseOSImage?: string;
+  remoteUser?: string;
+}
+
+export interface AwsCred {
+  path: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  keyPairName?: string;
+  ec2Type?: string;
+  remoteUser?: string;
+  region?: string;
+  sections: Record<string, OsSection>;
+  /** Set when the file can be read by group or others. */
+  looseMode?: string;
+}
+
+/**
+ * `--awscred FILE` if given (it must exist), else ~/.awscred, else ./.awscred.
+ * Returns undefined when there is no file: the SDK credential chain is used then.
+ */
+export function findAwsCredPath(flag: string | undefined, cwd: string, home = homedir()): string | undefined {
+  if (flag) {
+    const path = resolve(cwd, flag);
+    if (!isFile(path)) throw new UsageError(`--awscred ${flag}: no such file`);
+    return path;
+  }
+  for (const candidate of [join(home, '.awscred'), join(cwd, '.awscred')]) {
+    if (isFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function loadAwsCred(path: string): AwsCred {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new OriginError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const raw = parse(escapeSectionDots(text)) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const sections: Record<string, OsSection> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value && typeof value === 'object') {
+      const s = value as Record<string, unknown>;
+      sections[key] = { baseOSImage: str(s.BaseOSImage), remoteUser: str(s.RemoteUser) };
+    }
+  }
+  const mode = statSync(path).mode & 0o777;
+  return {
+    path,
+    accessKeyId: str(raw.AWSAccessKeyId),
+    secretAccessKey: str(raw.AWSSecretKey) ?? str(raw.AWSSecretAccessKey),
+    sessionToken: str(raw.AWSSessionToken),
+    keyPairName: str(raw.AWSKeyPairName),
+    ec2Type: str(raw.AWSEC2Type),
+    remoteUser: str(raw.RemoteUser),
+    region: str(raw.AWSRegion),
+    sections,
+    looseMode: mode & 0o077 ? mode.toString(8).padStart(4, '0') : undefined,
+  };
+}
+
+/** Section names such as [rhel6.4] contain dots, which the ini package reads as nesting. */
+function escapeSectionDots(text: string): string {
+  return text.replace(/^(\s*)\[([^\]\n]+)\]/gm, (_m, indent: string, name: string) => `${indent}[${name.replace(/\./g, '\\.')}]`);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Normalises a --baseos string to a section name: rhel-6.4 → rhel6.4, fedora19 → fedora19. */
+export function baseOsSection(baseos: string): string {
+  return baseos.replace(/^([a-zA-Z]+)-(?=\d)/, '$1').toLowerCase();
+}

@@ -1,0 +1,93 @@
+// Turns positional words and option values into a task's validated arguments. Both the
+// command line and ctx.invoke go through here, so a sub-task gets exactly the checks and
+// defaults a user would.
+import { UsageError } from './errors.js';
+import { flagName, type AnyTask, type OptionSpec } from './task.js';
+
+export interface Bound {
+  args: Record<string, unknown>;
+  options: Record<string, unknown>;
+  /** The positional words as given, for the echo line. */
+  words: string[];
+}
+
+export function bind(task: AnyTask, words: readonly string[], given: Record<string, unknown>): Bound {
+  const args: Record<string, unknown> = {};
+  const rest = [...words];
+  for (const spec of task.args) {
+    if (spec.variadic) {
+      if (rest.length === 0 && !spec.optional) throw new UsageError(`missing argument ${upper(spec.name)}`);
+      rest.forEach((v) => check(spec.name, v, spec.validate));
+      args[spec.name] = rest.splice(0);
+      continue;
+    }
+    const value = rest.shift();
+    if (value === undefined) {
+      if (!spec.optional) throw new UsageError(`missing argument ${upper(spec.name)}`);
+      continue;
+    }
+    check(spec.name, value, spec.validate);
+    args[spec.name] = value;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument${rest.length > 1 ? 's' : ''}: ${rest.join(' ')}`);
+
+  const known = new Set(Object.keys(task.options));
+  for (const key of Object.keys(given)) {
+    if (!known.has(key) && given[key] !== undefined) throw new UsageError(`${task.name} has no option --${flagName(key)}`);
+  }
+  const options: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(task.options)) {
+    const value = coerce(key, spec, given[key] ?? spec.default);
+    if (value === undefined && spec.required) throw new UsageError(`missing required option --${flagName(key)}`);
+    options[key] = value;
+  }
+  return { args, options, words: [...words] };
+}
+
+function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
+  const flag = `--${flagName(key)}`;
+  if (spec.type === 'boolean') return Boolean(value);
+  if (value === undefined) return undefined;
+  let out: unknown;
+  switch (spec.type) {
+    case 'number': {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n)) throw new UsageError(`${flag} wants a number, not '${String(value)}'`);
+      out = n;
+      break;
+    }
+    case 'list':
+      out = (Array.isArray(value) ? value : [value]).map(String);
+      break;
+    default:
+      out = String(value);
+  }
+  const values = Array.isArray(out) ? out : [out];
+  for (const v of values) {
+    if (spec.choices && !spec.choices.includes(String(v))) {
+      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}, not '${String(v)}'`);
+    }
+  }
+  if (spec.validate) {
+    const problem = (spec.validate as (v: unknown) => string | undefined)(out);
+    if (problem) throw new UsageError(`${flag}: ${problem}`);
+  }
+  return out;
+}
+
+function check(name: string, value: string, validate?: (v: string) => string | undefined): void {
+  const problem = validate?.(value);
+  if (problem) throw new UsageError(`${upper(name)} '${value}': ${problem}`);
+}
+
+export function upper(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+/** A stable key for "the same arguments": option keys sorted, values as given after defaults. */
+export function canonicalKey(name: string, bound: Bound): string {
+  const opts = Object.keys(bound.options)
+    .sort()
+    .map((k) => [k, bound.options[k]]);
+  return `${name} ${JSON.stringify([bound.args, opts])}`;
+}

@@ -1,0 +1,37 @@
+// What a task's run function receives. It is the only handle a task has on the world:
+// settings, AWS clients, SSH hosts, the journal, logging and invoke.
+import type { AwsClients } from '../aws/clients.js';
+import type { Settings } from '../config/settings.js';
+import type { RemoteHost } from '../ssh/types.js';
+import type { Journal } from './journal.js';
+
+export interface TaskLog {
+  /** Shown with --verbose. */
+  verbose(text: string): void;
+  /** Shown unless --quiet. */
+  info(text: string): void;
+  warn(text: string): void;
+  debug(text: string): void;
+}
+
+export interface TaskContext {
+  /** This task's full name. */
+  readonly task: string;
+  /** 0 for the task the user typed, 1 for what it invokes, and so on. */
+  readonly depth: number;
+  readonly settings: Settings;
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+  readonly aws: AwsClients;
+  readonly journal: Journal;
+  readonly log: TaskLog;
+  /**
+   * Runs another task, at most once per run for the same name and canonical
+   * arguments; a repeat returns the first result.
+   */
+  invoke<R = unknown>(name: string, args?: readonly string[], options?: Record<string, unknown>): Promise<R>;
+  /** The pooled, verified SSH connection to a host (opened on first use). */
+  ssh(host: string): Promise<RemoteHost>;
+  /** Per-run memo for facts worth learning once (e.g. a host's distribution). */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}

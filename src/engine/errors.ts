@@ -1,0 +1,62 @@
+// The small set of errors a task may throw. They are turned into one-line messages and
+// exit codes in exactly one place (formatError / exitCodeFor), never in task code.
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export class OriginError extends Error {
+  readonly exitCode: number = EXIT.failed;
+  /** What the user can do about it, appended after the message. */
+  readonly hint?: string;
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad input: unknown task, missing argument, malformed value. Exit 2, printed with the usage line. */
+export class UsageError extends OriginError {
+  override readonly exitCode: number = EXIT.usage;
+  usage?: string;
+}
+
+/** A named resource does not exist, or a name matches more than one. */
+export class NotFoundError extends OriginError {}
+
+/** A deadline passed while waiting for something. */
+export class TimeoutError extends OriginError {}
+
+/** A remote command exited non-zero when the task did not expect it. */
+export class RemoteCommandError extends OriginError {
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly code: number,
+    readonly stderrTail: readonly string[],
+    options: { hint?: string } = {},
+  ) {
+    const tail = stderrTail.length ? `: ${stderrTail.join(' | ')}` : '';
+    super(`${host}: \`${command}\` exited ${code}${tail}`, options);
+  }
+}
+
+/** The run was interrupted (Ctrl-C). */
+export class InterruptedError extends OriginError {
+  override readonly exitCode: number = EXIT.interrupted;
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/**
+ * Ends a run early and successfully: EC2 answered a DryRun request with
+ * DryRunOperation, which means "you have permission; nothing was done".
+ */
+export class DryRunStop extends OriginError {
+  override readonly exitCode: number = EXIT.ok;
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof OriginError) return err.exitCode;
+  return EXIT.failed;
+}

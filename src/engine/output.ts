@@ -1,0 +1,119 @@
+// Where every byte the tool prints goes. Results go to stdout; echoes, progress and
+// diagnostics go to stderr. Everything passes through the redactor first, so a
+// credential can never be printed, whatever the verbosity.
+import type { Writable } from 'node:stream';
+
+export interface OutputFlags {
+  verbose: boolean;
+  quiet: boolean;
+  debug: boolean;
+  json: boolean;
+  color: boolean;
+}
+
+export interface Paint {
+  dim(s: string): string;
+  bold(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+}
+
+const plain: Paint = { dim: (s) => s, bold: (s) => s, red: (s) => s, yellow: (s) => s, cyan: (s) => s };
+
+const ansi = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
+const colored: Paint = {
+  dim: ansi(2, 22),
+  bold: ansi(1, 22),
+  red: ansi(31, 39),
+  yellow: ansi(33, 39),
+  cyan: ansi(36, 39),
+};
+
+/** Colour only on a TTY, never with NO_COLOR or --no-color. */
+export function wantsColor(stream: Writable, env: NodeJS.ProcessEnv, flag: boolean): boolean {
+  if (!flag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return Boolean((stream as Writable & { isTTY?: boolean }).isTTY);
+}
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  add(secret: string | undefined): void {
+    // Short values would redact ordinary words; real credentials are long.
+    if (secret && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('****');
+    return out;
+  }
+}
+
+export class Output {
+  readonly paint: Paint;
+
+  constructor(
+    private readonly stdout: Writable,
+    private readonly stderr: Writable,
+    readonly flags: OutputFlags,
+    readonly redactor: Redactor = new Redactor(),
+  ) {
+    this.paint = flags.color ? colored : plain;
+  }
+
+  /** `task: NAME ARGS…`, indented by invoke depth. */
+  echo(depth: number, text: string): void {
+    if (this.flags.quiet) return;
+    this.err(`${'  '.repeat(depth)}${this.paint.cyan('task:')} ${text}`);
+  }
+
+  /** Progress a user asked to see with --verbose. */
+  verbose(depth: number, text: string): void {
+    if (this.flags.verbose && !this.flags.quiet) this.err(`${'  '.repeat(depth)}${this.paint.dim(`- ${text}`)}`);
+  }
+
+  /** Progress worth showing unless --quiet. */
+  info(depth: number, text: string): void {
+    if (!this.flags.quiet) this.err(`${'  '.repeat(depth)}- ${text}`);
+  }
+
+  warn(text: string): void {
+    this.err(`${this.paint.yellow('warning:')} ${text}`);
+  }
+
+  error(text: string): void {
+    this.err(`${this.paint.red('error:')} ${text}`);
+  }
+
+  debug(text: string): void {
+    if (this.flags.debug) this.err(this.paint.dim(`debug: ${text}`));
+  }
+
+  /** One raw line on stderr (already formatted). */
+  err(line: string): void {
+    this.stderr.write(`${this.redactor.redact(line)}\n`);
+  }
+
+  /** The task's result on stdout: bare text, or JSON with --json. */
+  result(value: unknown, render?: (v: unknown) => string | undefined): void {
+    if (this.flags.json) {
+      this.stdout.write(`${this.redactor.redact(JSON.stringify(value ?? null, null, 2))}\n`);
+      return;
+    }
+    const text = render ? render(value) : defaultRender(value);
+    if (text !== undefined && text !== '') this.stdout.write(`${this.redactor.redact(text)}\n`);
+  }
+}
+
+function defaultRender(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map((v) => defaultRender(v) ?? '').join('\n');
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+    .join('\n');
+}

@@ -1,0 +1,128 @@
+// Builds the commander program from the registry. Only the task named on the command
+// line gets a commander command: building all of them would cost startup for nothing.
+import { Command, Option } from 'commander';
+import type { GlobalFlags } from '../config/settings.js';
+import { BIN, usageLine } from './help.js';
+import { flagName, type AnyTask } from './task.js';
+
+export interface ProgramHandlers {
+  list(namespace: string | undefined, all: boolean, flags: GlobalFlags): void;
+  run(task: AnyTask, words: string[], options: Record<string, unknown>, flags: GlobalFlags): Promise<void>;
+}
+
+export function buildProgram(
+  task: AnyTask | undefined,
+  handlers: ProgramHandlers,
+  io: { writeOut(s: string): void; writeErr(s: string): void },
+): Command {
+  const program = new Command(BIN)
+    .description('Build hosts on AWS EC2, name them in Route53 and bring them under Puppet.')
+    .usage('[global options] TASK [ARGS...] [options]')
+    .exitOverride()
+    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: () => {} })
+    .configureHelp({ showGlobalOptions: true, sortOptions: false })
+    .helpCommand(false);
+  addGlobalOptions(program);
+  program.addHelpText(
+    'after',
+    `\nTasks are named NAMESPACE:TASK (the Thor spelling \`NAMESPACE TASK\` works too).\n` +
+      `  ${BIN} list              the namespaces\n` +
+      `  ${BIN} list ec2          the ec2 tasks\n` +
+      `  ${BIN} help TASK         one task's arguments, options and an example`,
+  );
+
+  program
+    .command('list')
+    .description('list tasks: the namespaces, the tasks of NAMESPACE, or --all')
+    .argument('[namespace]', 'e.g. ec2, ec2:instance, remote')
+    .option('--all', 'every task of every namespace')
+    .action((namespace: string | undefined, opts: { all?: boolean }, cmd: Command) =>
+      handlers.list(namespace, Boolean(opts.all), globalFlags(cmd)),
+    );
+
+  program
+    .command('help')
+    .description('show the usage, arguments, options and an example of a task')
+    .argument('[task]', 'a task name such as ec2:instance:create');
+  // `help TASK` is answered in cli.ts by showing that task's own --help.
+
+  if (task) addTaskCommand(program, task, handlers);
+  return program;
+}
+
+function addGlobalOptions(program: Command): void {
+  program
+    .option('-v, --verbose', 'show each step, option values and remote commands')
+    .option('-q, --quiet', 'no task echo lines or progress; results and errors only')
+    .option('--debug', 'stack traces and AWS request ids on errors')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--dry-run', 'check permissions (EC2 DryRun) or show what would be done, changing nothing')
+    .option('--awscred <file>', 'credentials and defaults file (default: ~/.awscred, then ./.awscred)')
+    .option('--profile <name>', 'AWS profile for the SDK credential chain')
+    .option('--region <region>', 'AWS region (default: AWSRegion in awscred, then AWS_REGION)')
+    .option('--endpoint-url <url>', 'send AWS requests to this endpoint (e.g. a local emulator)')
+    .option('--username <user>', 'SSH login user')
+    .option('--ssh-key <file>', 'SSH private key')
+    .option('--strict-host-keys', 'refuse hosts whose key is not in known_hosts yet')
+    .option('--keep-on-failure', 'leave what a failed run created, and list it')
+    .option('--no-color', 'no colour, even on a terminal');
+}
+
+function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandlers): void {
+  const cmd = program.command(task.name).description(task.summary).usage(usageLine(task).slice(task.name.length + 1));
+  for (const arg of task.args) {
+    const name = arg.name + (arg.variadic ? '...' : '');
+    cmd.argument(arg.optional ? `[${name}]` : `<${name}>`, arg.description);
+  }
+  for (const [key, spec] of Object.entries(task.options)) {
+    const flag = `--${flagName(key)}`;
+    const placeholder = spec.placeholder ?? key.toUpperCase();
+    if (spec.type === 'boolean') {
+      if (spec.default === true) {
+        cmd.addOption(new Option(flag, spec.description).default(true));
+        cmd.addOption(new Option(`--no-${flagName(key)}`, `do not: ${spec.description}`));
+      } else {
+        cmd.addOption(new Option(flag, spec.description));
+      }
+      continue;
+    }
+    const option = new Option(
+      spec.type === 'list' ? `${flag} <${placeholder}...>` : `${flag} <${placeholder}>`,
+      spec.description + (spec.required ? ' (required)' : ''),
+    );
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.default !== undefined) option.default(spec.default);
+    cmd.addOption(option);
+  }
+  if (task.example) cmd.addHelpText('after', `\nExample:\n  ${task.example}`);
+  cmd.action(async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const words = (params.slice(0, task.args.length) as (string | string[] | undefined)[]).flatMap((v) =>
+      v === undefined ? [] : Array.isArray(v) ? v : [v],
+    );
+    const own = command.opts();
+    const options: Record<string, unknown> = {};
+    for (const key of Object.keys(task.options)) if (own[key] !== undefined) options[key] = own[key];
+    await handlers.run(task, words, options, globalFlags(command));
+  });
+}
+
+function globalFlags(cmd: Command): GlobalFlags {
+  const o = cmd.optsWithGlobals();
+  return {
+    verbose: Boolean(o.verbose),
+    quiet: Boolean(o.quiet),
+    debug: Boolean(o.debug),
+    json: Boolean(o.json),
+    dryRun: Boolean(o.dryRun),
+    color: o.color !== false,
+    awscred: o.awscred,
+    profile: o.profile,
+    region: o.region,
+    endpointUrl: o.endpointUrl,
+    username: o.username,
+    sshKey: o.sshKey,
+    strictHostKeys: Boolean(o.strictHostKeys),
+    keepOnFailure: Boolean(o.keepOnFailure),
+  };
+}

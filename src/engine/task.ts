@@ -1,0 +1,97 @@
+// The declarative shape of a task. Task files hold only this: metadata plus a run
+// function that delegates to services. Everything here is type-level or tiny, so the
+// registry can load every task definition without loading the AWS SDK or ssh2.
+import type { TaskContext } from './context.js';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly description: string;
+  /** An optional positional may be left out; a variadic one takes the rest (one or more unless optional). */
+  readonly optional?: true;
+  readonly variadic?: true;
+  /** Returns an error message for a bad value; checked before anything runs (exit 2). */
+  readonly validate?: (value: string) => string | undefined;
+}
+
+export type OptionType = 'string' | 'boolean' | 'number' | 'list';
+
+export interface OptionSpec {
+  readonly type: OptionType;
+  readonly description: string;
+  readonly default?: string | boolean | number | readonly string[];
+  readonly required?: true;
+  readonly choices?: readonly string[];
+  /** Value placeholder shown in help, e.g. FILE. */
+  readonly placeholder?: string;
+  readonly validate?: (value: never) => string | undefined;
+}
+
+type ArgValue<S extends ArgSpec> = S extends { variadic: true }
+  ? string[]
+  : S extends { optional: true }
+    ? string | undefined
+    : string;
+
+export type ArgValues<A extends readonly ArgSpec[]> = {
+  [S in A[number] as S['name']]: ArgValue<S>;
+};
+
+type OptionValue<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['type'] extends 'number'
+    ? number
+    : S['type'] extends 'list'
+      ? string[]
+      : string;
+
+export type OptionValues<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]: O[K] extends { type: 'boolean' }
+    ? boolean
+    : O[K] extends { default: unknown } | { required: true }
+      ? OptionValue<O[K]>
+      : OptionValue<O[K]> | undefined;
+};
+
+export interface TaskDef<
+  A extends readonly ArgSpec[] = readonly ArgSpec[],
+  O extends Record<string, OptionSpec> = Record<string, OptionSpec>,
+  R = unknown,
+> {
+  /** Full namespaced name, e.g. `ec2:instance:create`. */
+  readonly name: string;
+  readonly summary: string;
+  readonly args: A;
+  readonly options: O;
+  /** A command line a user can paste, shown by `help`. */
+  readonly example?: string;
+  /** Other full names that run this task (e.g. the original's `remote:get_hostname`). */
+  readonly aliases?: readonly string[];
+  run(ctx: TaskContext, args: ArgValues<A>, opts: OptionValues<O>): Promise<R>;
+  /** The bare, script-friendly stdout form of the result; undefined prints nothing. */
+  render?(result: R): string | undefined;
+}
+
+/** A task with its generic parameters erased, as the registry and runner see it. */
+export interface AnyTask {
+  readonly name: string;
+  readonly summary: string;
+  readonly args: readonly ArgSpec[];
+  readonly options: Record<string, OptionSpec>;
+  readonly example?: string;
+  readonly aliases?: readonly string[];
+  run(ctx: TaskContext, args: Record<string, unknown>, opts: Record<string, unknown>): Promise<unknown>;
+  render?(result: unknown): string | undefined;
+}
+
+export function defineTask<
+  const A extends readonly ArgSpec[],
+  const O extends Record<string, OptionSpec>,
+  R,
+>(def: TaskDef<A, O, R>): AnyTask {
+  return def as unknown as AnyTask;
+}
+
+/** CLI spelling of an option key: `sshKey` → `ssh-key`. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,71 @@
+// The contract between tasks and the SSH layer. Tasks see only RemoteHost; the pool,
+// ssh_config, known_hosts and sftp details stay inside src/ssh/.
+import type { ShellCommand } from './quote.js';
+
+export interface RunOptions {
+  /** Run as root: through `sudo -n` when the login user is not root. */
+  sudo?: boolean;
+  /** Exit codes that are answers, not failures (probes); 'any' accepts every code. */
+  allowExit?: readonly number[] | 'any';
+  /** Data written to the command's stdin. */
+  stdin?: string;
+  /**
+   * A probe that changes nothing. It runs even under --dry-run; every other
+   * command is printed instead of run when --dry-run is set.
+   */
+  readOnly?: boolean;
+  /** Fail the command after this long (seconds, scaled by the run's time scale). */
+  timeoutSeconds?: number;
+}
+
+export interface ExecResult {
+  code: number;
+  /** Output split into lines (\r\n and \n), without a trailing empty line. */
+  stdout: string[];
+  stderr: string[];
+  durationMs: number;
+}
+
+export interface UploadOptions {
+  /** Octal mode such as '0644'. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** The destination needs root: upload to a temporary path, then `sudo install`. */
+  sudo?: boolean;
+}
+
+export interface RemoteHost {
+  /** The host name as the user gave it. */
+  readonly name: string;
+  /** The login user actually used. */
+  readonly user: string;
+  readonly isRoot: boolean;
+  run(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
+  /** Writes content to a remote file. */
+  upload(content: string | Buffer, remotePath: string, options?: UploadOptions): Promise<void>;
+  uploadFile(localPath: string, remotePath: string, options?: UploadOptions): Promise<void>;
+  download(remotePath: string, localPath: string): Promise<void>;
+}
+
+/** Who and how to connect, from the global flags; resolved per host by the pool. */
+export interface SshSettings {
+  username?: string;
+  sshKey?: string;
+  strictHostKeys: boolean;
+  /** RemoteUser from the awscred file (top level or the --baseos section). */
+  configRemoteUser?: string;
+  /** AWSKeyPairName from the awscred file: ~/.ssh/<name>.pem is tried. */
+  keyPairName?: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  dryRun: boolean;
+  timeScale: number;
+  connectTimeoutSeconds: number;
+}
+
+export interface SshLog {
+  verbose(text: string): void;
+  debug(text: string): void;
+  info(text: string): void;
+}

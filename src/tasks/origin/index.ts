@@ -1,0 +1,4 @@
+// Every origin:* task, in the order `list` shows them.
+import type { AnyTask } from '../../engine/task.js';
+
+export const originTasks: AnyTask[] = [];

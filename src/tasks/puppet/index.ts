@@ -1,0 +1,4 @@
+// Every puppet:* task, in the order `list` shows them.
+import type { AnyTask } from '../../engine/task.js';
+
+export const puppetTasks: AnyTask[] = [];
