@@ -1,6 +1,6 @@
 // ec2:ip:* — Elastic IP addresses. The address is the handle; VPC allocation ids stay behind it.
 import { dryRun, mutate } from '../../aws/ec2.js';
-import { defineTask } from '../../engine/task.js';
+import { defineTask, type AnyTask } from '../../engine/task.js';
 
 export const ipCreate = defineTask({
   name: 'ec2:ip:create',
@@ -27,3 +27,5 @@ export const ipCreate = defineTask({
   },
   render: (r) => r.address,
 });
+
+export const ipTasks: AnyTask[] = [ipCreate];

@@ -1,4 +1,6 @@
 // Every route53:* task, in the order `list` shows them.
 import type { AnyTask } from '../../engine/task.js';
+import { recordTasks } from './record.js';
+import { zoneTasks } from './zone.js';
 
-export const route53Tasks: AnyTask[] = [];
+export const route53Tasks: AnyTask[] = [...zoneTasks, ...recordTasks];

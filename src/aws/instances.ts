@@ -1,0 +1,72 @@
+// Finding an instance by id or Name tag, written once for every task that takes
+// --id/--name or an INSTANCE argument.
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { TaskContext } from '../engine/context.js';
+import { NotFoundError, UsageError } from '../engine/errors.js';
+import { instanceId } from '../engine/validate.js';
+import { tagValue } from './ec2.js';
+
+export interface InstanceSelector {
+  id?: string;
+  name?: string;
+}
+
+/** The --id / --name option pair, spread into a task's options. */
+export const instanceSelectorOptions = {
+  id: { type: 'string', description: 'instance id (i-…)', placeholder: 'ID', validate: instanceId as (v: never) => string | undefined },
+  name: { type: 'string', description: 'instance Name tag (EC2 wildcards * and ? allowed)', placeholder: 'NAME' },
+} as const;
+
+/** Live states: a terminated instance keeps its Name tag but is never the one meant. */
+const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+
+export async function findInstance(ctx: TaskContext, sel: InstanceSelector): Promise<Instance> {
+  const { client, sdk } = await ctx.aws.ec2();
+  if (sel.id) {
+    try {
+      const out = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [sel.id] }));
+      const found = out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
+      if (found) return found;
+    } catch (err) {
+      if (!/InvalidInstanceID\.(NotFound|Malformed)/.test((err as Error).name)) throw err;
+    }
+    throw new NotFoundError(`no instance ${sel.id}`, { hint: 'origin-setup ec2:instance:list shows the instances' });
+  }
+  if (!sel.name) throw new UsageError('give the instance with --id ID or --name NAME');
+  const matches: Instance[] = [];
+  for await (const page of sdk.paginateDescribeInstances(
+    { client },
+    { Filters: [{ Name: 'tag:Name', Values: [sel.name] }, { Name: 'instance-state-name', Values: LIVE_STATES }] },
+  )) {
+    for (const r of page.Reservations ?? []) matches.push(...(r.Instances ?? []));
+  }
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    const list = matches.map((i) => `${i.InstanceId} (${tagValue(i.Tags, 'Name')}, ${i.State?.Name})`).join(', ');
+    throw new NotFoundError(`name '${sel.name}' matches ${matches.length} instances: ${list}`, { hint: 'use --id' });
+  }
+  const names = await liveInstanceNames(ctx);
+  throw new NotFoundError(`no instance named '${sel.name}'`, {
+    hint: names.length ? `instances: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'there are no live instances',
+  });
+}
+
+/** An INSTANCE argument may be an id or a Name tag. */
+export async function resolveInstanceId(ctx: TaskContext, idOrName: string): Promise<string> {
+  if (!instanceId(idOrName)) return idOrName;
+  return (await findInstance(ctx, { name: idOrName })).InstanceId!;
+}
+
+async function liveInstanceNames(ctx: TaskContext): Promise<string[]> {
+  const { client, sdk } = await ctx.aws.ec2();
+  const names: string[] = [];
+  for await (const page of sdk.paginateDescribeInstances(
+    { client },
+    { Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }] },
+  )) {
+    for (const r of page.Reservations ?? []) {
+      for (const i of r.Instances ?? []) names.push(tagValue(i.Tags, 'Name') ?? i.InstanceId!);
+    }
+  }
+  return names.sort();
+}

@@ -1,0 +1,4 @@
+// ec2:image:* tasks.
+import type { AnyTask } from '../../engine/task.js';
+
+export const imageTasks: AnyTask[] = [];

@@ -1,0 +1,4 @@
+// ec2:snapshot:* tasks.
+import type { AnyTask } from '../../engine/task.js';
+
+export const snapshotTasks: AnyTask[] = [];

@@ -1,0 +1,4 @@
+// ec2:volume:* tasks.
+import type { AnyTask } from '../../engine/task.js';
+
+export const volumeTasks: AnyTask[] = [];
