@@ -1,7 +1,7 @@
 // The entry point: argv in, exit code out. Every error becomes a one-line message and an
 // exit code here and nowhere else.
 import { homedir } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { Settings, type GlobalFlags } from './config/settings.js';
 import { normalizeArgv } from './engine/argv.js';
@@ -16,6 +16,8 @@ import type { AnyTask } from './engine/task.js';
 export interface Io {
   stdout: Writable;
   stderr: Writable;
+  /** For yes/no questions; without a TTY here, tasks that would ask demand --force. */
+  stdin?: Readable;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Lets the caller (bin/) route Ctrl-C to the running task. */
@@ -55,7 +57,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
       async run(t, words, options, flags) {
         const out = outputFor(flags);
         const settings = new Settings(flags, io.env, io.cwd, io.env.HOME || homedir());
-        runner = new Runner(findTask, settings, out);
+        runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr } : undefined);
         io.onRunner?.(runner);
         try {
           warnLooseCredentials(settings, out);

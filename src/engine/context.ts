@@ -32,6 +32,11 @@ export interface TaskContext {
   invoke<R = unknown>(name: string, args?: readonly string[], options?: Record<string, unknown>): Promise<R>;
   /** The pooled, verified SSH connection to a host (opened on first use). */
   ssh(host: string): Promise<RemoteHost>;
+  /**
+   * Asks a yes/no question on the terminal. Refuses (UsageError) when stdin is not a
+   * TTY, so a script never hangs on a prompt: such tasks offer --force instead.
+   */
+  confirm(question: string): Promise<boolean>;
   /** Per-run memo for facts worth learning once (e.g. a host's distribution). */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }

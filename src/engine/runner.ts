@@ -8,6 +8,7 @@ import type { RemoteHost } from '../ssh/types.js';
 import { bind, canonicalKey, type Bound } from './bind.js';
 import type { TaskContext } from './context.js';
 import { UsageError } from './errors.js';
+import { askYesNo, type Prompter } from './prompt.js';
 import { Journal } from './journal.js';
 import type { Output } from './output.js';
 import { flagName, type AnyTask } from './task.js';
@@ -26,6 +27,7 @@ export class Runner {
     private readonly lookup: TaskLookup,
     readonly settings: Settings,
     readonly out: Output,
+    private readonly prompter?: Prompter,
   ) {
     this.aws = new AwsClients(settings, out.redactor);
   }
@@ -90,6 +92,7 @@ export class Runner {
       invoke: <R>(name: string, args: readonly string[] = [], options: Record<string, unknown> = {}) =>
         this.invoke(inner, name, args, options) as Promise<R>,
       ssh: (host: string) => this.ssh(host, inner),
+      confirm: (question: string) => askYesNo(this.prompter, question),
       memo: <T>(key: string, compute: () => Promise<T>) => {
         let hit = this.memos.get(key);
         if (!hit) {
