@@ -1,0 +1,4 @@
+// remote tasks: file.
+import type { AnyTask } from '../../engine/task.js';
+
+export const fileTasks: AnyTask[] = [];

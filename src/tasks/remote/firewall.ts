@@ -1,0 +1,4 @@
+// remote tasks: firewall.
+import type { AnyTask } from '../../engine/task.js';
+
+export const firewallTasks: AnyTask[] = [];

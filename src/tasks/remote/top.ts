@@ -1,0 +1,4 @@
+// remote tasks: top.
+import type { AnyTask } from '../../engine/task.js';
+
+export const topTasks: AnyTask[] = [];
