@@ -77,7 +77,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   try {
     if (word === 'help' && helpTarget) {
       if (!task) throw unknownTask(helpTarget);
-      io.stdout.write(program.commands.find((c) => c.name() === task.name)!.helpInformation());
+      program.commands.find((c) => c.name() === task.name)!.outputHelp();
       return EXIT.ok;
     }
     if (word && word !== 'help' && word !== 'list' && !task) throw unknownTask(word);

@@ -1,0 +1,126 @@
+// The built binary, as a user or a script runs it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBin } from '../support/bin.js';
+import { testEnv } from '../support/cli.js';
+import { startFakeEc2, type FakeEc2 } from '../support/fake-ec2.js';
+
+const env = testEnv();
+
+describe('discovery', () => {
+  it('lists namespaces, one namespace, and everything', async () => {
+    const top = await runBin(['list'], env);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^ec2:ip\s+\d+ tasks?$/m);
+    expect(top.stderr).toBe('');
+    const ec2 = await runBin(['list', 'ec2'], env);
+    expect(ec2.stdout).toMatch(/^origin-setup ec2:ip:create\s+# allocate a new elastic IP address and print it$/m);
+    expect(ec2.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('origin-setup ec2:'))).toBe(true);
+    const all = await runBin(['list', '--all'], env);
+    expect(all.stdout.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(ec2.stdout.split('\n').filter(Boolean).length);
+    const none = await runBin(['list', 'nosuch'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error: no namespace nosuch/m);
+  });
+
+  it('shows a task help through `help TASK`, `TASK --help` and the Thor spelling', async () => {
+    const a = await runBin(['help', 'ec2:ip:create'], env);
+    const b = await runBin(['ec2:ip:create', '--help'], env);
+    const c = await runBin(['ec2:ip', 'create', '--help'], env);
+    const d = await runBin(['help', 'ec2:ip', 'create'], env);
+    for (const r of [a, b, c, d]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: origin-setup ec2:ip:create');
+      expect(r.stdout).toContain('Example:\n  ADDR=$(origin-setup ec2:ip:create)');
+      expect(r.stdout).toContain('--dry-run');
+    }
+  });
+
+  it('never loads the AWS SDK or ssh2 for --help, list or help', async () => {
+    for (const argv of [['--help'], ['list', '--all'], ['help', 'ec2:ip:create'], ['ec2:ip:create', '--help']]) {
+      const log = join(env.HOME!, `imports-${argv.join('_').replace(/[^a-z_]/gi, '')}.log`);
+      const r = await runBin(argv, { ...env, IMPORT_LOG: log }, { nodeArgs: ['--import', new URL('../support/record-imports.mjs', import.meta.url).pathname] });
+      expect(r.code).toBe(0);
+      const loaded = readFileSync(log, 'utf8');
+      expect(loaded).toContain('/dist/cli.js');
+      expect(loaded).not.toMatch(/@aws-sdk|\/ssh2\/|ssh2-sftp-client/);
+    }
+  });
+});
+
+describe('usage errors exit 2 with a one-line error and the usage line', () => {
+  it('unknown task, with a suggestion', async () => {
+    const r = await runBin(['ec2:ip:craete'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: unknown task 'ec2:ip:craete' \(did you mean ec2:ip:create[,?]/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('unknown option and extra argument', async () => {
+    const opt = await runBin(['ec2:ip:create', '--bogus'], env);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toBe("error: unknown option '--bogus'\nusage: origin-setup ec2:ip:create\n");
+    const extra = await runBin(['ec2:ip:create', 'surplus'], env);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/^error: too many arguments/m);
+  });
+
+  it('no task at all prints the help on stderr', async () => {
+    const r = await runBin([], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: origin-setup');
+  });
+});
+
+describe('a real request through --endpoint-url', () => {
+  let fake: FakeEc2;
+  beforeAll(async () => {
+    fake = await startFakeEc2({
+      AllocateAddress: () => ({
+        body: '<AllocateAddressResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><publicIp>198.51.100.4</publicIp><domain>vpc</domain><allocationId>eipalloc-42</allocationId></AllocateAddressResponse>',
+      }),
+    });
+  });
+  afterAll(() => fake.close());
+
+  it('puts only the result on stdout and the echo on stderr, exit 0', async () => {
+    const r = await runBin(['ec2:ip', 'create', '--endpoint-url', fake.url], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('198.51.100.4\n');
+    expect(r.stderr).toBe('task: ec2:ip:create\n');
+    expect(fake.requests.at(-1)).toMatchObject({ Action: 'AllocateAddress', Domain: 'vpc' });
+  });
+
+  it('--json and --quiet', async () => {
+    const r = await runBin(['--quiet', 'ec2:ip:create', '--json', '--endpoint-url', fake.url], env);
+    expect(JSON.parse(r.stdout)).toEqual({ address: '198.51.100.4', allocationId: 'eipalloc-42' });
+    expect(r.stderr).toBe('');
+  });
+
+  it('an AWS error is one line, exit 1; the stack and request id only with --debug; never the secret', async () => {
+    const denied = await startFakeEc2({
+      AllocateAddress: () => ({
+        status: 403,
+        body: '<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>req-777</RequestID></Response>',
+      }),
+    });
+    try {
+      const r = await runBin(['ec2:ip:create', '--endpoint-url', denied.url], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'task: ec2:ip:create\nerror: not permitted: You are not authorized to perform this operation. (ask for the missing IAM permission)\n',
+      );
+      const debug = await runBin(['ec2:ip:create', '--endpoint-url', denied.url, '--debug'], env);
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toContain('debug: AWS request id req-');
+      expect(debug.stderr).toMatch(/\n\s+at /);
+      expect(debug.stderr + debug.stdout).not.toContain(env.AWS_SECRET_ACCESS_KEY);
+    } finally {
+      await denied.close();
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { Settings } from '../../../src/config/settings.js';
+import type { TaskContext } from '../../../src/engine/context.js';
+import { Output } from '../../../src/engine/output.js';
+import { Runner } from '../../../src/engine/runner.js';
+import { defineTask, type AnyTask } from '../../../src/engine/task.js';
+
+function harness(tasks: AnyTask[], verbose = false) {
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (d) => (err += d));
+  const flags = { verbose, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
+  const out = new Output(new PassThrough(), stderr, flags);
+  const runner = new Runner((n) => tasks.find((t) => t.name === n), new Settings(flags, {}, '/tmp', '/tmp'), out);
+  return { runner, stderr: () => err };
+}
+
+describe('invoke', () => {
+  const calls: string[] = [];
+  const leaf = defineTask({
+    name: 'test:leaf',
+    summary: 'records its argument',
+    args: [{ name: 'word', description: 'any word' }],
+    options: { loud: { type: 'boolean', description: 'shout' } },
+    async run(_ctx, args, opts) {
+      calls.push(args.word);
+      return opts.loud ? args.word.toUpperCase() : args.word;
+    },
+  });
+  const composed = defineTask({
+    name: 'test:composed',
+    summary: 'invokes the leaf several times',
+    args: [],
+    options: {},
+    async run(ctx: TaskContext) {
+      const a = await ctx.invoke<string>('test:leaf', ['one']);
+      const b = await ctx.invoke<string>('test:leaf', ['one']);
+      const c = await ctx.invoke<string>('test:leaf', ['two']);
+      const d = await ctx.invoke<string>('test:leaf', ['one'], { loud: true });
+      return [a, b, c, d];
+    },
+  });
+
+  it('runs a task once per run for the same arguments, and again for different ones', async () => {
+    calls.length = 0;
+    const { runner, stderr } = harness([leaf, composed], true);
+    const result = await runner.run(composed, [], {});
+    expect(result).toEqual(['one', 'one', 'two', 'ONE']);
+    expect(calls).toEqual(['one', 'two', 'one']);
+    const lines = stderr().split('\n');
+    // The echo tree: the composed task at depth 0, its sub-tasks indented.
+    expect(lines.filter((l) => l.includes('task:'))).toEqual([
+      'task: test:composed',
+      '  task: test:leaf one',
+      '  task: test:leaf two',
+      '  task: test:leaf one --loud',
+    ]);
+    expect(stderr()).toContain('test:leaf one: already run, reusing its result');
+  });
+
+  it('treats an omitted option and its default as the same arguments', async () => {
+    calls.length = 0;
+    const twice = defineTask({
+      name: 'test:twice',
+      summary: 'invokes with and without the default',
+      args: [],
+      options: {},
+      async run(ctx) {
+        await ctx.invoke('test:leaf', ['x']);
+        await ctx.invoke('test:leaf', ['x'], { loud: false });
+      },
+    });
+    const { runner } = harness([leaf, twice]);
+    await runner.run(twice, [], {});
+    expect(calls).toEqual(['x']);
+  });
+
+  it('checks sub-task arguments exactly as the command line does', async () => {
+    const bad = defineTask({
+      name: 'test:bad',
+      summary: 'invokes with a missing argument',
+      args: [],
+      options: {},
+      async run(ctx) {
+        await ctx.invoke('test:leaf', []);
+      },
+    });
+    const { runner } = harness([leaf, bad]);
+    await expect(runner.run(bad, [], {})).rejects.toThrow('missing argument WORD');
+  });
+});
+
+describe('journal', () => {
+  it('undoes what was recorded, newest first, and keeps going past a failure', async () => {
+    const undone: string[] = [];
+    const { runner } = harness([]);
+    runner.journal.record({ kind: 'instance', id: 'i-1', undo: async () => void undone.push('i-1') });
+    runner.journal.record({ kind: 'elastic IP', id: '203.0.113.5', undo: async () => Promise.reject(new Error('in use')) });
+    runner.journal.record({ kind: 'A record', id: 'www', undo: async () => void undone.push('www') });
+    const report = await runner.journal.rollback();
+    expect(undone).toEqual(['www', 'i-1']);
+    expect(report.removed).toEqual(['A record www', 'instance i-1']);
+    expect(report.failed).toEqual(['elastic IP 203.0.113.5 (in use)']);
+    expect(runner.journal.list()).toHaveLength(0);
+  });
+});
