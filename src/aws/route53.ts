@@ -1,0 +1,445 @@
+// Route53, written once: finding a hosted zone by name or id, the zones that contain a
+// name, turning a host part into an FQDN, reading record sets, sending a change and
+// waiting for it. route53:* tasks and origin:baseinstance both build on these.
+import type { Change, ChangeAction, HostedZone, ResourceRecordSet, RRType, VPC } from '@aws-sdk/client-route-53';
+import { isIPv6 } from 'node:net';
+import type { TaskContext } from '../engine/context.js';
+import { DryRunStop, NotFoundError, OriginError, UsageError } from '../engine/errors.js';
+import { poll } from '../engine/wait.js';
+import { ipv4, recordType } from '../engine/validate.js';
+
+export interface Zone {
+  /** Bare id, without the `/hostedzone/` prefix. */
+  id: string;
+  /** Lower case, with the trailing dot. */
+  name: string;
+  records: number;
+  private: boolean;
+}
+
+export interface ZoneDetail extends Zone {
+  comment?: string;
+  nameServers: string[];
+  vpcs: string[];
+}
+
+/** A record set as printed and as --json shows it. */
+export interface RecordView {
+  name: string;
+  type: string;
+  ttl?: number;
+  values: string[];
+  /** The alias target's DNS name, for alias record sets (they have no TTL or values). */
+  alias?: string;
+  setIdentifier?: string;
+}
+
+export interface ChangeResult {
+  changeId: string;
+  status: string;
+}
+
+const ZONE_PREFIX = /^\/?hostedzone\//i;
+
+/** `example.com` → `example.com.`; lower case, since DNS names compare case-insensitively. */
+export function absolute(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower : `${lower}.`;
+}
+
+/** Route53 returns some characters (such as `*`) as octal escapes: `\052.example.com.`. */
+export function decodeName(name: string): string {
+  return name.replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+export function bareZoneId(id: string): string {
+  return id.replace(ZONE_PREFIX, '');
+}
+
+/** A record name: `www`, `@`, `*.apps`, `_acme-challenge.www.example.com.` (ArgSpec.validate). */
+export function recordName(v: string): string | undefined {
+  if (v === '@') return undefined;
+  const labels = (v.endsWith('.') ? v.slice(0, -1) : v).split('.');
+  const ok =
+    v.length <= 254 &&
+    labels.every((l, i) => (l === '*' && i === 0) || /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
+  return ok ? undefined : 'not a DNS name (letters, digits, - and _ in dot-separated labels; * only first)';
+}
+
+function toZone(z: HostedZone): Zone {
+  return {
+    id: bareZoneId(z.Id!),
+    name: absolute(z.Name!),
+    records: z.ResourceRecordSetCount ?? 0,
+    private: Boolean(z.Config?.PrivateZone),
+  };
+}
+
+function zoneLabel(z: Zone): string {
+  return `${z.id} (${z.name}, ${z.private ? 'private' : 'public'})`;
+}
+
+/** Every hosted zone of the account, all pages; fetched once per run. */
+export function listZones(ctx: TaskContext): Promise<Zone[]> {
+  return ctx.memo('route53:hostedzones', async () => {
+    const { client, sdk } = await ctx.aws.route53();
+    const zones: Zone[] = [];
+    for await (const page of sdk.paginateListHostedZones({ client }, {})) {
+      zones.push(...(page.HostedZones ?? []).map(toZone));
+    }
+    return zones;
+  });
+}
+
+/** GetHostedZone: the zone with its name servers (public) or VPCs (private). */
+export function zoneDetail(ctx: TaskContext, id: string): Promise<ZoneDetail> {
+  const bare = bareZoneId(id);
+  return ctx.memo(`route53:hostedzone:${bare}`, async () => {
+    const { client, sdk } = await ctx.aws.route53();
+    const out = await client.send(new sdk.GetHostedZoneCommand({ Id: bare }));
+    return {
+      ...toZone(out.HostedZone!),
+      ...(out.HostedZone?.Config?.Comment ? { comment: out.HostedZone.Config.Comment } : {}),
+      nameServers: out.DelegationSet?.NameServers ?? [],
+      vpcs: (out.VPCs ?? []).map((v: VPC) => `${v.VPCId} (${v.VPCRegion})`),
+    };
+  });
+}
+
+function looksLikeZoneId(v: string): boolean {
+  return ZONE_PREFIX.test(v) || /^Z[A-Z0-9]{4,31}$/.test(v);
+}
+
+const zoneListHint = 'origin-setup route53:zone:list shows the hosted zones';
+
+/**
+ * ZONE as a user gives it: `example.com`, `example.com.`, `Z0123ABC` or
+ * `/hostedzone/Z0123ABC`. A name shared by a public and a private zone is ambiguous
+ * and asks for the id.
+ */
+export async function resolveZone(ctx: TaskContext, nameOrId: string): Promise<Zone> {
+  if (looksLikeZoneId(nameOrId)) {
+    try {
+      const zone = await zoneDetail(ctx, nameOrId);
+      ctx.log.verbose(`zone ${zone.id} is ${zone.name}`);
+      return zone;
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name !== 'NoSuchHostedZone' && name !== 'InvalidInput') throw err;
+      if (ZONE_PREFIX.test(nameOrId)) throw new NotFoundError(`no hosted zone ${bareZoneId(nameOrId)}`, { hint: zoneListHint });
+      // An all-capitals single label may still be a zone's name; look for it by name.
+    }
+  }
+  const wanted = absolute(nameOrId);
+  const zones = await listZones(ctx);
+  const matches = zones.filter((z) => z.name === wanted);
+  if (matches.length === 1) {
+    ctx.log.verbose(`zone ${wanted} is ${matches[0]!.id}`);
+    return matches[0]!;
+  }
+  if (matches.length > 1) {
+    throw new NotFoundError(`zone name ${wanted} matches ${matches.length} hosted zones: ${matches.map(zoneLabel).join(', ')}`, {
+      hint: 'give the zone id instead of its name',
+    });
+  }
+  const names = zones.map((z) => z.name);
+  throw new NotFoundError(`no hosted zone ${looksLikeZoneId(nameOrId) ? bareZoneId(nameOrId) : wanted}`, {
+    hint: names.length ? `zones: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'this account has no hosted zones',
+  });
+}
+
+/** Whether `fqdn` is `zoneName` or below it, on a label boundary (`ample.com.` does not hold `example.com.`). */
+export function inZone(fqdn: string, zoneName: string): boolean {
+  const name = absolute(fqdn);
+  const zone = absolute(zoneName);
+  return name === zone || name.endsWith(`.${zone}`);
+}
+
+/** Most specific first; for one name, public before private, then by id, so the order is stable. */
+export function orderBySpecificity(zones: readonly Zone[]): Zone[] {
+  const labels = (z: Zone) => z.name.split('.').length;
+  return [...zones].sort(
+    (a, b) => labels(b) - labels(a) || Number(a.private) - Number(b.private) || a.id.localeCompare(b.id),
+  );
+}
+
+/** The hosted zones that could hold `fqdn`, longest match first. */
+export async function zonesContaining(ctx: TaskContext, fqdn: string): Promise<Zone[]> {
+  return orderBySpecificity((await listZones(ctx)).filter((z) => inZone(fqdn, z.name)));
+}
+
+/**
+ * NAME inside a zone as an FQDN with the trailing dot: a host part (`www`, `a.b`), `@`
+ * for the apex, or a name already inside the zone (`www.example.com`, with or without
+ * the dot). A name with a trailing dot outside the zone is a usage error.
+ */
+export function fqdnIn(zone: Pick<Zone, 'name'>, name: string): string {
+  const zoneName = absolute(zone.name);
+  if (name === '@') return zoneName;
+  if (name.endsWith('.')) {
+    if (!inZone(name, zoneName)) throw new UsageError(`${name} is not inside zone ${zoneName}`);
+    return absolute(name);
+  }
+  const lower = name.toLowerCase();
+  if (inZone(lower, zoneName)) return absolute(lower);
+  return `${lower}.${zoneName}`;
+}
+
+/** The host part of an FQDN in its zone (`puppet.infra.example.org.` → `puppet`; the apex → `@`). */
+export function hostPart(zone: Pick<Zone, 'name'>, fqdn: string): string {
+  const name = absolute(fqdn);
+  const zoneName = absolute(zone.name);
+  return name === zoneName ? '@' : name.slice(0, -zoneName.length - 1);
+}
+
+export function viewRecord(set: ResourceRecordSet): RecordView {
+  return {
+    name: decodeName(set.Name!),
+    type: set.Type!,
+    ...(set.AliasTarget ? { alias: set.AliasTarget.DNSName! } : { ttl: set.TTL }),
+    values: (set.ResourceRecords ?? []).map((r) => r.Value!),
+    ...(set.SetIdentifier ? { setIdentifier: set.SetIdentifier } : {}),
+  };
+}
+
+/** `name type ttl value…`, or `name type ALIAS target` for an alias record set. */
+export function recordLine(r: RecordView): string {
+  const body = r.alias !== undefined ? ['ALIAS', r.alias] : [String(r.ttl ?? ''), ...r.values];
+  return [r.name, r.type, ...body].join(' ');
+}
+
+// ListResourceRecordSets pages by (name, type, identifier) rather than a single token,
+// so the SDK has no paginator for it; this generator is the one place that follows
+// NextRecordName/NextRecordType/NextRecordIdentifier.
+async function* recordPages(
+  ctx: TaskContext,
+  zoneId: string,
+  start: { name?: string; type?: string } = {},
+): AsyncGenerator<ResourceRecordSet[]> {
+  const { client, sdk } = await ctx.aws.route53();
+  let next: { StartRecordName?: string; StartRecordType?: RRType; StartRecordIdentifier?: string } = {};
+  if (start.name) next.StartRecordName = start.name;
+  if (start.name && start.type) next.StartRecordType = start.type as RRType;
+  for (;;) {
+    const out = await client.send(new sdk.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...next }));
+    yield out.ResourceRecordSets ?? [];
+    if (!out.IsTruncated || !out.NextRecordName) return;
+    next = {
+      StartRecordName: out.NextRecordName,
+      ...(out.NextRecordType ? { StartRecordType: out.NextRecordType } : {}),
+      ...(out.NextRecordIdentifier ? { StartRecordIdentifier: out.NextRecordIdentifier } : {}),
+    };
+  }
+}
+
+/** Every record set in the zone (all pages), optionally of one type. */
+export async function listRecords(ctx: TaskContext, zone: Zone, type?: string): Promise<ResourceRecordSet[]> {
+  const sets: ResourceRecordSet[] = [];
+  for await (const page of recordPages(ctx, zone.id)) {
+    sets.push(...page.filter((s) => !type || s.Type === type));
+  }
+  return sets;
+}
+
+/**
+ * The record sets named exactly `fqdn` (of `type`, when given). Route53 lists in name
+ * order, so reading starts at the name and stops at the first other name: usually one call.
+ */
+export async function findRecords(ctx: TaskContext, zone: Zone, fqdn: string, type?: string): Promise<ResourceRecordSet[]> {
+  const name = absolute(fqdn);
+  const found: ResourceRecordSet[] = [];
+  for await (const page of recordPages(ctx, zone.id, { name, type })) {
+    for (const set of page) {
+      if (absolute(decodeName(set.Name!)) !== name || (type && set.Type !== type)) return found;
+      found.push(set);
+    }
+  }
+  return found;
+}
+
+/** TYPE as given (`a`, `cname`) → Route53's spelling; a bad type is a usage error. */
+export function parseRecordType(type: string): RRType {
+  const problem = recordType(type);
+  if (problem) throw new UsageError(`TYPE '${type}': ${problem}`);
+  return type.toUpperCase() as RRType;
+}
+
+/**
+ * Checks VALUE against TYPE before anything is sent (exit 2), and puts it in the form
+ * Route53 wants: TXT/SPF strings are quoted if the user did not quote them.
+ */
+export function recordValue(type: string, value: string): string {
+  const bad = (why: string) => new UsageError(`VALUE '${value}' for a ${type} record: ${why}`);
+  switch (type) {
+    case 'A': {
+      const problem = ipv4(value);
+      if (problem) throw bad(problem);
+      return value;
+    }
+    case 'AAAA':
+      if (!isIPv6(value)) throw bad('not an IPv6 address');
+      return value;
+    case 'CNAME':
+    case 'NS':
+    case 'PTR': {
+      const problem = recordName(value);
+      if (problem) throw bad(problem);
+      return value;
+    }
+    case 'TXT':
+    case 'SPF':
+      return value.startsWith('"') ? value : `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+    default:
+      if (value.trim() === '') throw bad('empty');
+      return value;
+  }
+}
+
+/** The record set `create` sends. */
+export function recordSet(fqdn: string, type: RRType, ttl: number, values: readonly string[]): ResourceRecordSet {
+  return { Name: absolute(fqdn), Type: type, TTL: ttl, ResourceRecords: values.map((Value) => ({ Value })) };
+}
+
+/** `CREATE A www.example.com. 300 203.0.113.5`, for --dry-run and --verbose. */
+export function describeChange(action: ChangeAction, set: ResourceRecordSet): string {
+  return `${action} ${recordLine(viewRecord(set))}`;
+}
+
+function changeBatchError(err: unknown): string | undefined {
+  const e = err as { name?: string; message?: string; messages?: string[] };
+  if (e.name !== 'InvalidChangeBatch') return undefined;
+  return [...(e.messages ?? []), e.message ?? ''].join(' ');
+}
+
+/**
+ * Sends one change. Route53 has no DryRun flag, so under --dry-run the change is only
+ * described and the run stops successfully, as EC2's DryRun does.
+ */
+export async function submitChange(
+  ctx: TaskContext,
+  zone: Zone,
+  action: ChangeAction,
+  set: ResourceRecordSet,
+): Promise<ChangeResult> {
+  const text = describeChange(action, set);
+  if (ctx.dryRun) throw new DryRunStop(`would ${text} (zone ${zone.id}); nothing was sent`);
+  const { client, sdk } = await ctx.aws.route53();
+  ctx.log.verbose(`${text} in zone ${zone.id} (${zone.name})`);
+  const change: Change = { Action: action, ResourceRecordSet: set };
+  const comment = `${action === 'CREATE' ? 'add' : action.toLowerCase()} ${set.Type} record ${set.Name}`;
+  const out = await client.send(
+    new sdk.ChangeResourceRecordSetsCommand({ HostedZoneId: zone.id, ChangeBatch: { Comment: comment, Changes: [change] } }),
+  );
+  const result = { changeId: out.ChangeInfo!.Id!, status: out.ChangeInfo!.Status! };
+  ctx.log.verbose(`change id: ${result.changeId}, status: ${result.status}`);
+  return result;
+}
+
+/**
+ * CREATE, with Route53's "already exists" turned into an error that shows the record
+ * there, and a journal entry so a failed run deletes what it added.
+ */
+export async function createRecord(ctx: TaskContext, zone: Zone, set: ResourceRecordSet): Promise<ChangeResult> {
+  let result: ChangeResult;
+  try {
+    result = await submitChange(ctx, zone, 'CREATE', set);
+  } catch (err) {
+    if (!/already exists/i.test(changeBatchError(err) ?? '')) throw err;
+    const there = await findRecords(ctx, zone, set.Name!, set.Type).catch(() => []);
+    const shown = there.map(viewRecord);
+    const value = shown.length ? ` (${shown.map((r) => (r.alias ? `alias ${r.alias}` : `value ${r.values.join(' ')}`)).join('; ')})` : '';
+    const name = decodeName(set.Name!);
+    const first = shown[0];
+    throw new OriginError(`${set.Type} record ${name} already exists${value}`, {
+      cause: err,
+      hint: first && !first.alias
+        ? `delete it first: origin-setup route53:record:delete ${zone.name} ${name} ${set.Type} ${first.values.join(' ')}`
+        : `origin-setup route53:record:get ${zone.name} ${name} shows it`,
+    });
+  }
+  ctx.journal.record({
+    kind: `${set.Type} record`,
+    id: decodeName(set.Name!),
+    undo: async () => {
+      const { client, sdk } = await ctx.aws.route53();
+      await client.send(
+        new sdk.ChangeResourceRecordSetsCommand({
+          HostedZoneId: zone.id,
+          ChangeBatch: { Comment: `roll back ${set.Type} record ${set.Name}`, Changes: [{ Action: 'DELETE', ResourceRecordSet: set }] },
+        }),
+      );
+    },
+  });
+  return result;
+}
+
+function sameValues(type: string, have: readonly string[], want: readonly string[]): boolean {
+  const norm = (vs: readonly string[]) =>
+    vs.map((v) => (type === 'TXT' || type === 'SPF' ? v : absoluteIfName(type, v).toLowerCase())).sort();
+  return JSON.stringify(norm(have)) === JSON.stringify(norm(want));
+}
+
+function absoluteIfName(type: string, v: string): string {
+  return ['CNAME', 'NS', 'PTR'].includes(type) ? absolute(v) : v;
+}
+
+/**
+ * DELETE of the record set that is there, found first so the request carries its
+ * actual TTL (Route53 deletes only an exact match); VALUE must be all of its values.
+ */
+export async function deleteRecord(
+  ctx: TaskContext,
+  zone: Zone,
+  fqdn: string,
+  type: RRType,
+  values: readonly string[],
+): Promise<{ change: ChangeResult; set: ResourceRecordSet }> {
+  const name = absolute(fqdn);
+  const there = await findRecords(ctx, zone, name, type);
+  const getHint = `origin-setup route53:record:get ${zone.name} ${name} shows what is there`;
+  if (there.length === 0) throw new NotFoundError(`no ${type} record ${name} in zone ${zone.name}`, { hint: getHint });
+  const match = there.find((s) => !s.AliasTarget && sameValues(type, (s.ResourceRecords ?? []).map((r) => r.Value!), values));
+  if (!match) {
+    const have = there.map((s) => {
+      const v = viewRecord(s);
+      return v.alias ? `alias ${v.alias}` : v.values.join(' ');
+    });
+    throw new NotFoundError(`${type} record ${name} has value ${have.join('; ')}, not ${values.join(' ')}`, {
+      hint: 'delete removes only an exact match: give every value of the record',
+    });
+  }
+  let change: ChangeResult;
+  try {
+    change = await submitChange(ctx, zone, 'DELETE', match);
+  } catch (err) {
+    if (/not found/i.test(changeBatchError(err) ?? '')) {
+      throw new NotFoundError(`${type} record ${name} was removed by someone else meanwhile`, { cause: err });
+    }
+    throw err;
+  }
+  // Deleted on purpose: a later failure in this run must not try to delete it again.
+  ctx.journal.forget(`${type} record`, absolute(decodeName(match.Name!)));
+  return { change, set: match };
+}
+
+/** Polls GetChange until the change is INSYNC, printing each poll under --verbose. */
+export async function waitForChange(ctx: TaskContext, changeId: string, timeoutSeconds: number): Promise<ChangeResult> {
+  const { client, sdk } = await ctx.aws.route53();
+  return poll(
+    {
+      what: `change ${changeId} to be INSYNC`,
+      timeoutSeconds,
+      delaySeconds: 3,
+      maxDelaySeconds: 15,
+      scale: ctx.settings.timeScale,
+      signal: ctx.signal,
+      hint: 'Route53 accepted the change and may still apply it; raise --timeout to wait longer',
+    },
+    async (n) => {
+      const out = await client.send(new sdk.GetChangeCommand({ Id: changeId }));
+      const status = out.ChangeInfo?.Status ?? 'UNKNOWN';
+      ctx.log.verbose(`${n}) change id: ${changeId}, status: ${status}`);
+      return status === 'INSYNC' ? { changeId, status } : undefined;
+    },
+  );
+}
