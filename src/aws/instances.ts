@@ -18,7 +18,7 @@ export const instanceSelectorOptions = {
 } as const;
 
 /** Live states: a terminated instance keeps its Name tag but is never the one meant. */
-const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
 export async function findInstance(ctx: TaskContext, sel: InstanceSelector): Promise<Instance> {
   const { client, sdk } = await ctx.aws.ec2();
