@@ -302,7 +302,9 @@ export function recordSet(fqdn: string, type: RRType, ttl: number, values: reado
 
 /** `CREATE A www.example.com. 300 203.0.113.5`, for --dry-run and --verbose. */
 export function describeChange(action: ChangeAction, set: ResourceRecordSet): string {
-  return `${action} ${recordLine(viewRecord(set))}`;
+  const r = viewRecord(set);
+  const body = r.alias !== undefined ? ['ALIAS', r.alias] : [String(r.ttl ?? ''), ...r.values];
+  return [action, r.type, r.name, ...body].join(' ');
 }
 
 function changeBatchError(err: unknown): string | undefined {
