@@ -337,27 +337,33 @@ export async function submitChange(
   return result;
 }
 
+/** Route53's "already exists", with the record that is there and how to remove it. */
+async function alreadyExists(ctx: TaskContext, zone: Zone, set: ResourceRecordSet, cause?: unknown): Promise<OriginError> {
+  const there = (await findRecords(ctx, zone, set.Name!, set.Type).catch(() => [])).map(viewRecord);
+  const value = there.length ? ` (${there.map((r) => (r.alias ? `alias ${r.alias}` : `value ${r.values.join(' ')}`)).join('; ')})` : '';
+  const name = decodeName(set.Name!);
+  const first = there[0];
+  return new OriginError(`${set.Type} record ${name} already exists${value}`, {
+    cause,
+    hint: first && !first.alias
+      ? `delete it first: origin-setup route53:record:delete ${zone.name} ${hostPart(zone, name)} ${set.Type} ${first.values.join(' ')}`
+      : `origin-setup route53:record:get ${zone.name} ${hostPart(zone, name)} shows it`,
+  });
+}
+
 /**
  * CREATE, with Route53's "already exists" turned into an error that shows the record
  * there, and a journal entry so a failed run deletes what it added.
  */
 export async function createRecord(ctx: TaskContext, zone: Zone, set: ResourceRecordSet): Promise<ChangeResult> {
+  // A dry run cannot ask Route53, so it looks for a clash itself.
+  if (ctx.dryRun && (await findRecords(ctx, zone, set.Name!, set.Type)).length > 0) throw await alreadyExists(ctx, zone, set);
   let result: ChangeResult;
   try {
     result = await submitChange(ctx, zone, 'CREATE', set);
   } catch (err) {
-    if (!/already exists/i.test(changeBatchError(err) ?? '')) throw err;
-    const there = await findRecords(ctx, zone, set.Name!, set.Type).catch(() => []);
-    const shown = there.map(viewRecord);
-    const value = shown.length ? ` (${shown.map((r) => (r.alias ? `alias ${r.alias}` : `value ${r.values.join(' ')}`)).join('; ')})` : '';
-    const name = decodeName(set.Name!);
-    const first = shown[0];
-    throw new OriginError(`${set.Type} record ${name} already exists${value}`, {
-      cause: err,
-      hint: first && !first.alias
-        ? `delete it first: origin-setup route53:record:delete ${zone.name} ${name} ${set.Type} ${first.values.join(' ')}`
-        : `origin-setup route53:record:get ${zone.name} ${name} shows it`,
-    });
+    if (/already exists/i.test(changeBatchError(err) ?? '')) throw await alreadyExists(ctx, zone, set, err);
+    throw err;
   }
   ctx.journal.record({
     kind: `${set.Type} record`,
@@ -398,7 +404,7 @@ export async function deleteRecord(
 ): Promise<{ change: ChangeResult; set: ResourceRecordSet }> {
   const name = absolute(fqdn);
   const there = await findRecords(ctx, zone, name, type);
-  const getHint = `origin-setup route53:record:get ${zone.name} ${name} shows what is there`;
+  const getHint = `origin-setup route53:record:get ${zone.name} ${hostPart(zone, name)} shows what is there`;
   if (there.length === 0) throw new NotFoundError(`no ${type} record ${name} in zone ${zone.name}`, { hint: getHint });
   const match = there.find((s) => !s.AliasTarget && sameValues(type, (s.ResourceRecords ?? []).map((r) => r.Value!), values));
   if (!match) {

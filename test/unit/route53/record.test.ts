@@ -278,8 +278,8 @@ describe('route53:record:create', () => {
   it('turns "already exists" into a clear error naming the value there, and removes nothing', async () => {
     r53.on(ChangeResourceRecordSetsCommand).rejects(
       Object.assign(new Error("[Tried to create resource record set [name='www.example.com.', type='A'] but it already exists]"), {
+        // As the SDK parses Route53's <ErrorResponse><Error><Code>InvalidChangeBatch</Code>…
         name: 'InvalidChangeBatch',
-        messages: ["Tried to create resource record set [name='www.example.com.', type='A'] but it already exists"],
         $metadata: { httpStatusCode: 400 },
       }),
     );
@@ -287,7 +287,7 @@ describe('route53:record:create', () => {
     const r = await runCli(['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'error: A record www.example.com. already exists (value 198.51.100.9) (delete it first: origin-setup route53:record:delete example.com. www.example.com. A 198.51.100.9)',
+      'error: A record www.example.com. already exists (value 198.51.100.9) (delete it first: origin-setup route53:record:delete example.com. www A 198.51.100.9)',
     );
     expect(r.stderr).not.toContain('rolling back');
     expect(changeInputs()).toHaveLength(1);
@@ -310,12 +310,22 @@ describe('route53:record:create', () => {
   });
 
   it('--dry-run prints what would be sent and sends nothing', async () => {
+    r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [], IsTruncated: false, MaxItems: 100 });
     const r = await runCli(['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5', '--dry-run', '--wait']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('would CREATE A www.example.com. 300 203.0.113.5');
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
     expect(r53.commandCalls(GetChangeCommand)).toHaveLength(0);
+  });
+
+  it('--dry-run reports a record that is already there', async () => {
+    r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [a('www.example.com.', 300, '198.51.100.9')], IsTruncated: false, MaxItems: 100 });
+    const r = await runCli(['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5', '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: A record www.example.com. already exists (value 198.51.100.9)');
+    expect(r.stderr).not.toContain('would CREATE');
+    expect(changeInputs()).toHaveLength(0);
   });
 });
 
@@ -366,7 +376,7 @@ describe('route53:record:delete', () => {
     r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [txt('www.example.com.', '"hello"')], IsTruncated: false, MaxItems: 100 });
     const r = await runCli(['route53:record:delete', 'example.com', 'www', 'A', '203.0.113.5']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: no A record www.example.com. in zone example.com. (origin-setup route53:record:get example.com. www.example.com. shows what is there)');
+    expect(r.stderr).toContain('error: no A record www.example.com. in zone example.com. (origin-setup route53:record:get example.com. www shows what is there)');
     expect(changeInputs()).toHaveLength(0);
   });
 
