@@ -108,7 +108,7 @@ export async function findSecurityGroup(ctx: TaskContext, sel: SecurityGroupSele
     const list = matches.map((g) => `${g.GroupId} (${g.VpcId ?? 'no VPC'})`).join(', ');
     throw new NotFoundError(`name '${sel.name}' matches ${matches.length} security groups: ${list}`, { hint: 'use --id' });
   }
-  const names = (await listSecurityGroups(ctx, sel.vpcId)).map((g) => g.GroupName!).sort();
+  const names = [...new Set((await listSecurityGroups(ctx, sel.vpcId)).map((g) => g.GroupName!))].sort();
   const where = sel.vpcId ? ` in ${sel.vpcId}` : '';
   throw new NotFoundError(`no security group named '${sel.name}'${where}`, {
     hint: names.length ? `groups: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'there are no security groups',
@@ -277,11 +277,9 @@ export function portRange(proto: string, portsWord: string): { IpProtocol: strin
 export async function permissionFor(
   ctx: TaskContext,
   target: SecurityGroup,
-  proto: string,
-  portsWord: string,
+  base: ReturnType<typeof portRange>,
   sources: readonly string[],
 ): Promise<IpPermission> {
-  const base = portRange(proto, portsWord);
   const grants: Grant[] = [];
   const proto1 = base.IpProtocol === '-1' ? 'all' : base.IpProtocol;
   const range = proto1 === 'all' ? {} : { from: base.FromPort, to: base.ToPort };

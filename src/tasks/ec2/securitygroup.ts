@@ -9,6 +9,7 @@ import {
   groupLine,
   listSecurityGroups,
   permissionFor,
+  portRange,
   ports,
   protocol,
   revokeRule,
@@ -117,8 +118,9 @@ export const securitygroupRuleAdd = defineTask({
   example: 'origin-setup ec2:securitygroup:rule:add tcp 8000-8443 --name node',
   async run(ctx, { protocol: proto, ports: range, sources }, { id, name, egress }): Promise<Rule | undefined> {
     const direction: Direction = egress ? 'out' : 'in';
+    const base = portRange(proto, range);
     const group = await findSecurityGroup(ctx, { id, name });
-    const wanted = await permissionFor(ctx, group, proto, range, sources);
+    const wanted = await permissionFor(ctx, group, base, sources);
     const { present, missing } = compareWithGroup(group, direction, wanted);
     if (present) ctx.log.info(`- ${group.GroupId} already has: ${ruleLine(ruleOf(direction, present))}`);
     // Only what is missing is sent, so a re-run succeeds and a rollback revokes only this run's grants.
@@ -135,8 +137,9 @@ export const securitygroupRuleRemove = defineTask({
   example: 'origin-setup ec2:securitygroup:rule:remove tcp 22 0.0.0.0/0 --name default',
   async run(ctx, { protocol: proto, ports: range, sources }, { id, name, egress }): Promise<Rule> {
     const direction: Direction = egress ? 'out' : 'in';
+    const base = portRange(proto, range);
     const group = await findSecurityGroup(ctx, { id, name });
-    const wanted = await permissionFor(ctx, group, proto, range, sources);
+    const wanted = await permissionFor(ctx, group, base, sources);
     const { missing } = compareWithGroup(group, direction, wanted);
     if (missing) {
       throw new NotFoundError(`${group.GroupId} (${group.GroupName}) has no rule ${ruleLine(ruleOf(direction, missing))}`, {
