@@ -34,6 +34,7 @@ export type ServiceAction = 'start' | 'stop' | 'restart' | 'enable' | 'disable' 
 
 export interface ServiceCommands {
   readonly name: InitSystemName;
+  /** One command per action; `status` exits 0 when the service is running. */
   command(service: string, action: ServiceAction): ShellCommand;
 }
 
@@ -41,10 +42,23 @@ export interface FirewallCommands {
   readonly name: FirewallName;
   /** The service unit that runs the firewall (firewalld, iptables, ufw). */
   readonly service: string;
-  /** Commands that open a port both now and permanently (one or more). */
-  openPort(port: string, protocol: 'tcp' | 'udp'): ShellCommand[];
+  /**
+   * Commands that open a port (80 or 8000-8443) both now and permanently (one or more).
+   * `running: false` asks for the commands that work while the firewall is stopped
+   * (permanent configuration only); see runtimeNeedsRunning.
+   */
+  openPort(port: string, protocol: 'tcp' | 'udp', running?: boolean): ShellCommand[];
   /** Commands that allow a named service (ssh, http, …) now and permanently. */
-  allowService(service: string): ShellCommand[];
+  allowService(service: string, running?: boolean): ShellCommand[];
+  /**
+   * True when the runtime commands fail on a stopped firewall (firewall-cmd without
+   * firewalld): the caller runs control('status') first and passes `running`.
+   */
+  readonly runtimeNeedsRunning: boolean;
+  /** Starts, stops, enables, disables or queries the firewall itself. */
+  control(action: ServiceAction): ShellCommand;
+  /** Reads the result of control('status'): true when the firewall is filtering. */
+  isActive(result: { code: number; stdout: readonly string[] }): boolean;
   /** The packages that provide this firewall's tools. */
   readonly packages: readonly string[];
 }
@@ -58,4 +72,6 @@ export interface Platform {
   augeasPackage: string;
   /** The usual cloud login user: ec2-user, fedora, ubuntu, admin, root. */
   defaultUser: string;
+  /** `NAME VERSION` as remote:distribution prints it: fedora 19, rhel 6.4. */
+  label: string;
 }
