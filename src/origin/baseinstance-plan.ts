@@ -1,0 +1,387 @@
+// origin:baseinstance, the composed workflow: a named EC2 host, optionally with an
+// elastic IP and an A record, reachable over SSH. Catalog §8.1 says what happens; this
+// module decides when. Read-only checks run first (all at once), so a run that would
+// fail on a foreign DNS record fails before anything is created. Then the launch, the
+// address allocation and the DNS change start together, and one wait covers the boot,
+// SSH, DNS INSYNC, the association and SSH at the new address.
+//
+// Everything is created through sub-tasks (ctx.invoke), which record what they make in
+// the run's journal; the engine rolls those back on failure. What this run reuses (an
+// instance, a record, an address) is never journaled, so it is never touched.
+import type { Instance } from '@aws-sdk/client-ec2';
+import type { ElasticIp } from '../aws/addresses.js';
+import { tagValue } from '../aws/ec2.js';
+import { findInstance } from '../aws/instances.js';
+import { instanceLabel, stateReason } from '../aws/instance-state.js';
+import { absolute, hostPart, waitForChange, type ChangeResult, type RecordView, type Zone } from '../aws/route53.js';
+import { runWaiter } from '../aws/waiters.js';
+import { baseOsSection } from '../config/awscred.js';
+import type { TaskContext } from '../engine/context.js';
+import { InterruptedError, NotFoundError, OriginError, TimeoutError } from '../engine/errors.js';
+import { imageId } from '../engine/validate.js';
+
+export interface BaseInstanceRequest {
+  name: string;
+  hostname?: string;
+  elasticip: boolean;
+  ipaddress?: string;
+  image?: string;
+  baseos: string;
+  type?: string;
+  keypair?: string;
+  securitygroup: string[];
+  disksize?: number;
+  userdata?: string;
+  timeout: number;
+  reuse: boolean;
+}
+
+export interface BaseInstance {
+  id: string;
+  /** The public DNS name the host answers at now (after the elastic IP moved it). */
+  dns: string;
+  ip: string;
+  fqdn?: string;
+}
+
+/** `id=… dns=… ip=… fqdn=…`, one per line, for `eval` and `grep`. */
+export function renderBaseInstance(r: BaseInstance): string {
+  return Object.entries(r)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('\n');
+}
+
+/** The overall --timeout, shared by every wait of the run. */
+class Deadline {
+  private readonly end: number;
+  constructor(
+    private readonly seconds: number,
+    private readonly scale: number,
+  ) {
+    this.end = Date.now() + seconds * scale * 1000;
+  }
+  /** Whole seconds left (at least 1), for a sub-task's --timeout; throws once it has passed. */
+  remaining(what: string): number {
+    const left = (this.end - Date.now()) / 1000 / this.scale;
+    if (left <= 0) {
+      throw new TimeoutError(`timed out after ${this.seconds}s before ${what}`, { hint: 'pass a longer --timeout' });
+    }
+    return Math.max(1, Math.ceil(left));
+  }
+}
+
+/** The image to launch: --image, else BaseOSImage of the [--baseos] section of the awscred file. */
+export function resolveImage(ctx: TaskContext, image: string | undefined, baseos: string): string {
+  if (image) return image;
+  const section = baseOsSection(baseos);
+  const cred = ctx.settings.awscred();
+  if (!cred) {
+    throw new OriginError(`no --image given and no awscred file to look up [${section}] BaseOSImage in`, {
+      hint: `pass --image AMI, or write ~/.awscred with a [${section}] section holding BaseOSImage=ami-…`,
+    });
+  }
+  const found = cred.sections[section];
+  if (!found) {
+    const known = Object.keys(cred.sections).filter((s) => cred.sections[s]?.baseOSImage);
+    throw new OriginError(`${cred.path} has no [${section}] section (from --baseos ${baseos})`, {
+      hint: known.length
+        ? `sections with a BaseOSImage: ${known.join(', ')}; or pass --image AMI`
+        : `add [${section}] with BaseOSImage=ami-…, or pass --image AMI`,
+    });
+  }
+  if (!found.baseOSImage) {
+    throw new OriginError(`[${section}] in ${cred.path} has no BaseOSImage`, { hint: 'add BaseOSImage=ami-…, or pass --image AMI' });
+  }
+  const problem = imageId(found.baseOSImage);
+  if (problem) throw new OriginError(`BaseOSImage '${found.baseOSImage}' in [${section}] of ${cred.path}: ${problem}`);
+  ctx.log.verbose(`image ${found.baseOSImage} from [${section}] of ${cred.path}`);
+  return found.baseOSImage;
+}
+
+/**
+ * Instances already carrying this Name that a new launch would collide with. A second
+ * live instance of the same name would break every later `--name` lookup (catalog W9);
+ * one on its way out (shutting-down, terminated) does not count.
+ */
+export async function instancesNamed(ctx: TaskContext, name: string): Promise<Instance[]> {
+  const { client, sdk } = await ctx.aws.ec2();
+  const found: Instance[] = [];
+  for await (const page of sdk.paginateDescribeInstances(
+    { client },
+    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] },
+  )) {
+    for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
+  }
+  // The filter treats * and ? as wildcards; only the exact name is a collision.
+  return found.filter((i) => tagValue(i.Tags, 'Name') === name);
+}
+
+/** The instance to continue from (with --reuse), or undefined when a new one is launched. */
+async function existingInstance(ctx: TaskContext, name: string, reuse: boolean): Promise<Instance | undefined> {
+  const found = await instancesNamed(ctx, name);
+  if (found.length === 0) return undefined;
+  const list = found.map((i) => `${instanceLabel(i)} ${i.State?.Name ?? ''}`.trim()).join(', ');
+  if (found.length > 1) {
+    throw new OriginError(`${found.length} instances are named '${name}': ${list}`, {
+      hint: 'delete or rename all but one (origin-setup ec2:instance:rename), then run again',
+    });
+  }
+  const one = found[0]!;
+  const state = one.State?.Name;
+  if (state !== 'pending' && state !== 'running') {
+    throw new OriginError(`instance ${instanceLabel(one)} is ${state}`, {
+      hint: `start it (origin-setup ec2:instance:start --id ${one.InstanceId}) and pass --reuse, or delete it`,
+    });
+  }
+  if (!reuse) {
+    throw new OriginError(`instance ${instanceLabel(one)} is already ${state}`, {
+      hint: 'pass --reuse to continue from it, or choose another NAME',
+    });
+  }
+  ctx.log.info(`reusing instance ${instanceLabel(one)} (${state})`);
+  return one;
+}
+
+interface DnsPlan {
+  zone: Zone;
+  fqdn: string;
+  host: string;
+  /** The address of the A record already there, if any. */
+  existing?: string;
+}
+
+/** Where the A record goes, and what is there now (route53:zone:contains, route53:record:get). */
+async function lookupRecord(ctx: TaskContext, hostname: string): Promise<DnsPlan> {
+  const fqdn = absolute(hostname);
+  const [zone] = await ctx.invoke<Zone[]>('route53:zone:contains', [hostname]);
+  const host = hostPart(zone!, fqdn);
+  let sets: RecordView[] = [];
+  try {
+    sets = await ctx.invoke<RecordView[]>('route53:record:get', [zone!.id, host]);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  const blocking = sets.find((s) => s.type === 'CNAME' || (s.type === 'A' && (s.alias !== undefined || s.values.length !== 1)));
+  const a = sets.filter((s) => s.type === 'A');
+  if (blocking || a.length > 1) {
+    const what = (blocking ? [blocking] : a).map((s) => `${s.type} ${s.alias ? `alias ${s.alias}` : s.values.join(' ')}`).join('; ');
+    throw new OriginError(`${fqdn} already has ${what}, which is not a single A record this task can reuse`, {
+      hint: `remove it (origin-setup route53:record:delete ${zone!.name} ${host} …) or choose another --hostname`,
+    });
+  }
+  const existing = a[0]?.values[0];
+  ctx.log.info(existing ? `${fqdn} has an A record: ${existing}` : `${fqdn}: no A record yet`);
+  return { zone: zone!, fqdn, host, ...(existing ? { existing } : {}) };
+}
+
+/**
+ * Reconciles an existing A record with the address this run would use: it must be one
+ * of our elastic IPs (looked up separately from --ipaddress's; invoke runs each once
+ * per argument list, which fixes the original's skipped second ec2:ip:info, W1).
+ */
+async function recordAddress(ctx: TaskContext, dns: DnsPlan, given: ElasticIp | undefined): Promise<ElasticIp> {
+  const there = dns.existing!;
+  if (given && given.address !== there) {
+    throw new OriginError(`A record ${dns.fqdn} points at ${there}, not at --ipaddress ${given.address}`, {
+      hint: `pass --ipaddress ${there}, or delete the record: origin-setup route53:record:delete ${dns.zone.name} ${dns.host} A ${there}`,
+    });
+  }
+  if (given) return given;
+  try {
+    return await ctx.invoke<ElasticIp>('ec2:ip:info', [there]);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    throw new OriginError(`A record ${dns.fqdn} points at ${there}, which is not an elastic IP of this account`, {
+      hint: `${err.hint ? `${err.hint}; ` : ''}delete the record (origin-setup route53:record:delete ${dns.zone.name} ${dns.host} A ${there}) or choose another --hostname`,
+    });
+  }
+}
+
+/**
+ * Waits for every promise, even after one fails, so that nothing this run started is
+ * still creating resources when the engine rolls back; `onFailure` cancels the waits
+ * that can be cancelled. Throws the first real failure (not the cancellations it caused).
+ */
+async function settleAll<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+  onFailure: () => void = () => {},
+): Promise<T> {
+  let first: unknown;
+  let failed = false;
+  const watched = promises.map((p) =>
+    p.catch((err: unknown) => {
+      if (!failed) {
+        failed = true;
+        first = err;
+        onFailure();
+      } else if (first instanceof InterruptedError && !(err instanceof InterruptedError)) {
+        first = err;
+      }
+      throw err;
+    }),
+  );
+  const results = await Promise.allSettled(watched);
+  if (failed) throw first;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** The context for waits this module runs itself, cancellable when a sibling branch fails. */
+function cancellable(ctx: TaskContext): { ctx: TaskContext; cancel: () => void } {
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  if (ctx.signal.aborted) cancel();
+  else ctx.signal.addEventListener('abort', cancel, { once: true });
+  return { ctx: { ...ctx, signal: controller.signal }, cancel };
+}
+
+/** The host name SSH should use for the instance now, refreshed after the address moves. */
+function publicName(instance: Instance): string | undefined {
+  return instance.PublicDnsName || instance.PublicIpAddress || undefined;
+}
+
+/**
+ * Waits for running with the SDK waiter. The delays are tighter than a plain
+ * ec2:instance:wait's, because the boot is on this task's critical path: polling every
+ * 30 s would add up to 30 s to every run.
+ */
+async function waitRunning(ctx: TaskContext, instance: Instance, timeoutSeconds: number): Promise<Instance> {
+  const { client, sdk } = await ctx.aws.ec2();
+  const id = instance.InstanceId!;
+  const label = instanceLabel(instance);
+  await runWaiter(
+    ctx,
+    {
+      client,
+      what: `${label} to be running`,
+      timeoutSeconds,
+      minDelaySeconds: 2,
+      maxDelaySeconds: 8,
+      describeNow: async () => {
+        const now = await findInstance(ctx, { id });
+        const reason = stateReason(now);
+        return `it is ${now.State?.Name ?? 'in no state'}${reason ? ` (${reason})` : ''}`;
+      },
+    },
+    (config) => sdk.waitUntilInstanceRunning(config, { InstanceIds: [id] }),
+  );
+  const running = await findInstance(ctx, { id });
+  ctx.log.info(`instance ${label} running at ${publicName(running) ?? 'no public address'}`);
+  return running;
+}
+
+/** Whatever ec2:instance:create answers, the instance id in it. */
+function launchedId(result: unknown): string {
+  if (typeof result === 'string') return result;
+  const r = result as { id?: string; InstanceId?: string; instanceId?: string };
+  const id = r.id ?? r.InstanceId ?? r.instanceId;
+  if (!id) throw new OriginError('ec2:instance:create returned no instance id');
+  return id;
+}
+
+export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): Promise<BaseInstance> {
+  const started = Date.now();
+  const deadline = new Deadline(req.timeout, ctx.settings.timeScale);
+  const wantsAddress = req.elasticip || req.ipaddress !== undefined;
+  // Read the config before touching AWS: a missing [baseos] section needs no round trip.
+  let image = req.reuse ? undefined : resolveImage(ctx, req.image, req.baseos);
+  if (req.hostname && !wantsAddress) {
+    ctx.log.info(`no elastic IP (--elasticip or --ipaddress): no A record is made for ${req.hostname}`);
+  }
+
+  // 1. Read-only checks, all at once: nothing is created if any of them fails.
+  const [existing, given, dns] = await settleAll<[Instance | undefined, ElasticIp | undefined, DnsPlan | undefined]>([
+    existingInstance(ctx, req.name, req.reuse),
+    req.ipaddress ? ctx.invoke<ElasticIp>('ec2:ip:info', [req.ipaddress]) : Promise.resolve(undefined),
+    req.hostname && wantsAddress ? lookupRecord(ctx, req.hostname) : Promise.resolve(undefined),
+  ]);
+  const known = dns?.existing ? await recordAddress(ctx, dns, given) : given;
+  if (known?.instanceId && known.instanceId !== existing?.InstanceId) {
+    throw new OriginError(`elastic IP ${known.address} is associated with ${known.instanceId}`, {
+      hint: `free it first (origin-setup ec2:ip:disassociate ${known.address}) or use another address`,
+    });
+  }
+  if (known && dns?.existing) ctx.log.info(`reusing A record ${dns.fqdn} → ${known.address}`);
+  if (!existing) image ??= resolveImage(ctx, req.image, req.baseos);
+
+  // 2. Launch, allocate and submit the DNS change together. All of them settle before
+  // anything else happens, so each one is journaled before a failure rolls back.
+  const launch = existing
+    ? Promise.resolve(existing)
+    : ctx
+        .invoke('ec2:instance:create', [], launchOptions(ctx, req, image!))
+        .then((r) => launchedId(r))
+        .then((id) => ({ InstanceId: id, Tags: [{ Key: 'Name', Value: req.name }] }) as Instance);
+  const address: Promise<string | undefined> = known
+    ? Promise.resolve(known.address)
+    : wantsAddress
+      ? ctx.invoke<{ address: string }>('ec2:ip:create').then((r) => r.address)
+      : Promise.resolve(undefined);
+  const change: Promise<ChangeResult | undefined> =
+    dns && !dns.existing
+      ? address.then((ip) => ctx.invoke<ChangeResult>('route53:record:create', [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 }))
+      : Promise.resolve(undefined);
+  const [launched, ip, submitted] = await settleAll<[Instance, string | undefined, ChangeResult | undefined]>([launch, address, change]);
+  ctx.log.info(`instance ${instanceLabel(launched)} ${existing ? 'reused' : 'launched'}`);
+
+  // 3. One wait for everything: boot, SSH, address, SSH again; DNS INSYNC meanwhile.
+  const { ctx: waitCtx, cancel } = cancellable(ctx);
+  const host = async (): Promise<Instance> => {
+    let now = await waitRunning(waitCtx, launched, deadline.remaining(`${instanceLabel(launched)} was running`));
+    const first = publicName(now);
+    if (first) {
+      await ctx.invoke('remote:available', [first], { wait: true, timeout: deadline.remaining(`${first} answered SSH`) });
+    } else if (!ip) {
+      throw new OriginError(`instance ${instanceLabel(now)} has no public address to reach it by`, {
+        hint: 'launch it in a subnet that assigns public IPs, or pass --elasticip',
+      });
+    }
+    if (ip) {
+      if (waitCtx.signal.aborted) throw new InterruptedError();
+      await ctx.invoke('ec2:ip:associate', [ip, now.InstanceId!]);
+      now = await findInstance(ctx, { id: now.InstanceId! });
+      const moved = publicName(now) ?? ip;
+      if (moved !== first) {
+        await ctx.invoke('remote:available', [moved], { wait: true, timeout: deadline.remaining(`${moved} answered SSH`) });
+      }
+    }
+    if (req.hostname) {
+      const at = publicName(now) ?? ip!;
+      await ctx.invoke('remote:hostname', [at, req.hostname.replace(/\.$/, '')]);
+      await ctx.invoke('remote:preserve_hostname', [at]);
+    }
+    return now;
+  };
+  const insync = async (): Promise<ChangeResult | undefined> => {
+    if (!submitted || submitted.status === 'INSYNC') return submitted;
+    const done = await waitForChange(waitCtx, submitted.changeId, deadline.remaining(`change ${submitted.changeId} was INSYNC`));
+    ctx.log.info(`${dns!.fqdn} → ${ip} is INSYNC`);
+    return done;
+  };
+  const [instance] = await settleAll<[Instance, ChangeResult | undefined]>([host(), insync()], cancel);
+
+  ctx.log.verbose(`baseinstance complete: ${((Date.now() - started) / 1000 / ctx.settings.timeScale).toFixed(0)}s`);
+  return {
+    id: instance.InstanceId!,
+    dns: instance.PublicDnsName || ip || instance.PublicIpAddress || '',
+    ip: ip ?? instance.PublicIpAddress ?? instance.PrivateIpAddress ?? '',
+    ...(req.hostname ? { fqdn: req.hostname.replace(/\.$/, '') } : {}),
+  };
+}
+
+/** The options handed to ec2:instance:create; unset ones are left to its defaults. */
+function launchOptions(ctx: TaskContext, req: BaseInstanceRequest, image: string): Record<string, unknown> {
+  const cred = ctx.settings.awscred();
+  const key = req.keypair ?? cred?.keyPairName;
+  if (!key) ctx.log.warn('no --keypair and no AWSKeyPairName in the awscred file: the instance gets no SSH key from EC2');
+  const type = req.type ?? cred?.ec2Type;
+  return {
+    name: req.name,
+    image,
+    securitygroup: req.securitygroup,
+    ...(key ? { key } : {}),
+    ...(type ? { type } : {}),
+    ...(req.disksize !== undefined ? { disksize: req.disksize } : {}),
+    ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+// origin:baseinstance — a named EC2 host, optionally with an elastic IP and an A record,
+// answering SSH. The workflow lives in src/origin/baseinstance-plan.ts.
+import { baseInstance, renderBaseInstance } from '../../origin/baseinstance-plan.js';
+import { defineTask, type AnyTask } from '../../engine/task.js';
+import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
+
+const positiveNumber = positive as (v: never) => string | undefined;
+
+/** A Name tag for a new instance: the wildcards of EC2 filters would make it unfindable. */
+const instanceName = (v: string) =>
+  v.length > 0 && v.length <= 255 && !/[*?]/.test(v) && !/^\s|\s$/.test(v)
+    ? undefined
+    : 'a Name tag of 1-255 characters, without * or ? and without surrounding spaces';
+
+export const baseinstanceTask = defineTask({
+  name: 'origin:baseinstance',
+  summary: 'launch a named instance, optionally with an elastic IP and an A record, and wait until SSH answers',
+  args: [{ name: 'name', description: 'the Name tag of the instance', validate: instanceName }],
+  options: {
+    hostname: {
+      type: 'string',
+      description: 'FQDN: set as the host\'s own name; with an elastic IP, also its A record',
+      placeholder: 'FQDN',
+      validate: hostname as (v: never) => string | undefined,
+    },
+    elasticip: { type: 'boolean', description: 'allocate an elastic IP (or reuse the one the A record names) and associate it' },
+    ipaddress: {
+      type: 'string',
+      description: 'use this existing elastic IP of the account',
+      placeholder: 'IP',
+      validate: ipv4 as (v: never) => string | undefined,
+    },
+    image: { type: 'string', description: 'AMI to launch (default: BaseOSImage of the --baseos section)', placeholder: 'AMI', validate: imageId as (v: never) => string | undefined },
+    baseos: {
+      type: 'string',
+      description: 'section of the awscred file whose BaseOSImage is launched',
+      default: 'fedora19',
+      placeholder: 'NAME',
+      validate: ((v: string) => (/^[A-Za-z0-9._-]+$/.test(v) ? undefined : 'a section name such as fedora19 or rhel6.4')) as (v: never) => string | undefined,
+    },
+    type: { type: 'string', description: 'instance type (default: AWSEC2Type of the awscred file)', placeholder: 'TYPE' },
+    keypair: { type: 'string', description: 'EC2 key pair (default: AWSKeyPairName of the awscred file)', placeholder: 'NAME' },
+    securitygroup: { type: 'list', description: 'security groups', default: ['default'], placeholder: 'GROUP…' },
+    disksize: { type: 'number', description: 'root volume size in GiB (default: the image\'s)', placeholder: 'GIB', validate: positiveNumber },
+    userdata: { type: 'string', description: 'file whose content is passed as user data', placeholder: 'FILE' },
+    timeout: { type: 'number', description: 'seconds for the whole run to get there', default: 600, placeholder: 'SECONDS', validate: positiveNumber },
+    reuse: { type: 'boolean', description: 'continue from a pending or running instance of this name instead of refusing' },
+  },
+  example: 'origin-setup origin:baseinstance puppet --hostname puppet.infra.example.org --elasticip --securitygroup default puppetmaster',
+  run: (ctx, { name }, opts) =>
+    baseInstance(ctx, {
+      name,
+      hostname: opts.hostname,
+      elasticip: opts.elasticip,
+      ipaddress: opts.ipaddress,
+      image: opts.image,
+      baseos: opts.baseos,
+      type: opts.type,
+      keypair: opts.keypair,
+      securitygroup: opts.securitygroup,
+      disksize: opts.disksize,
+      userdata: opts.userdata,
+      timeout: opts.timeout,
+      reuse: opts.reuse,
+    }),
+  render: renderBaseInstance,
+});
+
+export const baseinstanceTasks: AnyTask[] = [baseinstanceTask];
