@@ -41,7 +41,7 @@ export const augeasValue = (v: string) => {
 /** The command that sets PATH to VALUE and saves the file. */
 export function augtoolSetCommand(path: string, value: string) {
   checkPath(path);
-  return cmd('augtool', '--autosave', 'set', path, augtoolString(value));
+  return cmd('augtool', '-s', 'set', path, augtoolString(value));
 }
 
 export function augtoolGetCommand(path: string) {

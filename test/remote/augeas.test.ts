@@ -1,0 +1,108 @@
+// Pure parts of the augeas service: what augtool's own parser makes of the words we send,
+// and how its answers are read.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { augeasValue, augtoolSetCommand, augtoolString, parseAugtoolGet, parseAugtoolMatch } from '../../src/remote/augeas.js';
+import { augeasPath } from '../../src/remote/validate.js';
+import { augtoolWords } from './augeas-tokenizer.js';
+
+/** The argv a real /bin/sh passes to the program for a command line we built. */
+function shellArgv(command: string): string[] {
+  const out = execFileSync('/bin/sh', ['-c', `set -- ${command}; shift; for a in "$@"; do printf '%s\\0' "$a"; done`], { encoding: 'utf8' });
+  return out.split('\0').slice(0, -1);
+}
+
+const tricky = [
+  '$ModLoad imtcp',
+  'imtcp',
+  'a value with  two spaces',
+  'x=y=z',
+  'say "hi"',
+  "it's",
+  'back\\slash and \\$',
+  'tab\there',
+  'two\nlines',
+  '$(touch /tmp/pwned)',
+  '`id`; rm -rf /',
+  '[main]',
+  '#comment',
+  '',
+];
+
+describe('augtoolString', () => {
+  it.each(tricky)('round-trips %j through the shell and augtool parser unchanged', (value) => {
+    const command = augtoolSetCommand('/files/etc/rsyslog.conf/$ModLoad[last()+1]', value);
+    const argv = shellArgv(command.text);
+    expect(argv.slice(0, 3)).toEqual(['-s', 'set', '/files/etc/rsyslog.conf/$ModLoad[last()+1]']);
+    expect(argv).toHaveLength(4);
+    // getopt takes -s (autosave); augtool joins the rest into one command line and parses it.
+    expect(augtoolWords(argv.slice(1))).toEqual([['set', '/files/etc/rsyslog.conf/$ModLoad[last()+1]', value]]);
+  });
+
+  it('writes the value in augtool double quotes with only \\ " tab and newline escaped', () => {
+    expect(augtoolString('$ModLoad imtcp')).toBe('"$ModLoad imtcp"');
+    expect(augtoolString('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(augtoolString("it's")).toBe('"it\'s"');
+    expect(augtoolString('l1\nl2\tx')).toBe('"l1\\nl2\\tx"');
+  });
+
+  it('refuses a ] that closes no [, which augtool cannot take in any quoting', () => {
+    expect(augeasValue('a]b')).toMatch(/closes no \[/);
+    expect(() => augtoolString('a]b')).toThrow(/closes no \[/);
+    expect(augeasValue('[ok]')).toBeUndefined();
+  });
+});
+
+describe('augeasPath', () => {
+  it('accepts absolute paths with predicates, $ in labels and blanks inside predicates', () => {
+    expect(augeasPath('/files/etc/puppet/puppet.conf/main/server')).toBeUndefined();
+    expect(augeasPath('/files/etc/rsyslog.conf/$ModLoad[last()+1]')).toBeUndefined();
+    expect(augeasPath("/files/etc/hosts/*[canonical = 'puppet']/ipaddr")).toBeUndefined();
+  });
+  it.each([
+    ['files/etc/x', /starts with \//],
+    ['/files/etc/x y', /only inside \[predicates\]/],
+    ['/files/etc/"x"', /only inside/],
+    ['/files/etc/x[1', /unbalanced \[/],
+    ['/files/etc/x]', /unbalanced \]/],
+    ['/files/etc/x\nset /y z', /control characters/],
+  ])('refuses %j', (path, message) => {
+    expect(augeasPath(path)).toMatch(message);
+  });
+});
+
+describe('parseAugtoolGet', () => {
+  const path = '/files/etc/puppet/puppet.conf/main/server';
+  it('keeps a value with = in it whole', () => {
+    expect(parseAugtoolGet(path, [`${path} = a=b = c`])).toEqual({ found: true, value: 'a=b = c' });
+  });
+  it('keeps the lines of a multi-line value', () => {
+    expect(parseAugtoolGet(path, [`${path} = first`, 'second'])).toEqual({ found: true, value: 'first\nsecond' });
+  });
+  it('tells a missing node from a node without a value', () => {
+    expect(parseAugtoolGet(path, [`${path} (o)`])).toEqual({ found: false });
+    expect(parseAugtoolGet(path, [`${path} (none)`])).toEqual({ found: true, value: null });
+  });
+  it('is not fooled by " = " inside a predicate of the path', () => {
+    const p = "/files/etc/hosts/*[canonical = 'puppet']/ipaddr";
+    expect(parseAugtoolGet(p, [`${p} = 10.0.0.5`])).toEqual({ found: true, value: '10.0.0.5' });
+  });
+  it('matches the path augtool echoes without a trailing slash', () => {
+    expect(parseAugtoolGet(`${path}/`, [`${path} = puppet`])).toEqual({ found: true, value: 'puppet' });
+  });
+  it('rejects output it does not understand', () => {
+    expect(() => parseAugtoolGet(path, ['something else'])).toThrow(/unexpected augtool output/);
+  });
+});
+
+describe('parseAugtoolMatch', () => {
+  it('returns the matched paths, and nothing for (no matches)', () => {
+    expect(
+      parseAugtoolMatch([
+        '/files/etc/yum.repos.d/fedora-updates-testing.repo/updates-testing = (none)',
+        '/files/etc/yum.repos.d/other.repo/updates-testing = (none)',
+      ]),
+    ).toEqual(['/files/etc/yum.repos.d/fedora-updates-testing.repo/updates-testing', '/files/etc/yum.repos.d/other.repo/updates-testing']);
+    expect(parseAugtoolMatch(['  (no matches)'])).toEqual([]);
+  });
+});
