@@ -15,8 +15,8 @@ import { runCli } from '../../support/cli.js';
 const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
 
-const inputs = <T>(command: new (input: T) => unknown) =>
-  ec2.commandCalls(command as never).map((c) => (c.args[0] as { input: T }).input);
+const inputs = <C extends new (...args: never[]) => { input: unknown }>(command: C) =>
+  ec2.commandCalls(command as never).map((c) => (c.args[0] as InstanceType<C>).input as InstanceType<C>['input']);
 
 /**
  * Answers a paginated command with these pages in turn and returns the inputs as they

@@ -25,8 +25,8 @@ import { startFakeEc2, type FakeEc2 } from '../../support/fake-ec2.js';
 const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
 
-const inputs = <T>(command: new (input: T) => unknown) =>
-  ec2.commandCalls(command as never).map((c) => (c.args[0] as { input: T }).input);
+const inputs = <C extends new (...args: never[]) => { input: unknown }>(command: C) =>
+  ec2.commandCalls(command as never).map((c) => (c.args[0] as InstanceType<C>).input as InstanceType<C>['input']);
 
 const ID = 'i-0123456789abcdef0';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
