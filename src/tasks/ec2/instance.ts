@@ -24,10 +24,11 @@ import { imageId, ipv4, positive } from '../../engine/validate.js';
 const positiveNumber = positive as (v: never) => string | undefined;
 const nameOption = instanceName as (v: never) => string | undefined;
 
-const waitOptions = {
-  wait: { type: 'boolean', description: 'wait until the instance gets there' },
-  timeout: { type: 'number', description: 'seconds to wait with --wait', default: 300, placeholder: 'SECONDS', validate: positiveNumber },
-} as const;
+const waitOptions = <S extends WaitState>(state: S) =>
+  ({
+    wait: { type: 'boolean', description: `wait until the instance is ${state}` },
+    timeout: { type: 'number', description: 'seconds to wait with --wait', default: 300, placeholder: 'SECONDS', validate: positiveNumber },
+  }) as const;
 
 export const instanceCreate = defineTask({
   name: 'ec2:instance:create',
@@ -41,7 +42,7 @@ export const instanceCreate = defineTask({
     securitygroup: { type: 'list', description: 'security group names or sg-… ids', default: ['default'], placeholder: 'GROUP' },
     disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positiveNumber },
     userdata: { type: 'string', description: 'user data file, sent base64-encoded', placeholder: 'FILE' },
-    ...waitOptions,
+    ...waitOptions('running'),
   },
   example: 'ID=$(origin-setup ec2:instance:create --name puppet --image ami-b71078de --type t3.small --securitygroup default broker --wait)',
   async run(ctx, _args, opts) {
@@ -211,7 +212,7 @@ export const instanceStart = defineTask({
   name: 'ec2:instance:start',
   summary: 'start a stopped instance and print its state',
   args: [],
-  options: { ...instanceSelectorOptions, ...waitOptions },
+  options: { ...instanceSelectorOptions, ...waitOptions('running') },
   example: 'origin-setup ec2:instance:start --name puppet --wait',
   async run(ctx, _args, opts) {
     return changeState(ctx, await findInstance(ctx, opts), startInstance, 'running', opts);
@@ -223,7 +224,7 @@ export const instanceStop = defineTask({
   name: 'ec2:instance:stop',
   summary: 'stop a running instance and print its state',
   args: [],
-  options: { ...instanceSelectorOptions, ...waitOptions },
+  options: { ...instanceSelectorOptions, ...waitOptions('stopped') },
   example: 'origin-setup ec2:instance:stop --name puppet --wait',
   async run(ctx, _args, opts) {
     return changeState(ctx, await findInstance(ctx, opts), stopInstance, 'stopped', opts);
@@ -238,7 +239,7 @@ export const instanceDelete = defineTask({
   options: {
     ...instanceSelectorOptions,
     force: { type: 'boolean', description: 'do not ask' },
-    ...waitOptions,
+    ...waitOptions('terminated'),
   },
   example: 'origin-setup ec2:instance:delete --name broker --force --wait',
   async run(ctx, _args, opts) {
