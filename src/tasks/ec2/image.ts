@@ -126,6 +126,7 @@ export const imageDelete = defineTask({
   async run(ctx, _args, opts) {
     const image = await findImage(ctx, opts);
     await deregisterImage(ctx, image.ImageId!, opts.snapshots);
+    ctx.journal.forget('image', imageLabel(image));
     ctx.log.info(`deregistered image ${imageLabel(image)}${opts.snapshots ? ' and its snapshots' : ''}`);
     return { id: image.ImageId!, name: image.Name };
   },

@@ -250,7 +250,10 @@ export const instanceDelete = defineTask({
       ctx.log.info(`not deleting ${label}`);
       return { id: instance.InstanceId!, name: tagValue(instance.Tags, 'Name'), state: instance.State?.Name };
     }
-    return changeState(ctx, instance, terminateInstance, 'terminated', opts);
+    const result = await changeState(ctx, instance, terminateInstance, 'terminated', opts);
+    // Terminated on purpose: a rollback later in this run must not try again.
+    ctx.journal.forget('instance', label);
+    return result;
   },
   render: (r) => r.state,
 });
