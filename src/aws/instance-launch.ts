@@ -1,6 +1,5 @@
 // Launching one named instance: refuse a Name already in use, size the image's own root
 // device, tag at launch, make the request idempotent, and journal the instance at once.
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BlockDeviceMapping, Instance } from '@aws-sdk/client-ec2';
@@ -69,8 +68,9 @@ export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promis
   const groupIds = spec.securityGroups.filter((g) => /^sg-[0-9a-f]+$/.test(g));
   const groupNames = spec.securityGroups.filter((g) => !groupIds.includes(g));
   const nameTag = [{ Key: 'Name', Value: spec.name }];
-  // One token per invocation: the SDK's retries of this request can never start a second instance.
-  const clientToken = randomUUID();
+  // One token per invocation: the SDK's retries of this request can never start a second
+  // instance. (The global Web Crypto, so that loading this module for `list` costs nothing.)
+  const clientToken = crypto.randomUUID();
   ctx.log.verbose(`launching ${spec.name}: ${spec.type} from ${spec.image}, key ${spec.key}, groups ${spec.securityGroups.join(' ')}`);
   const out = await mutate(ctx, 'RunInstances', () =>
     client.send(
