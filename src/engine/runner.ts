@@ -60,14 +60,14 @@ export class Runner {
     return result;
   }
 
+  /** Name, positional words and required options; with --verbose every option that differs from its default. */
   private echoText(task: AnyTask, bound: Bound): string {
     const parts = [task.name, ...bound.words];
-    if (this.out.flags.verbose) {
-      for (const [key, value] of Object.entries(bound.options)) {
-        const spec = task.options[key]!;
-        if (value === undefined || value === false || JSON.stringify(value) === JSON.stringify(spec.default)) continue;
-        parts.push(value === true ? `--${flagName(key)}` : `--${flagName(key)} ${Array.isArray(value) ? value.join(' ') : String(value)}`);
-      }
+    for (const [key, value] of Object.entries(bound.options)) {
+      const spec = task.options[key]!;
+      if (!spec.required && !this.out.flags.verbose) continue;
+      if (value === undefined || value === false || JSON.stringify(value) === JSON.stringify(spec.default)) continue;
+      parts.push(value === true ? `--${flagName(key)}` : `--${flagName(key)} ${Array.isArray(value) ? value.join(' ') : String(value)}`);
     }
     return parts.join(' ');
   }

@@ -91,6 +91,29 @@ describe('invoke', () => {
   });
 });
 
+describe('echo', () => {
+  it('shows required options always and the others only with --verbose', async () => {
+    const launch = defineTask({
+      name: 'test:launch',
+      summary: 'has a required and an optional option',
+      args: [],
+      options: {
+        image: { type: 'string', description: 'image', required: true },
+        name: { type: 'string', description: 'name', required: true },
+        type: { type: 'string', description: 'type', default: 't3.micro' },
+        wait: { type: 'boolean', description: 'wait' },
+      },
+      async run() {},
+    });
+    const quiet = harness([launch]);
+    await quiet.runner.run(launch, [], { image: 'ami-b71078de', name: 'puppet', type: 'm1.small', wait: true });
+    expect(quiet.stderr()).toBe('task: test:launch --image ami-b71078de --name puppet\n');
+    const loud = harness([launch], true);
+    await loud.runner.run(launch, [], { image: 'ami-b71078de', name: 'puppet', type: 'm1.small', wait: true });
+    expect(loud.stderr().split('\n')[0]).toBe('task: test:launch --image ami-b71078de --name puppet --type m1.small --wait');
+  });
+});
+
 describe('journal', () => {
   it('undoes what was recorded, newest first, and keeps going past a failure', async () => {
     const undone: string[] = [];
