@@ -1,12 +1,797 @@
-// Placeholder until the SSH layer lands (issue 3): the contract the runner relies on.
-import type { RemoteHost, SshLog, SshSettings } from './types.js';
-import { OriginError } from '../engine/errors.js';
+// One SSH connection per host per run, opened on first use and shared by every task
+// of the run. The runner imports this module lazily; ssh2 itself is loaded with a
+// dynamic import on the first connection, so `list` and `help` never load it.
+//
+// Files go over SFTP on the same pooled connection (ssh2's own client.sftp()).
+// ssh2-sftp-client always opens a connection of its own and cannot adopt an existing
+// one, which would cost a second handshake per host.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { constants as osConstants, userInfo } from 'node:os';
+import { posix } from 'node:path';
+import type { Client, ClientChannel, ConnectConfig, NextAuthHandler, SFTPWrapper } from 'ssh2';
+import { OriginError, RemoteCommandError, TimeoutError, UsageError } from '../engine/errors.js';
+import { computeHost, expandPath, loadSshConfig, type HostConfig, type ParsedSshConfig } from './config.js';
+import { SshError } from './errors.js';
+import { exitAccepted, scaledMs, splitLines, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from './exec.js';
+import { planIdentities, type IdentityPlan } from './keys.js';
+import {
+  algorithmsForKeyType,
+  blobKeyType,
+  checkHostKey,
+  fingerprint,
+  hostToken,
+  keyTypeLabel,
+  knownKeyTypes,
+  recordHostKey,
+  type KnownEntry,
+} from './knownhosts.js';
+import { cmd, quote, type ShellCommand } from './quote.js';
+import type { ExecResult, RemoteHost, RunOptions, SshLog, SshSettings, UploadOptions, UserSource } from './types.js';
+
+type Ssh2 = typeof import('ssh2');
+
+/** ssh2's own preference order; the types already in known_hosts are moved to the front. */
+const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** sshd allows 10 sessions per connection by default; one is kept for SFTP. */
+const MAX_CHANNELS = 8;
 
 export class SshPool {
   handshakes = 0;
+  private readonly hosts = new Map<string, HostState>();
+  private parsed?: ParsedSshConfig;
+  private lib?: Promise<Ssh2>;
+
   constructor(readonly settings: SshSettings) {}
-  async host(name: string, _log: SshLog): Promise<RemoteHost> {
-    throw new OriginError(`ssh to ${name}: the SSH layer is not built yet`);
+
+  async host(name: string, log: SshLog): Promise<RemoteHost> {
+    if (!/^[A-Za-z0-9_.:%[\]-]+$/.test(name) || name.startsWith('-')) {
+      throw new UsageError(`bad host name ${JSON.stringify(name)}: expected a DNS name, an address or a ~/.ssh/config Host`);
+    }
+    let state = this.hosts.get(name);
+    if (!state) {
+      state = new HostState(this, name, this.sshConfig(log));
+      this.hosts.set(name, state);
+    }
+    return new HostHandle(state, log);
   }
-  async close(): Promise<void> {}
+
+  async close(): Promise<void> {
+    const states = [...this.hosts.values()];
+    this.hosts.clear();
+    await Promise.all(states.map((s) => s.close()));
+  }
+
+  /** @internal */
+  ssh2(): Promise<Ssh2> {
+    this.lib ??= import('ssh2').then((m) => ((m as unknown as { default?: Ssh2 }).default ?? m) as Ssh2);
+    return this.lib;
+  }
+
+  private sshConfig(log: SshLog): ParsedSshConfig {
+    if (!this.parsed) {
+      this.parsed = loadSshConfig(this.settings.home);
+      if (this.parsed.hasInclude) log.debug(`${this.parsed.path}: Include directives are not followed`);
+    }
+    return this.parsed;
+  }
+}
+
+/** Everything the pool knows about one host name; shared by the handles tasks hold. */
+class HostState {
+  readonly config: HostConfig;
+  user: string;
+  userSource: UserSource;
+  private client?: Client;
+  private alive = false;
+  private everConnected = false;
+  private connecting?: Promise<Client>;
+  /** sudo here demanded a tty (requiretty): later sudo commands get a PTY straight away. */
+  private needsPty = false;
+  private sftpSession?: { client: Client; session: Promise<SFTPWrapper> };
+  private readonly slots = new Slots(MAX_CHANNELS);
+
+  constructor(
+    private readonly pool: SshPool,
+    readonly alias: string,
+    parsed: ParsedSshConfig,
+  ) {
+    this.config = computeHost(parsed, alias).host;
+    const s = pool.settings;
+    if (s.username) [this.user, this.userSource] = [s.username, 'flag'];
+    else if (this.config.user) [this.user, this.userSource] = [this.config.user, 'ssh-config'];
+    else if (s.configRemoteUser) [this.user, this.userSource] = [s.configRemoteUser, 'config'];
+    else [this.user, this.userSource] = ['root', 'default'];
+  }
+
+  private get settings(): SshSettings {
+    return this.pool.settings;
+  }
+
+  /** `alias (address:port)`, or just the alias when it is the address and the port is 22. */
+  private get where(): string {
+    const { hostName, port } = this.config;
+    if (hostName === this.alias && port === 22) return this.alias;
+    return `${this.alias} (${hostName}:${port})`;
+  }
+
+  private tokens() {
+    return {
+      home: this.settings.home,
+      alias: this.alias,
+      hostName: this.config.hostName,
+      port: this.config.port,
+      remoteUser: this.user,
+      localUser: safeLocalUser(),
+    };
+  }
+
+  private knownHostsFiles(): { user: string[]; all: string[] } {
+    const t = this.tokens();
+    const user = (this.config.userKnownHostsFiles.length
+      ? this.config.userKnownHostsFiles
+      : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']
+    ).map((f) => expandPath(f, t));
+    const global = (this.config.globalKnownHostsFiles.length
+      ? this.config.globalKnownHostsFiles
+      : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']
+    ).map((f) => expandPath(f, t));
+    return { user, all: [...user, ...global] };
+  }
+
+  private strict(): boolean {
+    return this.settings.strictHostKeys || this.config.strictHostKeyChecking === 'yes';
+  }
+
+  isAlive(client: Client): boolean {
+    return this.client === client && this.alive;
+  }
+
+  private lost(client: Client): void {
+    if (this.client === client) this.alive = false;
+  }
+
+  /** The live connection, opening it on first use; a dropped one is reopened once. */
+  connection(log: SshLog): Promise<Client> {
+    if (this.client && this.alive) return Promise.resolve(this.client);
+    if (!this.connecting) {
+      const reopening = this.everConnected;
+      if (reopening) log.verbose(`${this.alias}: the connection was lost; reopening it`);
+      this.connecting = this.open(log)
+        .then(
+          (client) => {
+            this.client = client;
+            this.alive = true;
+            this.everConnected = true;
+            return client;
+          },
+          (err: unknown) => {
+            if (reopening && err instanceof SshError) {
+              throw new SshError(err.kind, this.alias, `the connection to ${this.alias} was lost and reopening it failed: ${err.message}`, {
+                hint: err.hint,
+              });
+            }
+            throw err;
+          },
+        )
+        .finally(() => {
+          this.connecting = undefined;
+        });
+    }
+    return this.connecting;
+  }
+
+  private async open(log: SshLog): Promise<Client> {
+    const lib = await this.pool.ssh2();
+    const t = this.tokens();
+    const plan = planIdentities(
+      {
+        home: this.settings.home,
+        env: this.settings.env,
+        sshKey: this.settings.sshKey,
+        configFiles: this.config.identityFiles.map((f) => expandPath(f, t)),
+        identitiesOnly: this.config.identitiesOnly,
+        keyPairName: this.settings.keyPairName,
+      },
+      (data) => lib.utils.parseKey(data) as { isPrivateKey(): boolean } | Error,
+    );
+    for (const s of plan.skipped) log.verbose(`${this.alias}: not offering ${s}`);
+    if (!plan.identities.length) {
+      throw new SshError('no-keys', this.alias, `no SSH key to offer to ${this.user}@${this.where}`, {
+        hint: `looked in: ${plan.searched.join(', ')}${plan.skipped.length ? `; unusable: ${plan.skipped.join(', ')}` : ''}. Pass --ssh-key FILE or start ssh-agent`,
+      });
+    }
+    const client = await this.handshake(lib, plan, log);
+    if (this.userSource === 'default') {
+      // Cloud images accept root's key only to print which user to use instead.
+      const other = await this.loginRedirect(client);
+      if (other) {
+        log.info(`${this.alias}: root may not log in here; the host asks for ${other}, reconnecting as ${other}`);
+        client.end();
+        this.user = other;
+        this.userSource = 'host';
+        return this.handshake(lib, plan, log);
+      }
+    }
+    return client;
+  }
+
+  private handshake(lib: Ssh2, plan: IdentityPlan, log: SshLog): Promise<Client> {
+    const { hostName, port } = this.config;
+    const files = this.knownHostsFiles();
+    const token = this.config.hostKeyAlias ? this.config.hostKeyAlias.toLowerCase() : hostToken(hostName, port);
+    const preferred = knownKeyTypes(files.all, token).flatMap(algorithmsForKeyType);
+    const user = this.user;
+    const started = Date.now();
+    const timeoutSeconds = this.config.connectTimeout ?? this.settings.connectTimeoutSeconds;
+    const client = new lib.Client();
+    const tried: string[] = [];
+    const queue = [...plan.identities];
+    let hostKeyFailure: SshError | undefined;
+    let counted = false;
+
+    const verifyHostKey = (blob: Buffer): boolean => {
+      const verdict = checkHostKey(files.all, token, blob);
+      const shown = `${keyTypeLabel(blobKeyType(blob))} ${fingerprint(blob)}`;
+      switch (verdict.status) {
+        case 'known':
+          log.debug(`${this.alias}: host key ${shown} matches line ${verdict.entry.line} of ${verdict.entry.path}`);
+          return true;
+        case 'revoked':
+          hostKeyFailure = new SshError(
+            'host-key-revoked',
+            this.alias,
+            `host key for ${token} (${shown}) is revoked: line ${verdict.entry.line} of ${verdict.entry.path}`,
+          );
+          return false;
+        case 'changed':
+          hostKeyFailure = changedKeyError(this.alias, token, shown, blobKeyType(blob), verdict.entries);
+          return false;
+        case 'unknown': {
+          const file = files.user[0]!;
+          if (this.strict()) {
+            const why = this.settings.strictHostKeys ? '--strict-host-keys is set' : 'StrictHostKeyChecking is yes in ~/.ssh/config';
+            hostKeyFailure = new SshError('host-key-unknown', this.alias, `host key for ${token} is not known (${shown}) and ${why}`, {
+              hint: `check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then record it: ssh-keyscan -p ${port} ${hostName} >> ${file}`,
+            });
+            return false;
+          }
+          const line = recordHostKey(file, token, blob, this.config.hashKnownHosts);
+          log.info(`${this.alias}: new host key for ${token} (${shown}) recorded in ${file} line ${line}`);
+          return true;
+        }
+      }
+    };
+
+    const authHandler = (methodsLeft: string[] | null, _partial: boolean | null, next: NextAuthHandler): void => {
+      const done = next as (auth: Parameters<NextAuthHandler>[0] | false) => void;
+      if (methodsLeft && !methodsLeft.includes('publickey')) return done(false);
+      const id = queue.shift();
+      if (!id) return done(false);
+      tried.push(id.label);
+      log.debug(`${this.alias}: offering ${id.label} for ${user}`);
+      if (id.kind === 'agent') done({ type: 'agent', username: user, agent: id.socket });
+      else done({ type: 'publickey', username: user, key: id.data });
+    };
+
+    return new Promise<Client>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: SshError) => {
+        if (settled) return;
+        settled = true;
+        try {
+          client.end();
+        } catch {
+          // the socket is already gone
+        }
+        reject(err);
+      };
+      client.on('handshake', () => {
+        if (!counted) {
+          counted = true;
+          this.pool.handshakes++;
+        }
+      });
+      // Listeners stay for the connection's whole life: a late socket error must never
+      // reach Node as an unhandled 'error' event.
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (settled) {
+          log.debug(`${this.alias}: ssh: ${err.message}`);
+          this.lost(client);
+          return;
+        }
+        if (err.level === 'agent') {
+          log.verbose(`${this.alias}: ssh-agent: ${err.message}`);
+          return;
+        }
+        if (err.level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message)) {
+          log.debug(`${this.alias}: ${err.message}`);
+          return;
+        }
+        fail(hostKeyFailure ?? this.describe(err, tried, plan, timeoutSeconds));
+      });
+      client.on('close', () => {
+        this.lost(client);
+        fail(hostKeyFailure ?? new SshError('closed', this.alias, `${this.where} closed the connection before login completed`));
+      });
+      client.on('ready', () => {
+        if (settled) return;
+        settled = true;
+        log.verbose(`${this.alias}: connected as ${user} to ${hostName}:${port} with ${tried[tried.length - 1]} in ${Date.now() - started} ms`);
+        resolve(client);
+      });
+      const config: ConnectConfig = {
+        host: hostName,
+        port,
+        username: user,
+        readyTimeout: scaledMs(timeoutSeconds, this.settings.timeScale),
+        keepaliveInterval: (this.config.serverAliveInterval ?? 15) * 1000,
+        keepaliveCountMax: this.config.serverAliveCountMax ?? 3,
+        hostVerifier: verifyHostKey,
+        authHandler: authHandler as ConnectConfig['authHandler'],
+      };
+      if (preferred.length) {
+        config.algorithms = {
+          serverHostKey: [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))] as never,
+        };
+      }
+      log.debug(`${this.alias}: connecting to ${hostName}:${port} as ${user}`);
+      try {
+        client.connect(config);
+      } catch (err) {
+        fail(new SshError('other', this.alias, `ssh to ${this.where}: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  private describe(err: Error & { level?: string; code?: string }, tried: string[], plan: IdentityPlan, timeoutSeconds: number): SshError {
+    return describeConnectError(err, {
+      alias: this.alias,
+      where: this.where,
+      hostName: this.config.hostName,
+      port: this.config.port,
+      user: this.user,
+      userSource: this.userSource,
+      tried,
+      skipped: plan.skipped,
+      timeoutSeconds,
+    });
+  }
+
+  /** The user a cloud image's root login message names, if this is one. */
+  private loginRedirect(client: Client): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      client.exec('echo origin-setup-login-ok', (err, ch) => {
+        if (err) return resolve(undefined);
+        let out = '';
+        ch.on('data', (d: Buffer) => (out += d));
+        ch.stderr.on('data', (d: Buffer) => (out += d));
+        ch.on('error', () => {});
+        ch.on('close', () => {
+          const m = /Please login as the user "([^"]+)"/.exec(out);
+          resolve(m && !out.includes('origin-setup-login-ok') ? m[1] : undefined);
+        });
+        ch.end();
+      });
+    });
+  }
+
+  // -- commands -------------------------------------------------------------------
+
+  async run(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
+    if (this.settings.dryRun && !options.readOnly) {
+      const text = options.sudo && this.user !== 'root' ? sudoWrap(command) : command.text;
+      log.info(`would run on ${this.alias}: ${text}`);
+      return { code: 0, stdout: [], stderr: [], durationMs: 0 };
+    }
+    await this.connection(log); // settles the login user
+    const useSudo = !!options.sudo && this.user !== 'root';
+    const text = useSudo ? sudoWrap(command) : command.text;
+    let pty = useSudo && this.needsPty;
+    let result = await this.exec(text, options, pty, log);
+    if (useSudo && !pty && result.code !== 0 && sudoWantsTty(result.stderr)) {
+      log.verbose(`${this.alias}: sudo requires a tty here (requiretty); running sudo with a PTY on this host from now on`);
+      this.needsPty = pty = true;
+      result = await this.exec(text, options, true, log);
+    }
+    if (useSudo && result.code !== 0 && sudoWantsPassword([...result.stderr, ...result.stdout])) {
+      throw new SshError('sudo-password', this.alias, `${this.alias}: sudo wants a password for ${this.user}`, {
+        hint: `give ${this.user} password-less sudo on ${this.alias} (a line "${this.user} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/), or log in as root (--username root)`,
+      });
+    }
+    if (!exitAccepted(result.code, options.allowExit)) {
+      const lines = pty ? result.stdout : result.stderr;
+      const hint =
+        useSudo && result.code === 127 && lines.some((l) => /sudo.*not found/.test(l))
+          ? `sudo is not installed on ${this.alias}: install it, or log in as root (--username root)`
+          : undefined;
+      throw new RemoteCommandError(this.alias, text, result.code, tail(lines), hint ? { hint } : {});
+    }
+    return result;
+  }
+
+  private async exec(text: string, options: RunOptions, pty: boolean, log: SshLog): Promise<ExecResult> {
+    // With a PTY the channel's input is a terminal: feed stdin through a pipe instead.
+    let command = text;
+    let stdin = options.stdin;
+    if (pty && stdin !== undefined) {
+      if (Buffer.byteLength(stdin) > 100_000) {
+        throw new OriginError(`${this.alias}: input too large to pass to sudo through a terminal (requiretty)`, {
+          hint: 'upload the data as a file instead',
+        });
+      }
+      command = `printf '%s' ${quote(stdin)} | ${text}`;
+      stdin = undefined;
+    }
+    await this.slots.acquire();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const client = await this.connection(log);
+        log.debug(`${this.alias}$ ${command}`);
+        try {
+          const result = await this.execOn(client, command, stdin, pty, options.timeoutSeconds);
+          log.verbose(`${this.alias}$ ${command}  (exit ${result.code}, ${(result.durationMs / 1000).toFixed(2)}s)`);
+          return result;
+        } catch (err) {
+          // Nothing ran on a connection that died before the channel opened: safe on a fresh one.
+          if (err instanceof ChannelNotOpened && !this.isAlive(client) && attempt === 0) continue;
+          if (err instanceof ChannelLost && options.readOnly && attempt === 0) continue;
+          if (err instanceof ChannelNotOpened) {
+            throw new SshError('closed', this.alias, `${this.alias}: cannot start \`${command}\`: ${err.message}`);
+          }
+          if (err instanceof ChannelLost) {
+            throw new SshError('closed', this.alias, `${this.alias}: the connection was lost while \`${command}\` ran; it may or may not have finished`);
+          }
+          throw err;
+        }
+      }
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private execOn(client: Client, command: string, stdin: string | undefined, pty: boolean, timeoutSeconds?: number): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let code: number | undefined;
+      let signal: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let finished = false;
+      const finish = (f: () => void) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        f();
+      };
+      const opened = (e: Error | undefined, ch: ClientChannel) => {
+        if (e) return finish(() => reject(new ChannelNotOpened(e.message)));
+        ch.on('data', (d: Buffer) => out.push(d));
+        ch.stderr.on('data', (d: Buffer) => err.push(d));
+        ch.on('error', () => {});
+        ch.on('exit', (c: number | null, sig?: string) => {
+          if (typeof c === 'number') code = c;
+          else if (sig) signal = sig;
+        });
+        ch.on('close', () => {
+          if (code === undefined && signal === undefined) return finish(() => reject(new ChannelLost()));
+          const stderr = splitLines(Buffer.concat(err));
+          if (signal !== undefined) stderr.push(`(killed by SIG${signal})`);
+          const result: ExecResult = {
+            code: code ?? 128 + ((osConstants.signals as Record<string, number>)[`SIG${signal}`] ?? 0),
+            stdout: splitLines(Buffer.concat(out)),
+            stderr,
+            durationMs: Date.now() - started,
+          };
+          finish(() => resolve(result));
+        });
+        if (stdin !== undefined) ch.end(stdin);
+        else ch.end();
+        if (timeoutSeconds !== undefined) {
+          const ms = scaledMs(timeoutSeconds, this.settings.timeScale);
+          timer = setTimeout(() => {
+            try {
+              ch.signal('KILL');
+            } catch {
+              // the channel is closing anyway
+            }
+            try {
+              ch.close();
+            } catch {
+              // already closed
+            }
+            finish(() => reject(new TimeoutError(`${this.alias}: \`${command}\` did not finish within ${(ms / 1000).toFixed(1)}s`)));
+          }, ms);
+        }
+      };
+      try {
+        if (pty) client.exec(command, { pty: { term: 'dumb', modes: { ECHO: 0 } } }, opened);
+        else client.exec(command, opened);
+      } catch (e) {
+        finish(() => reject(new ChannelNotOpened((e as Error).message)));
+      }
+    });
+  }
+
+  // -- files ----------------------------------------------------------------------
+
+  private async sftp(log: SshLog): Promise<SFTPWrapper> {
+    const client = await this.connection(log);
+    if (this.sftpSession?.client !== client) {
+      const session = new Promise<SFTPWrapper>((resolve, reject) => {
+        client.sftp((err, sftp) => {
+          if (err) return reject(new SshError('other', this.alias, `${this.alias}: cannot start SFTP: ${err.message}`));
+          sftp.on('error', () => {});
+          resolve(sftp);
+        });
+      });
+      session.catch(() => {
+        if (this.sftpSession?.session === session) this.sftpSession = undefined;
+      });
+      this.sftpSession = { client, session };
+    }
+    return this.sftpSession.session;
+  }
+
+  async upload(content: string | Buffer, remotePath: string, options: UploadOptions, log: SshLog): Promise<void> {
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    const mode = checkMode(options.mode);
+    for (const [what, v] of [['owner', options.owner], ['group', options.group]] as const) {
+      if (v !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*\$?$|^\d+$/.test(v)) throw new UsageError(`bad ${what} ${JSON.stringify(v)}`);
+    }
+    if (this.settings.dryRun) {
+      const how = [mode && `mode ${mode}`, options.owner && `owner ${options.owner}`, options.group && `group ${options.group}`, options.sudo && 'as root']
+        .filter(Boolean)
+        .join(', ');
+      log.info(`would upload ${data.length} bytes to ${this.alias}:${remotePath}${how ? ` (${how})` : ''}`);
+      return;
+    }
+    const sftp = await this.sftp(log);
+    const started = Date.now();
+    if (!options.sudo) {
+      await sftpCall(this.alias, 'write', remotePath, (cb) => sftp.writeFile(remotePath, data, mode ? { mode: parseInt(mode, 8) } : {}, cb));
+      if (mode) await sftpCall(this.alias, 'chmod', remotePath, (cb) => sftp.chmod(remotePath, parseInt(mode, 8), cb));
+      if (options.owner || options.group) {
+        const who = options.owner ? `${options.owner}${options.group ? `:${options.group}` : ''}` : `:${options.group}`;
+        await this.run(cmd('chown', who, remotePath), {}, log);
+      }
+      log.verbose(`${this.alias}: uploaded ${data.length} bytes to ${remotePath} in ${Date.now() - started} ms`);
+      return;
+    }
+    // A root-owned destination: the login user writes a private temporary file in its
+    // home, then root installs it with the right mode and owner in one step.
+    const home = await sftpCall(this.alias, 'resolve', '.', (cb: (err: Error | undefined, p: string) => void) => sftp.realpath('.', cb));
+    const tmp = posix.join(home, `.origin-setup-${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      await sftpCall(this.alias, 'write', tmp, (cb) => sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, cb));
+      const owner = options.owner ?? 'root';
+      const group = options.group ?? (owner === 'root' ? 'root' : undefined);
+      await this.run(
+        cmd('install', '-m', mode ?? '0644', '-o', owner, ...(group ? ['-g', group] : []), tmp, remotePath),
+        { sudo: true },
+        log,
+      );
+      log.verbose(`${this.alias}: installed ${data.length} bytes as ${remotePath} in ${Date.now() - started} ms`);
+    } finally {
+      try {
+        await sftpCall(this.alias, 'remove', tmp, (cb) => sftp.unlink(tmp, cb));
+      } catch (err) {
+        if (!(err instanceof SftpNoSuchFile)) log.info(`${this.alias}: could not remove the temporary file ${tmp}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async uploadFile(localPath: string, remotePath: string, options: UploadOptions, log: SshLog): Promise<void> {
+    let data: Buffer;
+    try {
+      data = readFileSync(localPath);
+    } catch (err) {
+      throw new OriginError(`cannot read ${localPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return this.upload(data, remotePath, options, log);
+  }
+
+  async download(remotePath: string, localPath: string, log: SshLog): Promise<void> {
+    const sftp = await this.sftp(log);
+    const started = Date.now();
+    await sftpCall(this.alias, 'read', remotePath, (cb) => sftp.fastGet(remotePath, localPath, cb));
+    log.verbose(`${this.alias}: downloaded ${remotePath} to ${localPath} in ${Date.now() - started} ms`);
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.alive = false;
+    this.sftpSession = undefined;
+    if (!client) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        client.destroy();
+        resolve();
+      }, 2000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        client.end();
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}
+
+/** What a task holds: the shared host state seen through that task's log. */
+class HostHandle implements RemoteHost {
+  constructor(
+    private readonly state: HostState,
+    private readonly log: SshLog,
+  ) {}
+  get name(): string {
+    return this.state.alias;
+  }
+  get user(): string {
+    return this.state.user;
+  }
+  get isRoot(): boolean {
+    return this.state.user === 'root';
+  }
+  get userSource(): UserSource {
+    return this.state.userSource;
+  }
+  async connect(): Promise<void> {
+    await this.state.connection(this.log);
+  }
+  run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
+    return this.state.run(command, options, this.log);
+  }
+  upload(content: string | Buffer, remotePath: string, options: UploadOptions = {}): Promise<void> {
+    return this.state.upload(content, remotePath, options, this.log);
+  }
+  uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<void> {
+    return this.state.uploadFile(localPath, remotePath, options, this.log);
+  }
+  download(remotePath: string, localPath: string): Promise<void> {
+    return this.state.download(remotePath, localPath, this.log);
+  }
+}
+
+class ChannelNotOpened extends Error {}
+class ChannelLost extends Error {}
+class SftpNoSuchFile extends OriginError {}
+
+/** Bounds the channels open at once on one connection. */
+class Slots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+  async acquire(): Promise<void> {
+    if (this.used < this.size) {
+      this.used++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.used--;
+  }
+}
+
+function safeLocalUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
+  }
+}
+
+function checkMode(mode: string | undefined): string | undefined {
+  if (mode === undefined) return undefined;
+  if (!/^[0-7]{3,4}$/.test(mode)) throw new UsageError(`bad file mode ${JSON.stringify(mode)}: expected octal such as 0644`);
+  return mode.length === 3 ? `0${mode}` : mode;
+}
+
+function sftpCall<T = void>(
+  host: string,
+  what: string,
+  path: string,
+  call: (cb: (err: Error | undefined | null, value: T) => void) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    call((err, value) => {
+      if (!err) return resolve(value);
+      const code = (err as Error & { code?: number | string }).code;
+      if (code === 2 || code === 'ENOENT') {
+        return reject(new SftpNoSuchFile(`${host}: cannot ${what} ${path}: no such file or directory`));
+      }
+      if (code === 3) {
+        return reject(
+          new OriginError(`${host}: cannot ${what} ${path}: permission denied`, {
+            hint: 'the login user may not touch that path; a root-owned destination needs the task\'s --sudo',
+          }),
+        );
+      }
+      reject(new OriginError(`${host}: cannot ${what} ${path}: ${err.message}`));
+    });
+  });
+}
+
+function changedKeyError(alias: string, token: string, shown: string, offeredType: string, entries: KnownEntry[]): SshError {
+  // The entry of the offered type is the one that contradicts; another type only means
+  // the host no longer offers the key we know.
+  const same = entries.filter((e) => e.keyType === offeredType);
+  const culprits = same.length ? same : entries;
+  const where = culprits.map((e) => `line ${e.line} of ${e.path}`).join(', ');
+  const first = culprits[0]!;
+  const detail = same.length
+    ? `the server now offers ${shown}`
+    : `the server offers ${shown} but only a ${keyTypeLabel(first.keyType)} key is known`;
+  return new SshError('host-key-changed', alias, `host key for ${token} changed: ${detail}; if the host was re-created, remove ${where}`, {
+    hint: `a changed key can also mean the connection is intercepted: compare the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run ssh-keygen -R ${quote(token)} -f ${first.path}`,
+  });
+}
+
+export interface ConnectFailureContext {
+  alias: string;
+  where: string;
+  hostName: string;
+  port: number;
+  user: string;
+  userSource: UserSource;
+  tried: string[];
+  skipped: string[];
+  timeoutSeconds: number;
+}
+
+/** Turns ssh2/socket errors into a message that says what failed and what to do. */
+export function describeConnectError(err: Error & { level?: string; code?: string }, c: ConnectFailureContext): SshError {
+  const code = err.code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || err.level === 'client-dns') {
+    return new SshError('dns', c.alias, `cannot resolve ${c.hostName}${c.hostName !== c.alias ? ` (HostName of ${c.alias})` : ''}: ${code || err.message}`, {
+      hint: 'check the name (route53:record:get shows what DNS holds) or use an IP address',
+    });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new SshError('refused', c.alias, `${c.where} refused the connection on port ${c.port}`, {
+      hint: `is sshd running there and listening on port ${c.port}?`,
+    });
+  }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN') {
+    return new SshError('unreachable', c.alias, `${c.where} is unreachable (${code})`, {
+      hint: 'is the host up, and is there a route to it (VPN, public address)?',
+    });
+  }
+  if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {
+    return new SshError('timeout', c.alias, `no SSH answer from ${c.where} within ${c.timeoutSeconds}s`, {
+      hint: `is the host up, and does its firewall or security group allow port ${c.port}?`,
+    });
+  }
+  if (err.level === 'client-authentication') {
+    const skipped = c.skipped.length ? `; not offered: ${c.skipped.join(', ')}` : '';
+    const hint =
+      c.userSource === 'default'
+        ? 'no login user was given, so root was tried: pass --username (ec2-user on Fedora/RHEL/Amazon Linux images, ubuntu on Ubuntu), or set User in ~/.ssh/config or RemoteUser in the config file'
+        : `pass --ssh-key FILE, load the key into ssh-agent, or add its public key to ~${c.user}/.ssh/authorized_keys on ${c.alias}`;
+    return new SshError('auth', c.alias, `authentication failed for ${c.user}@${c.where}: tried ${c.tried.join(', ') || 'no key'}${skipped}`, { hint });
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new SshError('closed', c.alias, `${c.where} reset the connection before login completed`, {
+      hint: 'sshd may still be starting, or a firewall drops the connection',
+    });
+  }
+  return new SshError('other', c.alias, `ssh to ${c.where} failed: ${err.message}`);
 }

@@ -35,12 +35,26 @@ export interface UploadOptions {
   sudo?: boolean;
 }
 
+/**
+ * Where the login user came from: --username, ~/.ssh/config, RemoteUser in the config
+ * file, the host itself (a cloud image that refuses root and names its user), or the
+ * last resort, root.
+ */
+export type UserSource = 'flag' | 'ssh-config' | 'config' | 'host' | 'default';
+
 export interface RemoteHost {
   /** The host name as the user gave it. */
   readonly name: string;
   /** The login user actually used. */
   readonly user: string;
   readonly isRoot: boolean;
+  /** Where `user` came from (the pool sets it; absent in simple test doubles). */
+  readonly userSource?: UserSource;
+  /**
+   * Opens the connection now (it is otherwise opened by the first command), failing
+   * as a command would: an SshError from src/ssh/errors.ts says which kind of failure.
+   */
+  connect?(): Promise<void>;
   run(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
   /** Writes content to a remote file. */
   upload(content: string | Buffer, remotePath: string, options?: UploadOptions): Promise<void>;

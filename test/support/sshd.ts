@@ -38,7 +38,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { SshSettings } from '../../src/ssh/types.js';
-import { testEnv } from './cli.js';
 
 export const TEST_USER = 'origintest';
 const SSHD = '/usr/sbin/sshd';
@@ -215,8 +214,12 @@ export interface Sshd {
   hostKeyLine(name?: string): string;
   /** Writes ~/.ssh/config (and known_hosts) into a HOME that maps the test names here. */
   clientHome(options?: ClientHomeOptions): string;
-  /** testEnv() with a HOME prepared by clientHome(): what runCli needs to reach this sshd by name. */
-  env(options?: ClientHomeOptions & { extra?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv;
+  /**
+   * Prepares base.HOME with clientHome() and returns base: `sshd.env(testEnv())` is what
+   * runCli needs to reach this sshd by name. (Taking the env keeps this module free of
+   * the CLI, so the SSH layer's own tests do not load every task.)
+   */
+  env(base: NodeJS.ProcessEnv, options?: Omit<ClientHomeOptions, 'home'>): NodeJS.ProcessEnv;
   /** SshSettings for driving SshPool directly (real time, no dry-run). */
   settings(home: string, overrides?: Partial<SshSettings>): SshSettings;
   /** Generates another key pair (not authorized unless authorize() is called); returns the private key path. */
@@ -743,10 +746,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       }
       return home;
     },
-    env(o = {}) {
-      const env = testEnv(o.extra);
-      sshd.clientHome({ ...o, home: env.HOME });
-      return env;
+    env(base, o = {}) {
+      if (!base.HOME) throw new Error('env(base): base.HOME is not set (use testEnv())');
+      sshd.clientHome({ ...o, home: base.HOME });
+      return base;
     },
     settings(home, overrides = {}) {
       return {
