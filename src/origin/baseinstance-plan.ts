@@ -11,13 +11,14 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { ElasticIp } from '../aws/addresses.js';
 import { tagValue } from '../aws/ec2.js';
-import { findInstance } from '../aws/instances.js';
+import type { Launched } from '../aws/instance-launch.js';
+import { findInstance, LIVE_STATES } from '../aws/instances.js';
 import { instanceLabel, stateReason } from '../aws/instance-state.js';
 import { absolute, hostPart, waitForChange, type ChangeResult, type RecordView, type Zone } from '../aws/route53.js';
 import { runWaiter } from '../aws/waiters.js';
 import { baseOsSection } from '../config/awscred.js';
 import type { TaskContext } from '../engine/context.js';
-import { InterruptedError, NotFoundError, OriginError, TimeoutError } from '../engine/errors.js';
+import { InterruptedError, NotFoundError, OriginError, TimeoutError, UsageError } from '../engine/errors.js';
 import { imageId } from '../engine/validate.js';
 
 export interface BaseInstanceRequest {
@@ -100,16 +101,16 @@ export function resolveImage(ctx: TaskContext, image: string | undefined, baseos
 }
 
 /**
- * Instances already carrying this Name that a new launch would collide with. A second
- * live instance of the same name would break every later `--name` lookup (catalog W9);
- * one on its way out (shutting-down, terminated) does not count.
+ * Live instances carrying exactly this Name. A second one of the same name would break
+ * every later `--name` lookup (catalog W9), so ec2:instance:create refuses the launch;
+ * here the one found is either the error that names it or, with --reuse, the host.
  */
 export async function instancesNamed(ctx: TaskContext, name: string): Promise<Instance[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const found: Instance[] = [];
   for await (const page of sdk.paginateDescribeInstances(
     { client },
-    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] },
+    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: LIVE_STATES }] },
   )) {
     for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
   }
@@ -270,21 +271,13 @@ async function waitRunning(ctx: TaskContext, instance: Instance, timeoutSeconds:
   return running;
 }
 
-/** Whatever ec2:instance:create answers, the instance id in it. */
-function launchedId(result: unknown): string {
-  if (typeof result === 'string') return result;
-  const r = result as { id?: string; InstanceId?: string; instanceId?: string };
-  const id = r.id ?? r.InstanceId ?? r.instanceId;
-  if (!id) throw new OriginError('ec2:instance:create returned no instance id');
-  return id;
-}
-
 export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): Promise<BaseInstance> {
   const started = Date.now();
   const deadline = new Deadline(req.timeout, ctx.settings.timeScale);
   const wantsAddress = req.elasticip || req.ipaddress !== undefined;
   // Read the config before touching AWS: a missing [baseos] section needs no round trip.
   let image = req.reuse ? undefined : resolveImage(ctx, req.image, req.baseos);
+  let key = req.reuse ? undefined : keyPair(ctx, req.keypair);
   if (req.hostname && !wantsAddress) {
     ctx.log.info(`no elastic IP (--elasticip or --ipaddress): no A record is made for ${req.hostname}`);
   }
@@ -302,16 +295,20 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     });
   }
   if (known && dns?.existing) ctx.log.info(`reusing A record ${dns.fqdn} → ${known.address}`);
-  if (!existing) image ??= resolveImage(ctx, req.image, req.baseos);
+  if (!existing) {
+    image ??= resolveImage(ctx, req.image, req.baseos);
+    key ??= keyPair(ctx, req.keypair);
+  }
 
   // 2. Launch, allocate and submit the DNS change together. All of them settle before
-  // anything else happens, so each one is journaled before a failure rolls back.
+  // anything else happens, so each one is journaled before a failure rolls back; once
+  // one has failed, the DNS change (which waits for the address) is not sent at all.
+  let failed = false;
   const launch = existing
     ? Promise.resolve(existing)
     : ctx
-        .invoke('ec2:instance:create', [], launchOptions(ctx, req, image!))
-        .then((r) => launchedId(r))
-        .then((id) => ({ InstanceId: id, Tags: [{ Key: 'Name', Value: req.name }] }) as Instance);
+        .invoke<Launched>('ec2:instance:create', [], launchOptions(req, image!, key!))
+        .then((r): Instance => ({ InstanceId: r.id, Tags: [{ Key: 'Name', Value: r.name }] }));
   const address: Promise<string | undefined> = known
     ? Promise.resolve(known.address)
     : wantsAddress
@@ -319,38 +316,45 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
       : Promise.resolve(undefined);
   const change: Promise<ChangeResult | undefined> =
     dns && !dns.existing
-      ? address.then((ip) => ctx.invoke<ChangeResult>('route53:record:create', [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 }))
+      ? address.then((ip) => {
+          if (failed) throw new InterruptedError();
+          return ctx.invoke<ChangeResult>('route53:record:create', [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 });
+        })
       : Promise.resolve(undefined);
-  const [launched, ip, submitted] = await settleAll<[Instance, string | undefined, ChangeResult | undefined]>([launch, address, change]);
+  const [launched, ip, submitted] = await settleAll<[Instance, string | undefined, ChangeResult | undefined]>(
+    [launch, address, change],
+    () => (failed = true),
+  );
   ctx.log.info(`instance ${instanceLabel(launched)} ${existing ? 'reused' : 'launched'}`);
 
   // 3. One wait for everything: boot, SSH, address, SSH again; DNS INSYNC meanwhile.
   const { ctx: waitCtx, cancel } = cancellable(ctx);
-  const host = async (): Promise<Instance> => {
-    let now = await waitRunning(waitCtx, launched, deadline.remaining(`${instanceLabel(launched)} was running`));
-    const first = publicName(now);
-    if (first) {
-      await ctx.invoke('remote:available', [first], { wait: true, timeout: deadline.remaining(`${first} answered SSH`) });
-    } else if (!ip) {
-      throw new OriginError(`instance ${instanceLabel(now)} has no public address to reach it by`, {
+  const available = (at: string) =>
+    ctx.invoke('remote:available', [at], { wait: true, timeout: deadline.remaining(`${at} answered SSH`) });
+  const host = async (): Promise<{ instance: Instance; at: string }> => {
+    let instance = await waitRunning(waitCtx, launched, deadline.remaining(`${instanceLabel(launched)} was running`));
+    let at = publicName(instance);
+    if (at) await available(at);
+    else if (!ip) {
+      throw new OriginError(`instance ${instanceLabel(instance)} has no public address to reach it by`, {
         hint: 'launch it in a subnet that assigns public IPs, or pass --elasticip',
       });
     }
     if (ip) {
       if (waitCtx.signal.aborted) throw new InterruptedError();
-      await ctx.invoke('ec2:ip:associate', [ip, now.InstanceId!]);
-      now = await findInstance(ctx, { id: now.InstanceId! });
-      const moved = publicName(now) ?? ip;
-      if (moved !== first) {
-        await ctx.invoke('remote:available', [moved], { wait: true, timeout: deadline.remaining(`${moved} answered SSH`) });
-      }
+      await ctx.invoke('ec2:ip:associate', [ip, instance.InstanceId!]);
+      instance = await findInstance(ctx, { id: instance.InstanceId! });
+      // EC2 may still describe the old address for a moment; the EIP itself is then the way in.
+      const moved = instance.PublicIpAddress === ip ? (publicName(instance) ?? ip) : ip;
+      if (moved !== at) await available(moved);
+      at = moved;
     }
     if (req.hostname) {
-      const at = publicName(now) ?? ip!;
-      await ctx.invoke('remote:hostname', [at, req.hostname.replace(/\.$/, '')]);
-      await ctx.invoke('remote:preserve_hostname', [at]);
+      if (waitCtx.signal.aborted) throw new InterruptedError();
+      await ctx.invoke('remote:hostname', [at!, req.hostname.replace(/\.$/, '')]);
+      await ctx.invoke('remote:preserve_hostname', [at!]);
     }
-    return now;
+    return { instance, at: at! };
   };
   const insync = async (): Promise<ChangeResult | undefined> => {
     if (!submitted || submitted.status === 'INSYNC') return submitted;
@@ -358,29 +362,32 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     ctx.log.info(`${dns!.fqdn} → ${ip} is INSYNC`);
     return done;
   };
-  const [instance] = await settleAll<[Instance, ChangeResult | undefined]>([host(), insync()], cancel);
+  const [{ instance, at }] = await settleAll<[{ instance: Instance; at: string }, ChangeResult | undefined]>([host(), insync()], cancel);
 
   ctx.log.verbose(`baseinstance complete: ${((Date.now() - started) / 1000 / ctx.settings.timeScale).toFixed(0)}s`);
   return {
     id: instance.InstanceId!,
-    dns: instance.PublicDnsName || ip || instance.PublicIpAddress || '',
+    dns: at,
     ip: ip ?? instance.PublicIpAddress ?? instance.PrivateIpAddress ?? '',
     ...(req.hostname ? { fqdn: req.hostname.replace(/\.$/, '') } : {}),
   };
 }
 
-/** The options handed to ec2:instance:create; unset ones are left to its defaults. */
-function launchOptions(ctx: TaskContext, req: BaseInstanceRequest, image: string): Record<string, unknown> {
-  const cred = ctx.settings.awscred();
-  const key = req.keypair ?? cred?.keyPairName;
-  if (!key) ctx.log.warn('no --keypair and no AWSKeyPairName in the awscred file: the instance gets no SSH key from EC2');
-  const type = req.type ?? cred?.ec2Type;
+/** --keypair, else AWSKeyPairName (catalog W6: the original ignored --keypair). Checked before anything is created. */
+function keyPair(ctx: TaskContext, keypair: string | undefined): string {
+  const key = keypair ?? ctx.settings.awscred()?.keyPairName;
+  if (!key) throw new UsageError('no key pair: pass --keypair NAME or set AWSKeyPairName in the awscred file');
+  return key;
+}
+
+/** The options handed to ec2:instance:create; unset ones are left to its defaults (--type: AWSEC2Type). */
+function launchOptions(req: BaseInstanceRequest, image: string, key: string): Record<string, unknown> {
   return {
     name: req.name,
     image,
     securitygroup: req.securitygroup,
-    ...(key ? { key } : {}),
-    ...(type ? { type } : {}),
+    key,
+    ...(req.type ? { type: req.type } : {}),
     ...(req.disksize !== undefined ? { disksize: req.disksize } : {}),
     ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
   };

@@ -1,16 +1,11 @@
 // origin:baseinstance — a named EC2 host, optionally with an elastic IP and an A record,
 // answering SSH. The workflow lives in src/origin/baseinstance-plan.ts.
 import { baseInstance, renderBaseInstance } from '../../origin/baseinstance-plan.js';
+import { instanceName } from '../../aws/instance-launch.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
 
 const positiveNumber = positive as (v: never) => string | undefined;
-
-/** A Name tag for a new instance: the wildcards of EC2 filters would make it unfindable. */
-const instanceName = (v: string) =>
-  v.length > 0 && v.length <= 255 && !/[*?]/.test(v) && !/^\s|\s$/.test(v)
-    ? undefined
-    : 'a Name tag of 1-255 characters, without * or ? and without surrounding spaces';
 
 export const baseinstanceTask = defineTask({
   name: 'origin:baseinstance',
