@@ -1,0 +1,117 @@
+// Whether a host takes SSH logins, waiting for it to, and rebooting it. A try is a real
+// login plus a trivial command, so "reachable" means sshd, the key and the shell all work.
+import type { TaskContext } from '../engine/context.js';
+import { OriginError, TimeoutError } from '../engine/errors.js';
+import { poll } from '../engine/wait.js';
+import { SshError } from '../ssh/errors.js';
+import { cmd, sh } from '../ssh/quote.js';
+import type { RemoteHost } from '../ssh/types.js';
+
+/** How long one `true` may take once logged in (a host still booting can be slow). */
+const COMMAND_TIMEOUT_SECONDS = 30;
+
+/**
+ * One login and `true`. The pool keeps no failed connection, so after a failure the
+ * next try opens a fresh one; a pooled connection that died under us is reopened by the
+ * SSH layer for this read-only command.
+ */
+async function login(ctx: TaskContext, hostName: string): Promise<RemoteHost> {
+  const host = await ctx.ssh(hostName);
+  await host.connect?.();
+  await host.run(cmd('true'), { readOnly: true, timeoutSeconds: COMMAND_TIMEOUT_SECONDS });
+  return host;
+}
+
+/** One quick try: resolves when the host answers, else fails with the reason (exit 1). */
+export async function tryLogin(ctx: TaskContext, hostName: string): Promise<void> {
+  try {
+    await login(ctx, hostName);
+  } catch (err) {
+    if (err instanceof SshError) throw new OriginError(`${hostName} not reachable: ${err.message}`, { hint: err.hint });
+    throw err;
+  }
+}
+
+/** Failures a booting (or rebooting) host gives: worth another try. */
+function transient(err: unknown): err is OriginError {
+  return (err instanceof SshError && err.transient) || err instanceof TimeoutError;
+}
+
+/**
+ * Polls `attempt` with backoff (2 s growing to 15 s) for at most timeoutSeconds; the
+ * timeout error names the last failure, which is usually the useful part.
+ */
+async function pollHost(
+  ctx: TaskContext,
+  what: string,
+  timeoutSeconds: number,
+  attempt: (n: number, failed: (err: OriginError) => void) => Promise<true | undefined>,
+): Promise<void> {
+  let last: OriginError | undefined;
+  try {
+    await poll(
+      { what, timeoutSeconds, delaySeconds: 2, maxDelaySeconds: 15, scale: ctx.settings.timeScale, signal: ctx.signal },
+      (n) =>
+        attempt(n, (err) => {
+          last = err;
+          ctx.log.verbose(`try ${n}: ${err.message}`);
+        }),
+    );
+  } catch (err) {
+    if (err instanceof TimeoutError && last) {
+      throw new TimeoutError(`${err.message}; last try: ${last.message}`, { hint: last.hint });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Tries with backoff until a login succeeds and the host answers, for at most
+ * timeoutSeconds. Only failures a booting host produces (refused, unreachable, timeout,
+ * closed, DNS not there yet) are retried; a refused key or a changed host key fails at
+ * once, since waiting cannot fix it.
+ */
+export async function waitForLogin(ctx: TaskContext, hostName: string, timeoutSeconds: number): Promise<void> {
+  await pollHost(ctx, `${hostName} to take an SSH login`, timeoutSeconds, async (_n, failed) => {
+    try {
+      await login(ctx, hostName);
+      return true;
+    } catch (err) {
+      if (!transient(err)) throw err;
+      failed(err);
+      return undefined;
+    }
+  });
+}
+
+const BOOT_ID = cmd('cat', '/proc/sys/kernel/random/boot_id');
+
+async function bootId(ctx: TaskContext, hostName: string): Promise<string> {
+  const host = await ctx.ssh(hostName);
+  const r = await host.run(BOOT_ID, { readOnly: true, timeoutSeconds: COMMAND_TIMEOUT_SECONDS });
+  return r.stdout[0]?.trim() ?? '';
+}
+
+/**
+ * Reboots in the background, a second later, so the command returns (and its channel
+ * closes cleanly) before sshd goes away. With wait, returns once the host is back: its
+ * boot id changed, or it was seen down and now answers again.
+ */
+export async function rebootHost(ctx: TaskContext, hostName: string, o: { wait: boolean; timeoutSeconds: number }): Promise<void> {
+  const host = await ctx.ssh(hostName);
+  const before = o.wait && !ctx.dryRun ? await bootId(ctx, hostName) : undefined;
+  await host.run(sh`(sleep 1; reboot) >/dev/null 2>&1 </dev/null &`, { sudo: true });
+  if (before === undefined) return;
+  let down = false;
+  await pollHost(ctx, `${hostName} to come back from its reboot`, o.timeoutSeconds, async (_n, failed) => {
+    try {
+      const now = await bootId(ctx, hostName);
+      return now !== before || down ? true : undefined;
+    } catch (err) {
+      if (!transient(err)) throw err;
+      down = true;
+      failed(err);
+      return undefined;
+    }
+  });
+}
