@@ -2,10 +2,8 @@
 // this is the one function that fills them. A placeholder without a value is an error,
 // never an empty string, so a half-rendered config file cannot reach a host.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-// src/engine/ and dist/engine/ are both two levels below the package root.
-const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -26,6 +24,6 @@ export function fillTemplate(text: string, values: TemplateValues, label = 'temp
 /** Reads templates/NAME from the package and fills its placeholders. */
 export function renderTemplate(name: string, values: TemplateValues = {}): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`bad template name ${JSON.stringify(name)}`);
-  const text = readFileSync(TEMPLATE_DIR + name, 'utf8');
+  const text = readFileSync(join(packageRoot(), 'templates', name), 'utf8');
   return fillTemplate(text, values, `templates/${name}`);
 }

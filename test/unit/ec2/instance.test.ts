@@ -111,7 +111,7 @@ describe('ec2:instance:create', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${ID}\n`);
-    expect(r.stderr).toBe('task: ec2:instance:create\n');
+    expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\n');
     expect(inputs(DescribeImagesCommand)).toEqual([{ ImageIds: ['ami-b71078de'] }]);
     expect(seen).toEqual([nameFilter('puppet')]);
     const [run] = inputs(RunInstancesCommand);
@@ -224,7 +224,7 @@ describe('ec2:instance:create', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(inputs(RunInstancesCommand)[0]).toMatchObject({ DryRun: true, ClientToken: expect.stringMatching(UUID) });
-    expect(r.stderr).toBe('task: ec2:instance:create\ndry run: RunInstances: EC2 says the request would succeed; nothing was changed\n');
+    expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\ndry run: RunInstances: EC2 says the request would succeed; nothing was changed\n');
   });
 
   it('fails clearly for an unknown image, a too-small disk, a missing key pair and bad values', async () => {
@@ -416,7 +416,7 @@ describe('ec2:instance:rename', () => {
     const r = await runCli(['ec2:instance:rename', '--id', ID, '--newname', 'puppet-old']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`task: ec2:instance:rename\n  - renamed ${ID} from puppet to puppet-old\n`);
+    expect(r.stderr).toBe(`task: ec2:instance:rename --newname puppet-old\n  - renamed ${ID} from puppet to puppet-old\n`);
     expect(inputs(CreateTagsCommand)).toEqual([{ Resources: [ID], Tags: [{ Key: 'Name', Value: 'puppet-old' }] }]);
   });
 
@@ -552,7 +552,7 @@ describe('ec2:instance:wait', () => {
     const r = await runCli(['ec2:instance:wait', '--id', ID, '--state', 'running']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('running\n');
-    expect(r.stderr).toBe('task: ec2:instance:wait\n');
+    expect(r.stderr).toBe('task: ec2:instance:wait --state running\n');
     // One lookup, then the waiter's polls: pending, pending, running.
     expect(byIdCalls(seen)).toBe(4);
   });
@@ -584,7 +584,7 @@ describe('ec2:instance:wait', () => {
     const r = await runCli(['ec2:instance:wait', '--name', 'puppet', '--state', 'running', '--timeout', '40']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `task: ec2:instance:wait\nerror: timed out after 40s waiting for ${ID} (puppet) to be running; it is pending (pass a longer --timeout, or check the resource in the console)\n`,
+      `task: ec2:instance:wait --state running\nerror: timed out after 40s waiting for ${ID} (puppet) to be running; it is pending (pass a longer --timeout, or check the resource in the console)\n`,
     );
     expect(byIdCalls(seen)).toBeGreaterThan(2);
   });
@@ -641,7 +641,7 @@ describe('ec2:instance:create retried by the SDK', () => {
     // In-process, the SDK reads credentials from the awscred file, not from the test env.
     const env = credEnv('AWSAccessKeyId = AKIDTESTTESTTEST\nAWSSecretKey = test-secret-key-do-not-print\nAWSKeyPairName = k\n');
     const r = await runCli(['ec2:instance:create', '--name', 'puppet', '--image', 'ami-b71078de', '--endpoint-url', fake.url], env);
-    expect(r.stderr).toBe('task: ec2:instance:create\n');
+    expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${ID}\n`);
     const launches = fake.requests.filter((p) => p.Action === 'RunInstances');
