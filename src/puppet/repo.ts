@@ -3,10 +3,13 @@
 // signing key in place); the seeds' Puppet 2.7/3 came with the distribution itself
 // (Fedora, EPEL for EL6/7, Ubuntu/Debian main), so there is nothing to add for them.
 // The URLs are fixed names, so nothing is scraped from the workstation.
+import type { TaskContext } from '../engine/context.js';
 import { OriginError } from '../engine/errors.js';
 import { familyOf, type FamilyName } from '../platform/families.js';
+import { platformOf } from '../platform/index.js';
 import { distributionLabel, versionAtLeast } from '../platform/osrelease.js';
 import type { Distribution } from '../platform/types.js';
+import { cmd } from '../ssh/quote.js';
 
 export type RepoPlan =
   | {
@@ -94,3 +97,42 @@ export function puppetRepoFor(d: Distribution, major: number): RepoPlan {
     }
   }
 }
+
+export type RepoResult =
+  | { host: string; kind: 'release-package'; package: string; url: string; added: boolean }
+  | { host: string; kind: 'distribution'; reason: string; added: false };
+
+/**
+ * Adds the repository on the host: the release package through the host's package
+ * manager (yum/dnf take the URL; a .deb is fetched on the host and installed with apt-get,
+ * whose install refreshes the package lists). Already installed: nothing to do.
+ */
+export async function addPuppetRepo(ctx: TaskContext, hostName: string, puppet = '8'): Promise<RepoResult> {
+  const major = Number(/^\d+/.exec(puppet)?.[0]);
+  const platform = await platformOf(ctx, hostName);
+  const plan = puppetRepoFor(platform.distro, major);
+  if (plan.kind === 'distribution') {
+    ctx.log.info(`${plan.reason}: no repository to add`);
+    return { host: hostName, kind: 'distribution', reason: plan.reason, added: false };
+  }
+  const host = await ctx.ssh(hostName);
+  const installed = await host.run(platform.packages.version(plan.package), { readOnly: true, allowExit: 'any' });
+  if (installed.code === 0) {
+    ctx.log.info(`${plan.package} is already installed on ${hostName}`);
+    return { host: hostName, kind: plan.kind, package: plan.package, url: plan.url, added: false };
+  }
+  if (plan.format === 'rpm') {
+    await host.run(platform.packages.install([plan.url]), { sudo: true });
+  } else {
+    const file = plan.url.slice(plan.url.lastIndexOf('/') + 1);
+    const fetch = cmd('sh', '-c', FETCH_DEB, 'sh', plan.url, file);
+    await host.run(fetch, { sudo: true });
+    await host.run(platform.packages.install([`/var/cache/origin-setup/${file}`]), { sudo: true });
+  }
+  return { host: hostName, kind: plan.kind, package: plan.package, url: plan.url, added: true };
+}
+
+// Fetched on the host (wget or curl, whichever it has) into a root-owned cache
+// directory; apt-get installs a local .deb given by path.
+const FETCH_DEB =
+  'mkdir -p /var/cache/origin-setup && cd /var/cache/origin-setup && { wget -q -O "$2" "$1" || curl -fsSL -o "$2" "$1"; }';

@@ -1,0 +1,20 @@
+// puppet:module:install — modules from the Forge, into the generation's module path.
+import { defineTask, type AnyTask } from '../../engine/task.js';
+import { installModules, moduleName, moduleVersion } from '../../puppet/modules.js';
+import { hostArg, puppetOption, remotePathOption } from './common.js';
+
+export const moduleInstallTask = defineTask({
+  name: 'puppet:module:install',
+  summary: 'install Forge modules (author-name) on a host, as root; already installed is fine',
+  args: [hostArg, { name: 'modules', description: 'modules as author-name, e.g. puppetlabs-ntp', variadic: true, validate: moduleName }],
+  options: {
+    version: { type: 'string', description: 'the version to install (one module only)', placeholder: 'VERSION', validate: moduleVersion as (v: never) => string | undefined },
+    modulepath: remotePathOption('install into this directory instead of the default module path', 'DIR'),
+    puppet: puppetOption,
+  },
+  example: 'origin-setup puppet:module:install puppet.example.org puppetlabs-ntp puppetlabs-stdlib',
+  run: (ctx, { host, modules }, { version, modulepath, puppet }) => installModules(ctx, host, modules, { version, modulepath, puppet }),
+  render: (r) => r.map((m) => `${m.module} ${m.action}`).join('\n') || undefined,
+});
+
+export const moduleTasks: AnyTask[] = [moduleInstallTask];
