@@ -1,5 +1,15 @@
 // Every origin:* task, in the order `list` shows them.
 import type { AnyTask } from '../../engine/task.js';
 import { baseinstanceTasks } from './baseinstance.js';
+import { prepareTasks } from './prepare.js';
+import { puppetmasterTasks } from './puppetmaster.js';
+import { puppetclientTasks } from './puppetclient.js';
+import { buildhostTasks } from './buildhost.js';
 
-export const originTasks: AnyTask[] = [...baseinstanceTasks];
+export const originTasks: AnyTask[] = [
+  ...baseinstanceTasks,
+  ...prepareTasks,
+  ...puppetmasterTasks,
+  ...puppetclientTasks,
+  ...buildhostTasks,
+];

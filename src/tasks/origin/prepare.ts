@@ -1,0 +1,79 @@
+// origin:prepare — the baseline every origin host gets, in the seed's order: what the
+// host is, its time zone and name, the packages the later steps need, a firewall that is
+// on and lets SSH in, and (--ntp) time sync. Each step is a sub-task; any failure ends
+// the run.
+import { defineTask, type AnyTask } from '../../engine/task.js';
+import { hostname } from '../../engine/validate.js';
+import { preparePackages, timeSyncFor } from '../../origin/prepare-plan.js';
+import { platformOf } from '../../platform/index.js';
+import { zoneName } from '../../platform/system.js';
+import { hostArg } from '../../remote/args.js';
+import { packageSpec } from '../../remote/validate.js';
+
+const eachPackage = (list: string[]) => list.map(packageSpec).find(Boolean);
+
+/** Options origin:puppetmaster, origin:puppetclient and origin:buildhost pass through. */
+export const prepareOptions = {
+  timezone: { type: 'string', description: 'time zone to set (a name under /usr/share/zoneinfo)', default: 'UTC', placeholder: 'ZONE', validate: zoneName as (v: never) => string | undefined },
+  hostname: { type: 'string', description: "set the host's own name (default: leave it, just show it)", placeholder: 'FQDN', validate: hostname as (v: never) => string | undefined },
+  ntp: { type: 'boolean', description: 'install, enable and start time sync (chrony, or ntpd on SysV hosts)' },
+} as const;
+
+export interface PrepareResult {
+  host: string;
+  distribution: string;
+  arch: string;
+  timezone: string;
+  hostname: string;
+  packages: string[];
+  firewall: string;
+  timesync?: string;
+}
+
+export const prepareTask = defineTask({
+  name: 'origin:prepare',
+  summary: 'baseline a host: distribution, arch, time zone, host name, packages, firewall with ssh open, optional time sync',
+  args: [hostArg],
+  options: {
+    ...prepareOptions,
+    packages: { type: 'list', description: 'more packages to install with the baseline', default: [], placeholder: 'PKG…', validate: eachPackage as (v: never) => string | undefined },
+  },
+  example: 'origin-setup origin:prepare broker.example.org --hostname broker.example.org --ntp',
+  async run(ctx, { host }, o): Promise<PrepareResult> {
+    await ctx.invoke('remote:distribution', [host]);
+    const arch = await ctx.invoke<string>('remote:arch', [host]);
+    const platform = await platformOf(ctx, host);
+    ctx.log.info(`${host}: ${platform.label} ${arch}`);
+    const timezone = await ctx.invoke<string>('remote:timezone', [host, o.timezone]);
+    const name = await ctx.invoke<string>('remote:hostname', o.hostname ? [host, o.hostname] : [host]);
+
+    const timeSync = o.ntp ? timeSyncFor(platform) : undefined;
+    const packages = preparePackages(platform, o.packages, timeSync);
+    await ctx.invoke('remote:yum:install', [host, ...packages]);
+
+    // ssh is allowed before the firewall comes on, so starting it cannot lock us out;
+    // the quick login afterwards proves it (and reconnects if the session was cut).
+    await ctx.invoke('remote:firewall:service', [host, 'ssh']);
+    await ctx.invoke('remote:firewall:enable', [host]);
+    await ctx.invoke('remote:firewall:start', [host]);
+    await ctx.invoke('remote:available', [host]);
+
+    if (timeSync) {
+      await ctx.invoke('remote:service:enable', [host, timeSync.service]);
+      await ctx.invoke('remote:service:start', [host, timeSync.service]);
+    }
+    return {
+      host,
+      distribution: platform.label,
+      arch,
+      timezone,
+      hostname: name,
+      packages,
+      firewall: platform.firewall.name,
+      ...(timeSync ? { timesync: timeSync.service } : {}),
+    };
+  },
+  render: (r) => `${r.host} ${r.distribution} ${r.arch} ${r.hostname}`,
+});
+
+export const prepareTasks: AnyTask[] = [prepareTask];

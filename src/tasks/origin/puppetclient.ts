@@ -1,0 +1,87 @@
+// origin:puppetclient — enrol a host as an agent of MASTER and see its certificate
+// signed: wait for SSH, the baseline with the agent packages, the agent pointed at its
+// master (and CA), logging, the agent service on, then on the CA the host's own request
+// (waited for, never signed blindly) signed and confirmed.
+import { defineTask, type AnyTask } from '../../engine/task.js';
+import { positive } from '../../engine/validate.js';
+import {
+  agentPackages,
+  agentService,
+  chooseGeneration,
+  GENERATION_CHOICES,
+  puppetOption,
+  requireSigned,
+  type ListedCert,
+} from '../../origin/puppet-flow.js';
+import { platformOf } from '../../platform/index.js';
+import { hostArg, sshHost } from '../../remote/args.js';
+import { prepareOptions } from './prepare.js';
+
+type OptionCheck = (v: never) => string | undefined;
+
+export interface PuppetclientResult {
+  host: string;
+  master: string;
+  ca: string;
+  certname: string;
+  puppet: string;
+  service: string;
+  /** signed now, or found already signed (a repeated run). */
+  action: string;
+  fingerprint?: string;
+}
+
+export const puppetclientTask = defineTask({
+  name: 'origin:puppetclient',
+  summary: "make a host a Puppet agent of MASTER and sign its certificate once its request arrives",
+  args: [hostArg, { name: 'master', description: 'the Puppet master the agent reports to', validate: sshHost }],
+  options: {
+    caServer: { type: 'string', description: 'a separate CA host: the agent asks it for certificates, and signing happens there', placeholder: 'HOST', validate: sshHost as OptionCheck },
+    puppet: { type: 'string', description: "Puppet generation (default: the master's)", choices: GENERATION_CHOICES, placeholder: '3|7|8' },
+    ...prepareOptions,
+    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
+    signTimeout: { type: 'number', description: "seconds to wait for the agent's certificate request on the CA", default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
+  },
+  example: 'origin-setup origin:puppetclient broker.infra.example.org puppet.infra.example.org',
+  async run(ctx, { host, master }, o): Promise<PuppetclientResult> {
+    const ca = o.caServer ?? master;
+    await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
+    const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet, master });
+    if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
+    const platform = await platformOf(ctx, host);
+    await ctx.invoke('origin:prepare', [host], {
+      timezone: o.timezone,
+      hostname: o.hostname,
+      ntp: o.ntp,
+      packages: agentPackages(flavor, platform.packages.name),
+    });
+
+    await ctx.invoke('puppet:agent:set_server', [host, master], o.caServer ? { caServer: o.caServer } : {});
+    await ctx.invoke('puppet:agent:enable_logging', [host]);
+    const service = agentService(flavor, platform.distro);
+    await ctx.invoke('remote:service:enable', [host, service]);
+    await ctx.invoke('remote:service:start', [host, service]);
+
+    // The name the agent asks with is the host's own idea of itself, not the name we
+    // reached it by (they differ on EC2 and behind ssh aliases).
+    const certname = await ctx.invoke<string>('puppet:config', [host, 'certname']);
+    const signed = await ctx.invoke<{ action: string; fingerprint?: string }>('puppet:cert:sign', [ca, certname], {
+      wait: true,
+      timeout: o.signTimeout,
+    });
+    const entry = requireSigned(await ctx.invoke<ListedCert[]>('puppet:cert:list', [ca, certname]), certname, ca);
+    return {
+      host,
+      master,
+      ca,
+      certname,
+      puppet: flavor.label,
+      service,
+      action: signed.action,
+      fingerprint: entry.fingerprint ?? signed.fingerprint,
+    };
+  },
+  render: (r) => `${r.certname} ${r.fingerprint ?? ''}`.trim(),
+});
+
+export const puppetclientTasks: AnyTask[] = [puppetclientTask];

@@ -1,0 +1,82 @@
+// origin:puppetmaster — turn a host into the Puppet master, following the seed: wait for
+// SSH, the baseline with the master packages, the site repository cloned into the site
+// root, the master configured and logging, standard modules, port 8140 open, and the
+// master service started and enabled. Puppet 2.7/3 (puppetmaster) or 7/8 (puppetserver),
+// by what the host offers or --puppet.
+import { defineTask, type AnyTask } from '../../engine/task.js';
+import { positive } from '../../engine/validate.js';
+import { chooseGeneration, GENERATION_CHOICES, masterPackages, puppetOption } from '../../origin/puppet-flow.js';
+import { platformOf } from '../../platform/index.js';
+import { hostArg } from '../../remote/args.js';
+import { gitUrl, remotePath } from '../../remote/validate.js';
+import { prepareOptions } from './prepare.js';
+import { posix } from 'node:path';
+
+type OptionCheck = (v: never) => string | undefined;
+
+/** puppet module names: author-name or author/name. */
+const moduleName = (v: string) => (/^[A-Za-z0-9_]+[-/][a-z][a-z0-9_]*$/.test(v) ? undefined : 'not a module name such as puppetlabs-ntp');
+const moduleList = (l: string[]) => l.map(moduleName).find(Boolean);
+const absolutePath = (v: string) => remotePath(v) ?? (v.startsWith('/') && v !== '/' ? undefined : 'an absolute directory path');
+
+export interface PuppetmasterResult {
+  host: string;
+  puppet: string;
+  service: string;
+  siteroot: string;
+  siterepo?: string;
+  modules: string[];
+}
+
+export const puppetmasterTask = defineTask({
+  name: 'origin:puppetmaster',
+  summary: 'make a host the Puppet master: packages, site repository, configuration, logging, modules, firewall, service',
+  args: [hostArg],
+  options: {
+    siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl as OptionCheck },
+    siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath as OptionCheck },
+    modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE…', validate: moduleList as OptionCheck },
+    puppet: { type: 'string', description: 'Puppet generation (default: what the host offers, else the newest)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
+    ...prepareOptions,
+    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
+  },
+  example: 'origin-setup origin:puppetmaster puppet.infra.example.org --siterepo https://github.com/markllama/origin-puppet.git',
+  async run(ctx, { host }, o): Promise<PuppetmasterResult> {
+    await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
+    const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet });
+    if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
+    const platform = await platformOf(ctx, host);
+    await ctx.invoke('origin:prepare', [host], {
+      timezone: o.timezone,
+      hostname: o.hostname,
+      ntp: o.ntp,
+      packages: masterPackages(flavor, platform.packages.name),
+    });
+
+    await ctx.invoke('puppet:master:join_group', [host]);
+    await ctx.invoke('puppet:master:siteroot', [host, o.siteroot]);
+    if (o.siterepo) {
+      await ctx.invoke('remote:git:clone', [host, o.siterepo], { destdir: posix.dirname(o.siteroot), destname: posix.basename(o.siteroot) });
+      await ctx.invoke('remote:git:submodule:update', [host, o.siteroot], { init: true, recursive: true });
+    }
+    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot });
+    await ctx.invoke('puppet:master:enable_logging', [host]);
+    if (o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules]);
+
+    // origin:prepare already let ssh in and turned the firewall on; agents need 8140.
+    await ctx.invoke('remote:firewall:port', [host, '8140/tcp']);
+    await ctx.invoke('remote:service:start', [host, flavor.masterService]);
+    await ctx.invoke('remote:service:enable', [host, flavor.masterService]);
+    return {
+      host,
+      puppet: flavor.label,
+      service: flavor.masterService,
+      siteroot: o.siteroot,
+      ...(o.siterepo ? { siterepo: o.siterepo } : {}),
+      modules: o.modules,
+    };
+  },
+  render: (r) => `${r.host} ${r.service}`,
+});
+
+export const puppetmasterTasks: AnyTask[] = [puppetmasterTask];
