@@ -352,7 +352,11 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     if (req.hostname) {
       if (waitCtx.signal.aborted) throw new InterruptedError();
       await ctx.invoke('remote:hostname', [at!, req.hostname.replace(/\.$/, '')]);
-      await ctx.invoke('remote:preserve_hostname', [at!]);
+      await ctx.invoke('remote:preserve_hostname', [at!]).catch((err: unknown) => {
+        // No cloud-init on the image: nothing will reset the name, so there is nothing to keep.
+        if (!(err instanceof NotFoundError)) throw err;
+        ctx.log.info(`${err.message}${err.hint ? `: ${err.hint}` : ''}`);
+      });
     }
     return { instance, at: at! };
   };

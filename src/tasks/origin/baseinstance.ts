@@ -35,7 +35,7 @@ export const baseinstanceTask = defineTask({
     },
     type: { type: 'string', description: 'instance type (default: AWSEC2Type of the awscred file)', placeholder: 'TYPE' },
     keypair: { type: 'string', description: 'EC2 key pair (default: AWSKeyPairName of the awscred file)', placeholder: 'NAME' },
-    securitygroup: { type: 'list', description: 'security groups', default: ['default'], placeholder: 'GROUP…' },
+    securitygroup: { type: 'list', description: 'security groups', default: ['default'], placeholder: 'GROUP' },
     disksize: { type: 'number', description: 'root volume size in GiB (default: the image\'s)', placeholder: 'GIB', validate: positiveNumber },
     userdata: { type: 'string', description: 'file whose content is passed as user data', placeholder: 'FILE' },
     timeout: { type: 'number', description: 'seconds for the whole run to get there', default: 600, placeholder: 'SECONDS', validate: positiveNumber },
