@@ -19,8 +19,9 @@ const flag = (on: boolean | undefined, word: string) => (on ? [word] : []);
 export const fileCommands = {
   copy: (src: string, dest: string, o: { recursive?: boolean; force?: boolean } = {}): ShellCommand =>
     cmd('cp', ...flag(o.recursive, '-r'), ...flag(o.force, '-f'), '--', src, dest),
-  remove: (path: string, o: { recursive?: boolean; force?: boolean } = {}): ShellCommand =>
-    cmd('rm', ...flag(o.recursive, '-r'), ...flag(o.force, '-f'), '--', path),
+  /** With verbose, rm names each file it removed: no output means nothing was there. */
+  remove: (path: string, o: { recursive?: boolean; force?: boolean; verbose?: boolean } = {}): ShellCommand =>
+    cmd('rm', ...flag(o.recursive, '-r'), ...flag(o.force, '-f'), ...flag(o.verbose, '-v'), '--', path),
   touch: (path: string): ShellCommand => cmd('touch', '--', path),
   mkdir: (path: string, o: { parents?: boolean } = {}): ShellCommand => cmd('mkdir', ...flag(o.parents, '-p'), '--', path),
   /** `user:` (trailing colon) gives the file the user's login group, whatever it is named. */
@@ -32,7 +33,6 @@ export const fileCommands = {
     cmd('chgrp', ...flag(o.recursive, '-R'), '--', group, path),
   /** -f replaces an existing link and -n does not descend into a link to a directory: re-running is a no-op. */
   symlink: (target: string, link: string): ShellCommand => cmd('ln', '-sfn', '--', target, link),
-  exists: (path: string): ShellCommand => cmd('test', '-e', path),
 };
 
 export async function copyFile(host: RemoteHost, src: string, dest: string, o: TreeOptions & { force?: boolean } = {}): Promise<void> {
@@ -41,6 +41,12 @@ export async function copyFile(host: RemoteHost, src: string, dest: string, o: T
 
 export async function removeFile(host: RemoteHost, path: string, o: TreeOptions & { force?: boolean } = {}): Promise<void> {
   await host.run(fileCommands.remove(path, o), { sudo: o.sudo });
+}
+
+/** Removes PATH if it is there; true when something was removed. */
+export async function removeIfPresent(host: RemoteHost, path: string, o: Privilege = {}): Promise<boolean> {
+  const r = await host.run(fileCommands.remove(path, { force: true, verbose: true }), { sudo: o.sudo });
+  return r.stdout.some((l) => l.trim() !== '');
 }
 
 export async function touchFile(host: RemoteHost, path: string, o: Privilege = {}): Promise<void> {
@@ -72,10 +78,4 @@ export async function changeGroup(host: RemoteHost, path: string, group: string,
 
 export async function symlink(host: RemoteHost, target: string, link: string, o: Privilege = {}): Promise<void> {
   await host.run(fileCommands.symlink(target, link), { sudo: o.sudo });
-}
-
-/** Whether anything exists at PATH (a probe: it runs under --dry-run too). */
-export async function pathExists(host: RemoteHost, path: string, o: Privilege = {}): Promise<boolean> {
-  const r = await host.run(fileCommands.exists(path), { sudo: o.sudo, allowExit: [0, 1], readOnly: true });
-  return r.code === 0;
 }

@@ -2,7 +2,7 @@
 import type { Platform } from '../platform/types.js';
 import type { RemoteHost } from '../ssh/types.js';
 import { augeasSet } from './augeas.js';
-import { pathExists, removeFile } from './files.js';
+import { removeIfPresent } from './files.js';
 import { findRepoSection } from './packages.js';
 import { renderTemplate } from '../engine/template.js';
 
@@ -42,9 +42,7 @@ export async function writeRepoFile(host: RemoteHost, platform: Platform, name: 
 /** Removes the repository file; a file that is already gone is success (deleted: false). */
 export async function deleteRepoFile(host: RemoteHost, platform: Platform, name: string): Promise<{ path: string; deleted: boolean }> {
   const path = repoFilePath(platform, name);
-  const existed = await pathExists(host, path);
-  if (existed) await removeFile(host, path, { sudo: true, force: true });
-  return { path, deleted: existed };
+  return { path, deleted: await removeIfPresent(host, path, { sudo: true }) };
 }
 
 /**

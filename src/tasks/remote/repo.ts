@@ -58,7 +58,7 @@ export const repoDelete = defineTask({
   async run(ctx, { host, name }) {
     const platform = await platformOf(ctx, host);
     const r = await deleteRepoFile(await ctx.ssh(host), platform, name);
-    if (!r.deleted) ctx.log.info(`${r.path} was already gone`);
+    if (!r.deleted && !ctx.dryRun) ctx.log.info(`${r.path} was already gone`);
     return { host, name, ...r };
   },
   render: () => undefined,
