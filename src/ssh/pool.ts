@@ -166,6 +166,7 @@ class HostState {
     if (!this.connecting) {
       const reopening = this.everConnected;
       if (reopening) log.verbose(`${this.alias}: the connection was lost; reopening it`);
+      this.client?.destroy();
       this.connecting = this.open(log)
         .then(
           (client) => {
@@ -347,6 +348,8 @@ class HostState {
       log.debug(`${this.alias}: connecting to ${hostName}:${port} as ${user}`);
       try {
         client.connect(config);
+        // Commands are small request/answer exchanges: Nagle's delay would add ~40 ms to each.
+        client.setNoDelay(true);
       } catch (err) {
         fail(new SshError('other', this.alias, `ssh to ${this.where}: ${(err as Error).message}`));
       }
@@ -443,7 +446,10 @@ class HostState {
           return result;
         } catch (err) {
           // Nothing ran on a connection that died before the channel opened: safe on a fresh one.
-          if (err instanceof ChannelNotOpened && !this.isAlive(client) && attempt === 0) continue;
+          if (err instanceof ChannelNotOpened && attempt === 0 && (!this.isAlive(client) || DEAD_CONNECTION.test(err.message))) {
+            this.lost(client); // the 'close' event may not have arrived yet
+            continue;
+          }
           if (err instanceof ChannelLost && options.readOnly && attempt === 0) continue;
           if (err instanceof ChannelNotOpened) {
             throw new SshError('closed', this.alias, `${this.alias}: cannot start \`${command}\`: ${err.message}`);
@@ -481,7 +487,7 @@ class HostState {
         ch.on('error', () => {});
         ch.on('exit', (c: number | null, sig?: string) => {
           if (typeof c === 'number') code = c;
-          else if (sig) signal = sig;
+          else if (sig) signal = sig.replace(/^SIG/, '');
         });
         ch.on('close', () => {
           if (code === undefined && signal === undefined) return finish(() => reject(new ChannelLost()));
@@ -610,10 +616,15 @@ class HostState {
 
   async close(): Promise<void> {
     const client = this.client;
+    const wasAlive = this.alive;
     this.client = undefined;
     this.alive = false;
     this.sftpSession = undefined;
     if (!client) return;
+    if (!wasAlive) {
+      client.destroy(); // already closed: no 'close' event will come
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         client.destroy();
@@ -669,6 +680,8 @@ class HostHandle implements RemoteHost {
 }
 
 class ChannelNotOpened extends Error {}
+/** ssh2's words for a channel request on a connection that is already gone. */
+const DEAD_CONNECTION = /not connected|no response from server|EPIPE|ECONNRESET|write after end/i;
 class ChannelLost extends Error {}
 class SftpNoSuchFile extends OriginError {}
 

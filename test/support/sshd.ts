@@ -178,6 +178,11 @@ export interface SshdOptions {
   standIns?: string[];
   /** The distribution the probe sees at start (a DISTRIBUTIONS key); default: the machine's own files. */
   distribution?: string;
+  /**
+   * Root's logins answer like a cloud image's: `Please login as the user "<user>" rather
+   * than the user "root".` and exit 142 (needs permitRoot).
+   */
+  rootLoginMessage?: boolean;
 }
 
 export interface ClientHomeOptions {
@@ -294,6 +299,19 @@ function ensureTestUser(): { name: string; uid: number; gid: number } {
   return { name: TEST_USER, uid: Number(uid), gid: Number(gid) };
 }
 
+/** An SshLog that keeps every line, prefixed with its level ("verbose: …"). */
+export function captureLog(): { log: { verbose(t: string): void; debug(t: string): void; info(t: string): void }; lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    log: {
+      verbose: (t) => lines.push(`verbose: ${t}`),
+      debug: (t) => lines.push(`debug: ${t}`),
+      info: (t) => lines.push(`info: ${t}`),
+    },
+  };
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -368,10 +386,11 @@ function descendants(root: number): number[] {
   return out;
 }
 
+/** Running, not a zombie waiting for a parent that may never reap it. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -618,7 +637,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         'UsePAM no',
         `PermitRootLogin ${options.permitRoot ? 'prohibit-password' : 'no'}`,
         `AllowUsers ${users.join(' ')}`,
-        `ForceCommand ${session}`,
+        `ForceCommand exec ${session}`,
         `Subsystem sftp ${sftp}`,
         'LogLevel VERBOSE',
         'UseDNS no',
@@ -627,6 +646,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         'MaxStartups 100:30:200',
         'MaxSessions 64',
         'MaxAuthTries 10',
+        ...(options.rootLoginMessage
+          ? ['Match User root', `  ForceCommand echo 'Please login as the user "${account.name}" rather than the user "root".'; echo; exit 142`]
+          : []),
         '',
       ].join('\n'),
     );
