@@ -1,8 +1,10 @@
 // Pure parts of the augeas service: what augtool's own parser makes of the words we send,
 // and how its answers are read.
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { augeasValue, augtoolSetCommand, augtoolString, parseAugtoolGet, parseAugtoolMatch } from '../../src/remote/augeas.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, testEnv } from '../support/cli.js';
+import { startSshd, type Sshd } from '../support/sshd.js';
+import { augeasSet, augeasValue, augtoolSetCommand, augtoolString, parseAugtoolGet, parseAugtoolMatch } from '../../src/remote/augeas.js';
 import { augeasPath } from '../../src/remote/validate.js';
 import { augtoolWords } from './augeas-tokenizer.js';
 
@@ -104,5 +106,97 @@ describe('parseAugtoolMatch', () => {
       ]),
     ).toEqual(['/files/etc/yum.repos.d/fedora-updates-testing.repo/updates-testing', '/files/etc/yum.repos.d/other.repo/updates-testing']);
     expect(parseAugtoolMatch(['  (no matches)'])).toEqual([]);
+  });
+});
+
+describe('remote:augeas tasks against a real sshd (augtool is a recording stand-in)', () => {
+  let sshd: Sshd;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => sshd?.stop());
+  beforeEach(() => {
+    sshd.resetStandIns();
+    env = sshd.env(testEnv());
+  });
+  const augtoolCalls = () => sshd.calls().filter((c) => c.name === 'augtool').map((c) => c.args);
+
+  it('set makes $ModLoad and a value with $ and spaces arrive literally, as root, in one augtool word', async () => {
+    const path = '/files/etc/rsyslog.conf/$ModLoad[last()+1]';
+    const r = await runCli(['remote:augeas:set', 'testhost', path, 'imtcp'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`task: remote:augeas:set testhost ${path} imtcp\n`);
+    const r2 = await runCli(['remote:augeas:set', 'testhost', '/files/etc/rsyslog.conf/$InputTCPServerRun', '$HOME 514 "x" \\n `id`'], env);
+    expect(r2.code).toBe(0);
+    const calls = augtoolCalls();
+    expect(calls).toEqual([
+      ['-s', 'set', path, '"imtcp"'],
+      ['-s', 'set', '/files/etc/rsyslog.conf/$InputTCPServerRun', '"$HOME 514 \\"x\\" \\\\n `id`"'],
+    ]);
+    // What augtool's own parser makes of those words is exactly what was typed.
+    expect(augtoolWords(calls[1]!.slice(1))).toEqual([['set', '/files/etc/rsyslog.conf/$InputTCPServerRun', '$HOME 514 "x" \\n `id`']]);
+    expect(sshd.calls().filter((c) => c.name === 'sudo').map((c) => c.args.slice(0, 3))).toEqual([
+      ['-n', 'sh', '-c'],
+      ['-n', 'sh', '-c'],
+    ]);
+  });
+
+  it('get prints the whole value, = signs included', async () => {
+    const path = '/files/etc/puppet/puppet.conf/main/dbconnections';
+    sshd.standIn('augtool', { stdout: `${path} = adapter=mysql host=db = 1\n` });
+    const r = await runCli(['remote:augeas:get', 'testhost', path], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('adapter=mysql host=db = 1\n');
+    expect(augtoolCalls()).toEqual([['get', path]]);
+    const json = await runCli(['remote:augeas:get', 'testhost', path, '--json'], env);
+    expect(JSON.parse(json.stdout)).toEqual({ host: 'testhost', path, value: 'adapter=mysql host=db = 1' });
+  });
+
+  it('get of a missing node exits 1 with NotFound; a node without a value prints nothing', async () => {
+    const path = '/files/etc/puppet/puppet.conf/main/nosuch';
+    sshd.standIn('augtool', { stdout: `${path} (o)\n` });
+    const r = await runCli(['remote:augeas:get', 'testhost', path], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: testhost: no augeas node at \/files\/etc\/puppet\/puppet\.conf\/main\/nosuch/);
+    sshd.standIn('augtool', { stdout: '/files/etc/puppet/puppet.conf/main (none)\n' });
+    const none = await runCli(['remote:augeas:get', 'testhost', '/files/etc/puppet/puppet.conf/main'], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe('');
+  });
+
+  it('refuses bad paths and impossible values with exit 2 before connecting', async () => {
+    const before = sshd.logins();
+    for (const argv of [
+      ['remote:augeas:set', 'testhost', 'files/etc/x', 'v'],
+      ['remote:augeas:set', 'testhost', '/files/etc/x y', 'v'],
+      ['remote:augeas:set', 'testhost', '/files/etc/x\nset /files/etc/shadow/root/password x', 'v'],
+      ['remote:augeas:set', 'testhost', '/files/etc/x', 'a]b'],
+      ['remote:augeas:get', 'testhost', "/files/etc/x'"],
+    ]) {
+      expect((await runCli(argv, env)).code, JSON.stringify(argv)).toBe(2);
+    }
+    expect(sshd.logins()).toBe(before);
+    expect(augtoolCalls()).toEqual([]);
+  });
+
+  it('an augtool failure fails the task with its message', async () => {
+    sshd.standIn('augtool', { stderr: 'error: Failed to execute command\nsaving failed (run \'errors\' for details)\n', exit: 1 });
+    const r = await runCli(['remote:augeas:set', 'testhost', '/files/etc/puppet/puppet.conf/main/server', 'puppet'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/exited 1: error: Failed to execute command \| saving failed/);
+  });
+
+  it('augeasSet is the service the puppet tasks call', async () => {
+    const { SshPool } = await import('../../src/ssh/pool.js');
+    const pool = new SshPool(sshd.settings(sshd.clientHome()));
+    try {
+      const host = await pool.host('testhost', { verbose() {}, debug() {}, info() {} });
+      await augeasSet(host, '/files/etc/puppet/puppet.conf/agent/server', 'puppet.example.org');
+    } finally {
+      await pool.close();
+    }
+    expect(augtoolCalls()).toEqual([['-s', 'set', '/files/etc/puppet/puppet.conf/agent/server', '"puppet.example.org"']]);
   });
 });
