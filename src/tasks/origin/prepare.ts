@@ -36,7 +36,7 @@ export const prepareTask = defineTask({
   args: [hostArg],
   options: {
     ...prepareOptions,
-    packages: { type: 'list', description: 'more packages to install with the baseline', default: [], placeholder: 'PKG…', validate: eachPackage as (v: never) => string | undefined },
+    packages: { type: 'list', description: 'more packages to install with the baseline', default: [], placeholder: 'PKG', validate: eachPackage as (v: never) => string | undefined },
   },
   example: 'origin-setup origin:prepare broker.example.org --hostname broker.example.org --ntp',
   async run(ctx, { host }, o): Promise<PrepareResult> {

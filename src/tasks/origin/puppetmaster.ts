@@ -35,7 +35,7 @@ export const puppetmasterTask = defineTask({
   options: {
     siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl as OptionCheck },
     siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath as OptionCheck },
-    modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE…', validate: moduleList as OptionCheck },
+    modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE', validate: moduleList as OptionCheck },
     puppet: { type: 'string', description: 'Puppet generation (default: what the host offers, else the newest)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
     ...prepareOptions,
     timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
