@@ -53,6 +53,9 @@ export class Runner {
   }
 
   private async execute(depth: number, task: AnyTask, bound: Bound): Promise<unknown> {
+    for (const [key, spec] of Object.entries(task.options)) {
+      if (spec.sensitive && typeof bound.options[key] === 'string') this.out.redactor.add(bound.options[key]);
+    }
     this.out.echo(depth, this.echoText(task, bound));
     const started = Date.now();
     const result = await task.run(this.context(depth, task), bound.args, bound.options);

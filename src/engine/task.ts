@@ -24,6 +24,8 @@ export interface OptionSpec {
   /** Value placeholder shown in help, e.g. FILE. */
   readonly placeholder?: string;
   readonly validate?: (value: never) => string | undefined;
+  /** A secret (a password, a shared key): its value is redacted from everything printed. */
+  readonly sensitive?: true;
 }
 
 type ArgValue<S extends ArgSpec> = S extends { variadic: true }
