@@ -127,12 +127,12 @@ export async function addPuppetRepo(ctx: TaskContext, hostName: string, puppet =
     const file = plan.url.slice(plan.url.lastIndexOf('/') + 1);
     const fetch = cmd('sh', '-c', FETCH_DEB, 'sh', plan.url, file);
     await host.run(fetch, { sudo: true });
-    await host.run(platform.packages.install([`/var/cache/origin-setup/${file}`]), { sudo: true });
+    await host.run(platform.packages.install([`${DEB_CACHE}/${file}`]), { sudo: true });
   }
   return { host: hostName, kind: plan.kind, package: plan.package, url: plan.url, added: true };
 }
 
 // Fetched on the host (wget or curl, whichever it has) into a root-owned cache
 // directory; apt-get installs a local .deb given by path.
-const FETCH_DEB =
-  'mkdir -p /var/cache/origin-setup && cd /var/cache/origin-setup && { wget -q -O "$2" "$1" || curl -fsSL -o "$2" "$1"; }';
+const DEB_CACHE = '/var/cache/origin-setup';
+const FETCH_DEB = `mkdir -p ${DEB_CACHE} && { wget -q -O ${DEB_CACHE}/"$2" "$1" || curl -fsSL -o ${DEB_CACHE}/"$2" "$1"; }`;

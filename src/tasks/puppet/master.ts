@@ -94,7 +94,13 @@ export const masterAutosignTask = defineTask({
   summary: 'sign agents automatically when their request carries a shared secret (prints where the secret is kept)',
   args: [hostArg],
   options: {
-    secret: { type: 'string', description: 'the shared secret (default: a new random one, kept in a local 0600 file)', placeholder: 'SECRET', validate: secretShape as (v: never) => string | undefined },
+    secret: {
+      type: 'string',
+      description: 'the shared secret (default: a new random one, kept in a local 0600 file); never printed',
+      placeholder: 'SECRET',
+      sensitive: true,
+      validate: secretShape as (v: never) => string | undefined,
+    },
     secretFile: { type: 'string', description: 'a local file holding the secret (default ~/.origin-setup/autosign/HOST.secret)', placeholder: 'FILE' },
     puppet: puppetOption,
   },
