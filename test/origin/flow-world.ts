@@ -27,7 +27,7 @@ export interface World {
   /** Appends a CA entry: a pending request or a signed certificate. */
   caEntry(state: 'pending' | 'signed', name: string, fingerprint?: string): void;
   caState(): string[];
-  /** Recorded calls, sudo's own line left out, as `name arg…`. */
+  /** Recorded calls, sudo's own line left out, as `name arg…` (an upload's temporary file as TMP). */
   commands(): string[];
   /** The `Host` block that maps names to this sshd, for a second sshd's client HOME. */
   hostBlock(): string;
@@ -181,7 +181,7 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
       sshd
         .calls()
         .filter((c: StandInCall) => c.name !== 'sudo')
-        .map((c) => [c.name, ...c.args].join(' ')),
+        .map((c) => [c.name, ...c.args].join(' ').replace(/\S*\/\.origin-setup-[0-9a-f]+\.tmp\b/g, 'TMP')),
     hostBlock: () =>
       [`Host ${sshd.hosts.join(' ')}`, '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.userKeyPath}`, ''].join('\n'),
   };

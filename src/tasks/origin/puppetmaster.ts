@@ -59,7 +59,8 @@ export const puppetmasterTask = defineTask({
       await ctx.invoke('remote:git:clone', [host, o.siterepo], { destdir: posix.dirname(o.siteroot), destname: posix.basename(o.siteroot) });
       await ctx.invoke('remote:git:submodule:update', [host, o.siteroot], { init: true, recursive: true });
     }
-    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot });
+    // With --hostname the master's own agent (and any reading main/server) uses that name.
+    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server: o.hostname });
     await ctx.invoke('puppet:master:enable_logging', [host]);
     if (o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules]);
 
