@@ -390,8 +390,10 @@ describe('puppet:master:autosign', () => {
 
   it('refuses Puppet 3 before 3.4, which has no policy autosigning', async () => {
     puppetHost('3.1.1');
-    const r = await runCli(['puppet:master:autosign', 'testhost', '--secret', 'a-secret-of-enough-length'], env);
+    const r = await runCli(['puppet:master:autosign', 'testhost', '--secret', 'a-secret-of-enough-length', '--verbose'], env);
     expect(r.code).toBe(1);
+    // Even the verbose echo line, which shows option values, hides it.
+    expect(r.stderr.split('\n')[0]).toBe('task: puppet:master:autosign testhost --secret ****');
     expect(r.stderr).toContain('Puppet 3.1.1 has no policy-based autosigning');
     expect(r.stderr).not.toContain('a-secret-of-enough-length');
     expect(readdirSync(capture)).toEqual([]);
