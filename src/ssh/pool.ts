@@ -103,7 +103,7 @@ class HostState {
   constructor(
     private readonly pool: SshPool,
     readonly alias: string,
-    parsed: ParsedSshConfig,
+    private readonly parsed: ParsedSshConfig,
   ) {
     this.config = computeHost(parsed, alias).host;
     const s = pool.settings;
@@ -614,6 +614,20 @@ class HostState {
     log.verbose(`${this.alias}: downloaded ${remotePath} to ${localPath} in ${Date.now() - started} ms`);
   }
 
+  /**
+   * A fresh login on a connection of its own, closed at once, running `command`. It
+   * proves that sshd, the key and a shell work now (after a boot or a firewall change)
+   * without touching the pooled connection other tasks may be using.
+   */
+  async probe(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
+    const fresh = new HostState(this.pool, this.alias, this.parsed);
+    try {
+      return await fresh.run(command, { ...options, readOnly: true }, log);
+    } finally {
+      await fresh.close();
+    }
+  }
+
   async close(): Promise<void> {
     const client = this.client;
     const wasAlive = this.alive;
@@ -664,6 +678,9 @@ class HostHandle implements RemoteHost {
   }
   async connect(): Promise<void> {
     await this.state.connection(this.log);
+  }
+  probe(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
+    return this.state.probe(command, options, this.log);
   }
   run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
     return this.state.run(command, options, this.log);

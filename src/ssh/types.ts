@@ -55,6 +55,12 @@ export interface RemoteHost {
    * as a command would: an SshError from src/ssh/errors.ts says which kind of failure.
    */
   connect?(): Promise<void>;
+  /**
+   * Runs a read-only command over a fresh login of its own, closed right after, leaving
+   * the pooled connection alone: a probe that a new login works now (remote:available,
+   * waiting for a reboot).
+   */
+  probe?(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
   run(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
   /** Writes content to a remote file. */
   upload(content: string | Buffer, remotePath: string, options?: UploadOptions): Promise<void>;
