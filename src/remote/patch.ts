@@ -1,5 +1,4 @@
 // Applying a local unified diff to one file on a host.
-import { randomBytes } from 'node:crypto';
 import { cmd, type ShellCommand } from '../ssh/quote.js';
 import type { RemoteHost } from '../ssh/types.js';
 
@@ -24,7 +23,9 @@ export interface PatchResult {
  * is already in place counts as success, so a setup can be re-run.
  */
 export async function applyPatch(host: RemoteHost, patch: string | Buffer, dest: string, o: { sudo?: boolean } = {}): Promise<PatchResult> {
-  const temp = `.origin-setup-patch-${randomBytes(6).toString('hex')}.diff`;
+  // The global Web Crypto keeps node:crypto out of startup (task files load with `list`).
+  const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex');
+  const temp = `.origin-setup-patch-${suffix}.diff`;
   await host.upload(patch, temp, { mode: '0600' });
   let result: PatchResult;
   try {
