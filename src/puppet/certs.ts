@@ -1,7 +1,7 @@
 // The Puppet certificate authority on the master: listing (every output format since
 // 2.7), and signing only what has really been requested.
 import type { TaskContext } from '../engine/context.js';
-import { NotFoundError, OriginError } from '../engine/errors.js';
+import { NotFoundError, OriginError, RemoteCommandError } from '../engine/errors.js';
 import { poll } from '../engine/wait.js';
 import { cmd, type ShellCommand } from '../ssh/quote.js';
 import type { RemoteHost } from '../ssh/types.js';
@@ -115,8 +115,18 @@ export function caCommands(flavor: PuppetFlavor) {
 export const sameCertname = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export async function listCerts(master: RemoteHost, flavor: PuppetFlavor, all: boolean): Promise<CertEntry[]> {
-  const r = await master.run(caCommands(flavor).list(all), { sudo: true, readOnly: true });
-  return parseCertList(r.stdout);
+  try {
+    const r = await master.run(caCommands(flavor).list(all), { sudo: true, readOnly: true });
+    return parseCertList(r.stdout);
+  } catch (e) {
+    // `puppetserver ca` asks the running server's CA API; a stopped server is the usual cause.
+    if (e instanceof RemoteCommandError && flavor.ca === 'puppetserver-ca' && e.code !== 127) {
+      throw new RemoteCommandError(e.host, e.command, e.code, e.stderrTail, {
+        hint: `is ${flavor.masterService} running on ${master.name}? (origin-setup remote:service:status ${master.name} ${flavor.masterService})`,
+      });
+    }
+    throw e;
+  }
 }
 
 export async function findCert(master: RemoteHost, flavor: PuppetFlavor, certname: string): Promise<CertEntry | undefined> {

@@ -139,6 +139,15 @@ describe('puppet:cert:list', () => {
     expect(r.stderr).toContain('/opt/puppetlabs/bin/puppetserver: not found');
   });
 
+  it('Puppet 7: a failing `puppetserver ca list` asks whether puppetserver runs', async () => {
+    puppetHost('7.30.0');
+    sshd.standIn('puppetserver', { stderr: 'Fatal error when running action\n  Error: Failed connecting to https://testhost:8140/puppet-ca/v1/certificate_statuses/any_key\n', exit: 1 });
+    const r = await runCli(['puppet:cert:list', 'testhost'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Failed connecting to https://testhost:8140');
+    expect(r.stderr).toContain('is puppetserver running on testhost?');
+  });
+
   it('fails clearly on a host without Puppet', async () => {
     const r = await runCli(['puppet:cert:list', 'testhost'], env);
     expect(r.code).toBe(1);
