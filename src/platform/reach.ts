@@ -4,23 +4,24 @@ import type { TaskContext } from '../engine/context.js';
 import { OriginError, TimeoutError } from '../engine/errors.js';
 import { poll } from '../engine/wait.js';
 import { SshError } from '../ssh/errors.js';
-import { cmd, sh } from '../ssh/quote.js';
-import type { RemoteHost } from '../ssh/types.js';
+import { cmd, sh, type ShellCommand } from '../ssh/quote.js';
+import type { ExecResult } from '../ssh/types.js';
 
 /** How long one `true` may take once logged in (a host still booting can be slow). */
 const COMMAND_TIMEOUT_SECONDS = 30;
 
 /**
- * One login and `true`. The pool keeps no failed connection, so after a failure the
- * next try opens a fresh one; a pooled connection that died under us is reopened by the
- * SSH layer for this read-only command.
+ * A read-only command over a login of its own (RemoteHost.probe), so every try proves
+ * that a new login works now: a pooled connection opened before a reboot or a firewall
+ * change would prove nothing. Test doubles without probe() use the pooled connection.
  */
-async function login(ctx: TaskContext, hostName: string): Promise<RemoteHost> {
+async function freshRun(ctx: TaskContext, hostName: string, command: ShellCommand): Promise<ExecResult> {
   const host = await ctx.ssh(hostName);
-  await host.connect?.();
-  await host.run(cmd('true'), { readOnly: true, timeoutSeconds: COMMAND_TIMEOUT_SECONDS });
-  return host;
+  const options = { readOnly: true, timeoutSeconds: COMMAND_TIMEOUT_SECONDS };
+  return host.probe ? host.probe(command, options) : host.run(command, options);
 }
+
+const login = (ctx: TaskContext, hostName: string) => freshRun(ctx, hostName, cmd('true'));
 
 /** One quick try: resolves when the host answers, else fails with the reason (exit 1). */
 export async function tryLogin(ctx: TaskContext, hostName: string): Promise<void> {
@@ -87,9 +88,7 @@ export async function waitForLogin(ctx: TaskContext, hostName: string, timeoutSe
 const BOOT_ID = cmd('cat', '/proc/sys/kernel/random/boot_id');
 
 async function bootId(ctx: TaskContext, hostName: string): Promise<string> {
-  const host = await ctx.ssh(hostName);
-  const r = await host.run(BOOT_ID, { readOnly: true, timeoutSeconds: COMMAND_TIMEOUT_SECONDS });
-  return r.stdout[0]?.trim() ?? '';
+  return (await freshRun(ctx, hostName, BOOT_ID)).stdout[0]?.trim() ?? '';
 }
 
 /**
