@@ -1,6 +1,6 @@
 // Packages and package-manager settings on a host, through the host's Platform (dnf, yum
 // or apt-get); no function here branches on a distribution name.
-import { NotFoundError, OriginError } from '../engine/errors.js';
+import { NotFoundError, OriginError, RemoteCommandError } from '../engine/errors.js';
 import type { Platform } from '../platform/types.js';
 import { cmd } from '../ssh/quote.js';
 import type { RemoteHost } from '../ssh/types.js';
@@ -27,15 +27,26 @@ export async function updatePackages(host: RemoteHost, platform: Platform): Prom
   await host.run(platform.packages.update(), { sudo: true });
 }
 
-/** Listing needs no root: yum and dnf keep a per-user cache when not run as root. */
+/**
+ * Listing needs no root: yum and dnf keep a per-user cache when not run as root. An
+ * empty list is an answer, though yum and dnf 4 report it as an error (exit 1).
+ */
 export async function listPackages(host: RemoteHost, platform: Platform, filter: PackageFilter): Promise<PackageInfo[]> {
-  const r = await host.run(platform.packages.list(filter), { readOnly: true });
+  const command = platform.packages.list(filter);
+  const r = await host.run(command, { readOnly: true, allowExit: [1] });
+  if (r.code !== 0) {
+    if ([...r.stderr, ...r.stdout].some((l) => /No matching Packages to list/i.test(l))) return [];
+    throw new RemoteCommandError(host.name, command.text, r.code, tail(r.stderr));
+  }
   return platform.packages.parseList(r.stdout);
 }
 
+const tail = (lines: readonly string[]) => lines.filter((l) => l.trim() !== '').slice(-5);
+
 /** The installed version of PKG; NotFoundError when it is not installed. */
 export async function installedVersion(host: RemoteHost, platform: Platform, pkg: string): Promise<string> {
-  const r = await host.run(platform.packages.version(pkg), { readOnly: true, allowExit: 'any' });
+  // rpm -q and dpkg-query -W answer 1 for a package that is not installed; anything else is a failure.
+  const r = await host.run(platform.packages.version(pkg), { readOnly: true, allowExit: [1] });
   const version = r.code === 0 ? r.stdout.find((l) => l.trim() !== '')?.trim() : undefined;
   // dpkg-query answers 0 with an empty version for a package removed but not purged.
   if (!version) {

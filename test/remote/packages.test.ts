@@ -144,6 +144,19 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('list of no updates is an empty answer, though yum says it with exit 1; other failures fail', async () => {
+    sshd.withDistribution('centos7');
+    sshd.standIn('yum', { stderr: 'Error: No matching Packages to list\n', exit: 1 });
+    const r = await runCli(['remote:yum:list', 'testhost', '--filter', 'updates', '--json'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(callsOf('yum')).toEqual([['-q', 'list', 'updates']]);
+    sshd.standIn('yum', { stderr: 'Error: Cannot retrieve repository metadata (repomd.xml) for repository: epel\n', exit: 1 });
+    const bad = await runCli(['remote:yum:list', 'testhost', '--filter', 'updates'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/error: testhost: `yum -q list updates` exited 1: Error: Cannot retrieve repository metadata/);
+  });
+
   it('list on Ubuntu reads apt list output', async () => {
     sshd.withDistribution('ubuntu2204');
     sshd.standIn('apt', {
@@ -179,6 +192,11 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     expect(callsOf('dpkg-query')).toEqual([['-W', '-f', '${Version}\\n', 'puppet']]);
     sshd.standIn('dpkg-query', { stdout: '\n' });
     expect((await runCli(['remote:rpm:version', 'testhost', 'puppet'], env)).code).toBe(1);
+    // A broken tool is a failure, not "not installed".
+    sshd.standIn('dpkg-query', { stderr: 'dpkg-query: error: parsing file /var/lib/dpkg/status\n', exit: 2 });
+    const broken = await runCli(['remote:rpm:version', 'testhost', 'puppet'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/exited 2: dpkg-query: error: parsing file/);
   });
 
   it('setvar writes the value as data into /etc/yum/vars (yum) or /etc/dnf/vars (dnf), never as code (W10)', async () => {
