@@ -3,7 +3,6 @@
 // secret as its challengePassword. Agents put the secret there through csr_attributes.yaml.
 // The secret stays in files (local 0600, remote 0600 for the puppet user) and is never
 // printed: only the path of the file that holds it is.
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OriginError, UsageError } from '../engine/errors.js';
@@ -70,7 +69,8 @@ export function obtainSecret(s: SecretSource): Secret {
       hint: 'set up the master first (origin-setup puppet:master:autosign MASTER), or pass --secret-file',
     });
   }
-  const value = randomBytes(32).toString('base64url');
+  // The global Web Crypto: node:crypto stays out of startup.
+  const value = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
   if (!s.dryRun) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
