@@ -621,6 +621,7 @@ class HostState {
    */
   async probe(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
     const fresh = new HostState(this.pool, this.alias, this.parsed);
+    if (this.userSource === 'host') [fresh.user, fresh.userSource] = [this.user, this.userSource]; // no second redirect
     try {
       return await fresh.run(command, { ...options, readOnly: true }, log);
     } finally {
