@@ -46,6 +46,19 @@ describe('connection reuse', () => {
     expect(sshd.logins() - before).toBe(1);
   });
 
+  test('probe() logs in afresh each time and leaves the pooled connection alone', async () => {
+    const p = pool();
+    const h = await p.host('testhost', captureLog().log);
+    await h.run(sh`true`);
+    const before = sshd.logins();
+    expect((await h.probe!(sh`echo fresh`)).stdout).toEqual(['fresh']);
+    expect((await h.probe!(sh`echo fresh`)).stdout).toEqual(['fresh']);
+    expect(sshd.logins() - before).toBe(2);
+    await h.run(sh`true`);
+    expect(sshd.logins() - before).toBe(2); // the pooled connection is still the first one
+    expect(p.handshakes).toBe(3);
+  });
+
   test('two names for the same sshd are two hosts, two connections', async () => {
     const p = pool();
     await (await p.host('testhost', captureLog().log)).run(sh`true`);
