@@ -1,7 +1,7 @@
 // Services and the firewall, driven through the host's platform families. The tasks in
 // remote:service:* and remote:firewall:* are one call each into here.
 import type { TaskContext } from '../engine/context.js';
-import { UsageError } from '../engine/errors.js';
+import { RemoteCommandError, UsageError } from '../engine/errors.js';
 import { portOrRange } from '../engine/validate.js';
 import type { ShellCommand } from '../ssh/quote.js';
 import type { ExecResult, RemoteHost } from '../ssh/types.js';
@@ -72,6 +72,20 @@ async function firewallRunning(host: RemoteHost, platform: Platform): Promise<bo
   return platform.firewall.isActive(await probe(host, platform.firewall.control('status'), true));
 }
 
+/** A firewall tool that is not installed (Amazon Linux has none by default) fails with a hint saying what to install. */
+async function runFirewall(host: RemoteHost, platform: Platform, command: ShellCommand): Promise<void> {
+  try {
+    await host.run(command, { sudo: true });
+  } catch (err) {
+    if (err instanceof RemoteCommandError && err.code === 127) {
+      throw new RemoteCommandError(err.host, err.command, err.code, err.stderrTail, {
+        hint: `${platform.firewall.name} is not installed there: origin-setup remote:pkg:install ${host.name} ${platform.firewall.packages.join(' ')}`,
+      });
+    }
+    throw err;
+  }
+}
+
 async function applyFirewall(
   ctx: TaskContext,
   hostName: string,
@@ -81,7 +95,7 @@ async function applyFirewall(
   const platform = await platformOf(ctx, hostName);
   const running = platform.firewall.runtimeNeedsRunning ? await firewallRunning(host, platform) : true;
   if (!running) ctx.log.verbose(`${platform.firewall.name} is not running: changing its permanent configuration only`);
-  for (const command of lastOfEach(commandsFor(platform, running))) await host.run(command, { sudo: true });
+  for (const command of lastOfEach(commandsFor(platform, running))) await runFirewall(host, platform, command);
   return platform.firewall.name;
 }
 
@@ -96,7 +110,7 @@ export function allowFirewallServices(ctx: TaskContext, hostName: string, servic
 export async function controlFirewall(ctx: TaskContext, hostName: string, action: ChangeAction): Promise<FirewallName> {
   const host = await ctx.ssh(hostName);
   const platform = await platformOf(ctx, hostName);
-  await host.run(platform.firewall.control(action), { sudo: true });
+  await runFirewall(host, platform, platform.firewall.control(action));
   return platform.firewall.name;
 }
 

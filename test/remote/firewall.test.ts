@@ -148,3 +148,16 @@ describe('remote:firewall:start|stop|restart|enable|disable|status (W23)', () =>
     expect((await runCli(['remote:firewall:firewalld', 'testhost'], env)).stdout).toBe('false\n');
   });
 });
+
+describe('a firewall that is not installed', () => {
+  it('Amazon Linux 2 without firewalld: exit 1 with a hint naming the package to install', async () => {
+    sshd.withDistribution('amzn2');
+    sshd.standIn('systemctl', { stdout: 'inactive\n', exit: 3 });
+    sshd.standIn('firewall-offline-cmd', { stderr: 'sh: 1: firewall-offline-cmd: not found\n', exit: 127 });
+    const r = await runCli(['remote:firewall:port', 'testhost', '8140'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'exited 127: sh: 1: firewall-offline-cmd: not found (firewalld is not installed there: origin-setup remote:pkg:install testhost firewalld)',
+    );
+  });
+});
