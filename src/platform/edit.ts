@@ -22,6 +22,8 @@ export async function writeLines(host: RemoteHost, path: string, lines: readonly
   await host.run(cmd('sh', '-c', 'cat > "$1"', 'sh', path), { sudo: o.sudo, stdin: content });
 }
 
+export const sameLines = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((l, i) => l === b[i]);
+
 export interface EditResult {
   changed: boolean;
 }
@@ -36,7 +38,7 @@ export async function editLines(
   const before = await readLines(host, path, o);
   if (before === undefined) throw new NotFoundError(`${host.name}: ${path} does not exist`, { hint: o.missing });
   const after = edit([...before]);
-  const changed = after.length !== before.length || after.some((l, i) => l !== before[i]);
+  const changed = !sameLines(before, after);
   if (changed) await writeLines(host, path, after, o);
   return { changed };
 }
