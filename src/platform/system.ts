@@ -5,7 +5,7 @@ import type { TaskContext } from '../engine/context.js';
 import { NotFoundError } from '../engine/errors.js';
 import { cmd } from '../ssh/quote.js';
 import type { RemoteHost } from '../ssh/types.js';
-import { editLines, readLines, sameLines, setHostsEntry, setPreserveHostname, setShellVariable, writeLines } from './edit.js';
+import { editLines, readLines, setHostsEntry, setPreserveHostname, setShellVariable, writeLines } from './edit.js';
 import { platformOf } from './index.js';
 
 /**
@@ -68,19 +68,15 @@ export async function setHostname(ctx: TaskContext, hostName: string, name: stri
 
 /**
  * cloud-init resets the host name at boot unless cloud.cfg says preserve_hostname: true.
- * Without cloud-init nothing resets it, so there is nothing to do (a warning, not a failure).
+ * Without cloud-init the file is missing: NotFoundError, which a workflow may take as
+ * "nothing to keep" (origin:baseinstance does).
  */
-export async function preserveHostname(ctx: TaskContext, hostName: string): Promise<{ changed: boolean; cloudInit: boolean }> {
+export async function preserveHostname(ctx: TaskContext, hostName: string): Promise<{ changed: boolean }> {
   const host = await ctx.ssh(hostName);
-  const lines = await readLines(host, systemPaths.cloudCfg, { sudo: true });
-  if (lines === undefined) {
-    ctx.log.warn(`${hostName}: no ${systemPaths.cloudCfg}: cloud-init is not installed there, so nothing resets the host name`);
-    return { changed: false, cloudInit: false };
-  }
-  const after = setPreserveHostname(lines);
-  const changed = !sameLines(lines, after);
-  if (changed) await writeLines(host, systemPaths.cloudCfg, after, { sudo: true });
-  return { changed, cloudInit: true };
+  return editLines(host, systemPaths.cloudCfg, setPreserveHostname, {
+    sudo: true,
+    missing: 'cloud-init is not installed there, so nothing resets the host name',
+  });
 }
 
 // ---- time zone ----------------------------------------------------------------

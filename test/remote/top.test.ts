@@ -348,11 +348,12 @@ describe('remote:preserve_hostname', () => {
     expect(commands()).toEqual(['hostnamectl set-hostname broker.example.com']);
   });
 
-  it('warns and succeeds when cloud-init is not installed (nothing resets the name)', async () => {
-    const r = await runCli(['remote:preserve_hostname', 'testhost', '--json'], env);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ changed: false, cloudInit: false });
-    expect(r.stderr).toContain(`warning: testhost: no ${systemPaths.cloudCfg}: cloud-init is not installed there`);
+  it('says why when cloud-init is not installed (exit 1: a workflow may treat it as nothing to keep)', async () => {
+    const r = await runCli(['remote:preserve_hostname', 'testhost'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: testhost: ${systemPaths.cloudCfg} does not exist (cloud-init is not installed there, so nothing resets the host name)`,
+    );
     expect(sudoed(sshd)).toEqual([`cat -- ${systemPaths.cloudCfg}`]);
   });
 });
