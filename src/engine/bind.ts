@@ -52,7 +52,7 @@ function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
   switch (spec.type) {
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n)) throw new UsageError(`${flag} wants a number, not '${String(value)}'`);
+      if (!Number.isFinite(n)) throw new UsageError(`${flag} wants a number, not ${shown(value)}`);
       out = n;
       break;
     }
@@ -65,7 +65,7 @@ function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
   const values = Array.isArray(out) ? out : [out];
   for (const v of values) {
     if (spec.choices && !spec.choices.includes(String(v))) {
-      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}, not '${String(v)}'`);
+      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}, not ${shown(v)}`);
     }
   }
   if (spec.validate) {
@@ -77,7 +77,13 @@ function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
 
 function check(name: string, value: string, validate?: (v: string) => string | undefined): void {
   const problem = validate?.(value);
-  if (problem) throw new UsageError(`${upper(name)} '${value}': ${problem}`);
+  if (problem) throw new UsageError(`${upper(name)} ${shown(value)}: ${problem}`);
+}
+
+/** A value inside an error message: quoted, with control characters escaped so the error stays one line. */
+export function shown(value: unknown): string {
+  const s = String(value);
+  return /[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : `'${s}'`;
 }
 
 export function upper(name: string): string {

@@ -128,3 +128,18 @@ describe('journal', () => {
     expect(runner.journal.list()).toHaveLength(0);
   });
 });
+
+describe('usage errors', () => {
+  it('stay on one line when the bad value holds a newline', async () => {
+    const picky = defineTask({
+      name: 'test:picky',
+      summary: 'validates its argument',
+      args: [{ name: 'pkg', description: 'a package', validate: (v: string) => (/^[a-z]+$/.test(v) ? undefined : 'letters only') }],
+      options: { count: { type: 'number', description: 'how many' } },
+      async run() {},
+    });
+    const { runner } = harness([picky]);
+    await expect(runner.run(picky, ['git\nrm -rf /'], {})).rejects.toThrow('PKG "git\\nrm -rf /": letters only');
+    await expect(runner.run(picky, ['git'], { count: '3\n4' })).rejects.toThrow('--count wants a number, not "3\\n4"');
+  });
+});
