@@ -5,7 +5,7 @@ import type { TaskContext } from '../engine/context.js';
 import { OriginError } from '../engine/errors.js';
 import { platformOf } from '../platform/index.js';
 import type { Distribution, PackageManagerName } from '../platform/types.js';
-import { agentServiceFor, flavorFor, probePuppet, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
+import { agentServiceFor, flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
 
 /** What --puppet accepts on the origin workflows. */
 export const GENERATION_CHOICES = ['3', '7', '8'] as const;
@@ -107,6 +107,17 @@ function describe(c: GenerationChoice, master?: string): string {
 /** The --puppet value the puppet:* sub-tasks take for a flavor (puppet:repo needs 7 or 8). */
 export function puppetOption(flavor: PuppetFlavor): string {
   return flavor.major === 2 ? '2.7' : String(flavor.major);
+}
+
+/**
+ * `{ puppet }` for the host's own puppet:* sub-tasks: the generation this flow chose
+ * holds for all of them (and under --dry-run, where nothing is installed to probe).
+ * A generation --puppet cannot name (4-6, offered by some distribution) is left to
+ * each sub-task's own probe.
+ */
+export function generationOptions(flavor: PuppetFlavor): { puppet?: string } {
+  const value = puppetOption(flavor);
+  return (PUPPET_CHOICES as readonly string[]).includes(value) ? { puppet: value } : {};
 }
 
 /** The packages a master needs: the server and git (the site repository is a clone). */

@@ -189,6 +189,20 @@ describe('origin:puppetclient', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ host: CLIENT, master: MASTER, ca: MASTER, certname: CERTNAME, service: 'puppetagent', action: 'already-signed', fingerprint: FP2 });
   });
 
+  it('--dry-run changes nothing and neither waits for nor signs a request', async () => {
+    client.reset({ distribution: 'fedora19', puppetVersion: '3.1.1', certname: CERTNAME });
+    master.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    master.installed('puppet-server');
+    const r = await runCli(['origin:puppetclient', CLIENT, MASTER, '--dry-run'], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`  - dry run: would wait for the certificate request of ${CLIENT} on ${MASTER}, sign it and check it\n`);
+    expect(r.stderr).toContain(`would run on ${CLIENT}: sudo -n sh -c 'systemctl start puppetagent'`);
+    expect(echoes(r.stderr).at(-1)).toBe(`  task: remote:service:start ${CLIENT} puppetagent`);
+    expect(master.commands()).toEqual(['puppet --version']);
+    expect(client.commands().every((c) => ['puppet --version', 'hostname', 'systemctl is-active firewalld'].includes(c))).toBe(true);
+    expect(r.stdout).toBe('');
+  });
+
   it('fails mid-flow with exit 1 naming the command when the agent service does not start', async () => {
     client.reset({ distribution: 'fedora19', puppetVersion: '3.1.1', certname: CERTNAME });
     master.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });

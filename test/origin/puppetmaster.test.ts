@@ -177,6 +177,38 @@ describe('origin:puppetmaster', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('--dry-run shows every change as a would-run line and runs only read-only probes', async () => {
+    world.reset({ distribution: 'rhel9', puppetVersion: '8.4.0' });
+    const r = await runCli(['origin:puppetmaster', MASTER, '--siterepo', SITE, '--dry-run'], worldEnv(world));
+    expect(r.code, r.stderr).toBe(0);
+    // Only what changes nothing ran: the probes for Puppet, the package offer, the release package, the name, the firewall state.
+    expect(world.commands()).toEqual([
+      'puppet --version',
+      'dnf -q list --available',
+      'rpm -q --qf %{VERSION}-%{RELEASE}\\n puppet8-release',
+      'hostname',
+      'systemctl is-active firewalld',
+      'puppet --version',
+      'puppet --version',
+      'systemctl is-active firewalld',
+    ]);
+    const wouldRun = r.stderr
+      .split('\n')
+      .filter((l) => l.includes('would run on'))
+      .map((l) => l.replace(/^.*would run on master\.test: /, ''));
+    const order = [
+      "sudo -n sh -c 'dnf -y install https://yum.puppet.com/puppet8-release-el-9.noarch.rpm'",
+      "sudo -n sh -c 'dnf -y install puppetserver git firewalld augeas'",
+      `git clone --quiet -- ${SITE} /var/lib/puppet/site`,
+      "sudo -n sh -c 'firewall-cmd --add-port 8140/tcp'",
+      "sudo -n sh -c 'systemctl start puppetserver'",
+      "sudo -n sh -c 'systemctl enable puppetserver'",
+    ].map((c) => wouldRun.indexOf(c));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(r.stderr).toContain('would upload');
+  });
+
   it('refuses bad options with exit 2 before connecting', async () => {
     world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
     const before = world.sshd.logins();

@@ -9,6 +9,7 @@ import {
   agentService,
   chooseGeneration,
   GENERATION_CHOICES,
+  generationOptions,
   puppetOption,
   requireSigned,
   type ListedCert,
@@ -26,7 +27,7 @@ export interface PuppetclientResult {
   certname: string;
   puppet: string;
   service: string;
-  /** signed now, or found already signed (a repeated run). */
+  /** signed now, already-signed (a repeated run), or dry-run. */
   action: string;
   fingerprint?: string;
 }
@@ -48,6 +49,7 @@ export const puppetclientTask = defineTask({
     await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
     const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet, master });
     if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
+    const generation = generationOptions(flavor);
     const platform = await platformOf(ctx, host);
     await ctx.invoke('origin:prepare', [host], {
       timezone: o.timezone,
@@ -56,27 +58,30 @@ export const puppetclientTask = defineTask({
       packages: agentPackages(flavor, platform.packages.name),
     });
 
-    await ctx.invoke('puppet:agent:set_server', [host, master], o.caServer ? { caServer: o.caServer } : {});
+    await ctx.invoke('puppet:agent:set_server', [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
     await ctx.invoke('puppet:agent:enable_logging', [host]);
     const service = agentService(flavor, platform.distro);
     await ctx.invoke('remote:service:enable', [host, service]);
     await ctx.invoke('remote:service:start', [host, service]);
 
+    const base = { host, master, ca, puppet: flavor.label, service };
+    if (ctx.dryRun) {
+      // Nothing was installed, so there is no agent to ask for its name, and no request will come.
+      ctx.log.info(`dry run: would wait for the certificate request of ${host} on ${ca}, sign it and check it`);
+      return { ...base, certname: '', action: 'dry-run' };
+    }
+
     // The name the agent asks with is the host's own idea of itself, not the name we
     // reached it by (they differ on EC2 and behind ssh aliases).
-    const certname = await ctx.invoke<string>('puppet:config', [host, 'certname']);
+    const certname = await ctx.invoke<string>('puppet:config', [host, 'certname'], generation);
     const signed = await ctx.invoke<{ action: string; fingerprint?: string }>('puppet:cert:sign', [ca, certname], {
       wait: true,
       timeout: o.signTimeout,
     });
     const entry = requireSigned(await ctx.invoke<ListedCert[]>('puppet:cert:list', [ca, certname]), certname, ca);
     return {
-      host,
-      master,
-      ca,
+      ...base,
       certname,
-      puppet: flavor.label,
-      service,
       action: signed.action,
       fingerprint: entry.fingerprint ?? signed.fingerprint,
     };

@@ -5,7 +5,7 @@
 // by what the host offers or --puppet.
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-import { chooseGeneration, GENERATION_CHOICES, masterPackages, puppetOption } from '../../origin/puppet-flow.js';
+import { chooseGeneration, GENERATION_CHOICES, generationOptions, masterPackages, puppetOption } from '../../origin/puppet-flow.js';
 import { platformOf } from '../../platform/index.js';
 import { hostArg } from '../../remote/args.js';
 import { gitUrl, remotePath } from '../../remote/validate.js';
@@ -45,6 +45,7 @@ export const puppetmasterTask = defineTask({
     await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
     const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet });
     if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
+    const generation = generationOptions(flavor);
     const platform = await platformOf(ctx, host);
     await ctx.invoke('origin:prepare', [host], {
       timezone: o.timezone,
@@ -60,9 +61,9 @@ export const puppetmasterTask = defineTask({
       await ctx.invoke('remote:git:submodule:update', [host, o.siteroot], { init: true, recursive: true });
     }
     // With --hostname the master's own agent (and any reading main/server) uses that name.
-    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server: o.hostname });
+    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server: o.hostname, ...generation });
     await ctx.invoke('puppet:master:enable_logging', [host]);
-    if (o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules]);
+    if (o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
 
     // origin:prepare already let ssh in and turned the firewall on; agents need 8140.
     await ctx.invoke('remote:firewall:port', [host, '8140/tcp']);
