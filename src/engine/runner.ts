@@ -33,11 +33,11 @@ export class Runner {
   }
 
   /** Runs the task the user typed. */
-  run(task: AnyTask, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
+  async run(task: AnyTask, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
     return this.execute(0, task, bind(task, words, options));
   }
 
-  invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
+  async invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
     const task = this.lookup(name);
     if (!task) throw new UsageError(`unknown task ${name}`);
     const bound = bind(task, words, options);
