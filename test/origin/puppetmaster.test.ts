@@ -151,8 +151,11 @@ describe('origin:puppetmaster', () => {
     const stderr = new PassThrough();
     stderr.on('data', (d) => (err += d));
     const env = worldEnv(world);
-    const code = await main(['origin:puppetmaster', MASTER], { stdout: new PassThrough(), stderr, env, cwd: env.HOME!, onRunner: (x) => (runner = x) });
+    const code = await main(['origin:puppetmaster', MASTER, '--verbose'], { stdout: new PassThrough(), stderr, env, cwd: env.HOME!, onRunner: (x) => (runner = x) });
     expect(code, err).toBe(0);
+    // Inside the flow: the master asks for ssh in the firewall again; origin:prepare already did it.
+    expect(err).toContain(`  - remote:firewall:service ${MASTER} ssh: already run, reusing its result\n`);
+    expect(world.commands().filter((c) => c === 'firewall-cmd --add-service ssh')).toHaveLength(1);
     const installs = () => world.commands().filter((c) => c.startsWith('yum -y install'));
     expect(installs()).toEqual(['yum -y install puppet-server git firewalld augeas']);
     const calls = world.commands().length;
@@ -160,7 +163,7 @@ describe('origin:puppetmaster', () => {
     const again = await runner!.invoke(0, 'origin:prepare', [MASTER], { packages: ['puppet-server', 'git'] });
     expect(again).toMatchObject({ host: MASTER, distribution: 'fedora 19', packages: ['puppet-server', 'git', 'firewalld', 'augeas'] });
     expect(world.commands().length).toBe(calls);
-    expect(echoes(err).filter((l) => l.includes('origin:prepare'))).toEqual([`  task: origin:prepare ${MASTER}`]);
+    expect(echoes(err).filter((l) => l.includes('origin:prepare'))).toEqual([`  task: origin:prepare ${MASTER} --packages puppet-server git`]);
   });
 
   it('stops at the first failing step with exit 1, naming the command, and opens no port after it', async () => {

@@ -65,7 +65,9 @@ export const puppetmasterTask = defineTask({
     await ctx.invoke('puppet:master:enable_logging', [host]);
     if (o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
 
-    // origin:prepare already let ssh in and turned the firewall on; agents need 8140.
+    // The master needs ssh and 8140. origin:prepare already allowed ssh (invoke runs that
+    // once per run, so asking again costs nothing) and turned the firewall on.
+    await ctx.invoke('remote:firewall:service', [host, 'ssh']);
     await ctx.invoke('remote:firewall:port', [host, '8140/tcp']);
     await ctx.invoke('remote:service:start', [host, flavor.masterService]);
     await ctx.invoke('remote:service:enable', [host, flavor.masterService]);
