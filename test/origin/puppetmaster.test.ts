@@ -3,6 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { generationOffered } from '../../src/origin/puppet-flow.js';
 import type { Runner } from '../../src/engine/runner.js';
 import { runCli } from '../support/cli.js';
 import { echoes, startWorld, worldEnv, type World } from './flow-world.js';
@@ -144,6 +145,17 @@ describe('origin:puppetmaster', () => {
     expect(world.commands().some((c) => c.startsWith('git '))).toBe(false);
   });
 
+  it('keeps the Puppet a host already has (a repeated run): no package listing, no repository', async () => {
+    world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1', available: ['puppetserver.noarch  8.4.0-1  puppet8'] });
+    world.installed('puppet', 'puppet-server');
+    const r = await runCli(['origin:puppetmaster', MASTER], worldEnv(world));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`  - ${MASTER}: Puppet 3.1.1 (already installed)\n`);
+    expect(echoes(r.stderr).slice(0, 3)).toEqual([`task: origin:puppetmaster ${MASTER}`, `  task: remote:available ${MASTER}`, `  task: origin:prepare ${MASTER}`]);
+    expect(world.commands()).toContain('yum -y install puppet-server git firewalld augeas');
+    expect(world.commands().at(-1)).toBe('systemctl enable puppetmaster');
+  });
+
   it('runs origin:prepare once per run: asking again with the same arguments reuses the result', async () => {
     world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1', available: ['puppet-server.noarch  3.1.1-3.fc19  fedora'] });
     let runner: Runner | undefined;
@@ -225,5 +237,22 @@ describe('origin:puppetmaster', () => {
       expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(2);
     }
     expect(world.sshd.logins()).toBe(before);
+  });
+});
+
+describe('generationOffered (what the distribution offers, from remote:yum:list)', () => {
+  const offered = (name: string, version: string) => generationOffered([{ name: 'git', version: '2.43.0-1' }, { name, version }]);
+  it('reads the server package and its version', () => {
+    expect(offered('puppet-server', '3.1.1-3.fc19')).toBe('3');
+    expect(offered('puppet-server', '2.7.26-1.el6')).toBe('2.7');
+    expect(offered('puppetmaster', '3.8.5-2')).toBe('3');
+    expect(offered('puppetserver', '7.9.5-1')).toBe('7');
+    expect(offered('puppetserver', '1:8.4.0-1')).toBe('8');
+    // puppetserver 2.x served Puppet 4
+    expect(offered('puppetserver', '2.8.1-1.el7')).toBe('4');
+  });
+  it('finds nothing when only agents or unrelated packages are offered', () => {
+    expect(offered('puppet', '8.4.0-1.fc40')).toBeUndefined();
+    expect(generationOffered([])).toBeUndefined();
   });
 });
