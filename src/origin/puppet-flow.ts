@@ -2,7 +2,7 @@
 // which Puppet generation to put on the host, and where its packages come from. The
 // rest of both flows is sub-tasks (ctx.invoke); this file only chooses.
 import type { TaskContext } from '../engine/context.js';
-import { OriginError } from '../engine/errors.js';
+import { NotFoundError, OriginError } from '../engine/errors.js';
 import { platformOf } from '../platform/index.js';
 import type { Distribution, PackageManagerName } from '../platform/types.js';
 import { agentServiceFor, flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
@@ -58,6 +58,21 @@ async function installedOn(ctx: TaskContext, host: string): Promise<PuppetFlavor
 }
 
 /**
+ * The master's Puppet. Without one nothing can sign the agent's certificate, so the
+ * run stops before it changes the agent host (a dry run, where the master may be a
+ * dry run too, goes on).
+ */
+async function masterPuppet(ctx: TaskContext, master: string, agent: string): Promise<PuppetFlavor | undefined> {
+  const flavor = await installedOn(ctx, master);
+  if (!flavor && !ctx.dryRun) {
+    throw new NotFoundError(`${master} has no Puppet installed, so it cannot sign the certificate of ${agent}`, {
+      hint: `make it the master first: origin-setup origin:puppetmaster ${master}`,
+    });
+  }
+  return flavor;
+}
+
+/**
  * The generation for HOST: --puppet, else what the master runs (an agent must match
  * its master), else what HOST already has, else what its distribution offers (the
  * visible remote:yum:list step), else the newest from Puppet's own repository.
@@ -69,12 +84,16 @@ export async function chooseGeneration(
 ): Promise<GenerationChoice> {
   const here = await installedOn(ctx, host);
   const sameAsHere = (f: PuppetFlavor) => here !== undefined && here.major === f.major;
-  const master = o.override === undefined && o.master !== undefined ? await installedOn(ctx, o.master) : undefined;
+  const master = o.master !== undefined ? await masterPuppet(ctx, o.master, host) : undefined;
+  if (master && o.override !== undefined && master.major !== Number(o.override)) {
+    ctx.log.warn(`${o.master} runs ${master.label}, but --puppet ${o.override} was given for its agent ${host}`);
+  }
   let choice: GenerationChoice;
   if (o.override !== undefined) {
     const flavor = here && here.major === Number(o.override) ? here : flavorFor(o.override, {}, false);
     choice = { flavor, source: 'option', needsRepo: flavor.major >= 4 && !sameAsHere(flavor) };
   } else if (master) {
+    // An agent must speak its master's protocol: same generation.
     const flavor = sameAsHere(master) ? here! : flavorFor(String(master.major), {}, false);
     choice = { flavor, source: 'master', needsRepo: flavor.major >= 4 && !sameAsHere(flavor) };
   } else if (here) {

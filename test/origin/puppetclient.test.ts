@@ -189,6 +189,18 @@ describe('origin:puppetclient', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ host: CLIENT, master: MASTER, ca: MASTER, certname: CERTNAME, service: 'puppetagent', action: 'already-signed', fingerprint: FP2 });
   });
 
+  it('stops before touching the agent host when the master has no Puppet to sign with', async () => {
+    client.reset({ distribution: 'fedora19', puppetVersion: '3.1.1', certname: CERTNAME });
+    master.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${MASTER} has no Puppet installed, so it cannot sign the certificate of ${CLIENT}`);
+    expect(r.stderr).toContain(`origin-setup origin:puppetmaster ${MASTER}`);
+    expect(echoes(r.stderr)).toEqual([`task: origin:puppetclient ${CLIENT} ${MASTER}`, `  task: remote:available ${CLIENT}`]);
+    expect(client.commands()).toEqual(['puppet --version']);
+    expect(master.commands()).toEqual(['puppet --version']);
+  });
+
   it('--dry-run changes nothing and neither waits for nor signs a request', async () => {
     client.reset({ distribution: 'fedora19', puppetVersion: '3.1.1', certname: CERTNAME });
     master.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
