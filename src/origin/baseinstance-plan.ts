@@ -242,9 +242,10 @@ function publicName(instance: Instance): string | undefined {
 }
 
 /**
- * Waits for running with the SDK waiter. The delays are tighter than a plain
- * ec2:instance:wait's, because the boot is on this task's critical path: polling every
- * 30 s would add up to 30 s to every run.
+ * Waits for running with the SDK waiter. The delays (2-4 s, where ec2:instance:wait uses
+ * 5-30 s) are tight because the boot is on this task's critical path: every second the
+ * waiter sleeps past the moment the instance runs is a second added to the run
+ * (bench/baseinstance.mjs). That is one DescribeInstances every few seconds for a minute.
  */
 async function waitRunning(ctx: TaskContext, instance: Instance, timeoutSeconds: number): Promise<Instance> {
   const { client, sdk } = await ctx.aws.ec2();
@@ -257,7 +258,7 @@ async function waitRunning(ctx: TaskContext, instance: Instance, timeoutSeconds:
       what: `${label} to be running`,
       timeoutSeconds,
       minDelaySeconds: 2,
-      maxDelaySeconds: 8,
+      maxDelaySeconds: 4,
       describeNow: async () => {
         const now = await findInstance(ctx, { id });
         const reason = stateReason(now);
