@@ -76,7 +76,8 @@ function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandle
   }
   for (const [key, spec] of Object.entries(task.options)) {
     const flag = `--${flagName(key)}`;
-    const placeholder = spec.placeholder ?? key.toUpperCase();
+    // Commander treats `<x...>` as variadic only after a word character: drop any ellipsis here.
+    const placeholder = (spec.placeholder ?? key.toUpperCase()).replace(/(\.\.\.|…)$/, '');
     if (spec.type === 'boolean') {
       if (spec.default === true) {
         cmd.addOption(new Option(flag, spec.description).default(true));
