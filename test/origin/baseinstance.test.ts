@@ -112,14 +112,16 @@ function script(): void {
   });
   ec2.on(RunInstancesCommand).callsFake(async (input: RunInstancesCommandInput) => {
     cloud.events.push('RunInstances');
+    if (input.DryRun) throw Object.assign(new Error('Request would have succeeded, but DryRun flag is set.'), { name: 'DryRunOperation' });
     // A launch takes longer than an allocation: the A record goes out before it fails.
     if (cloud.launchError) await new Promise((_, reject) => setTimeout(() => reject(cloud.launchError), 50));
     const name = input.TagSpecifications?.[0]?.Tags?.find((t) => t.Key === 'Name')?.Value ?? '';
     cloud.instances.set(ID, { id: ID, name, state: 'pending', dns: cloud.bootDns, ip: '198.51.100.1', pendingPolls: cloud.pendingPolls, endState: cloud.endState });
     return { Instances: [{ InstanceId: ID, State: { Name: 'pending', Code: 0 } }] };
   });
-  ec2.on(AllocateAddressCommand).callsFake(() => {
+  ec2.on(AllocateAddressCommand).callsFake((input: { DryRun?: boolean }) => {
     cloud.events.push('AllocateAddress');
+    if (input.DryRun) throw Object.assign(new Error('Request would have succeeded, but DryRun flag is set.'), { name: 'DryRunOperation' });
     cloud.addresses.push({ PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc' });
     return { PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc' };
   });
@@ -400,6 +402,19 @@ describe('origin:baseinstance: what is already there', () => {
     expect(cloud.events.filter((e) => !e.startsWith('DescribeInstances'))).toEqual([]);
     // Already reachable at its address: one SSH wait.
     expect(taskLines(r.stderr).filter((l) => l.includes('remote:available'))).toEqual([`  task: remote:available ${EIP_DNS}`]);
+  });
+});
+
+describe('origin:baseinstance --dry-run', () => {
+  it('checks the launch and the allocation with EC2\'s DryRun, sends no DNS change and exits 0', async () => {
+    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--dry-run'], env());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/dry run: (RunInstances|AllocateAddress): EC2 says the request would succeed; nothing was changed/);
+    expect(ec2Inputs(RunInstancesCommand).map((i) => i.DryRun)).toEqual([true]);
+    expect(ec2Inputs(AllocateAddressCommand)).toEqual([{ Domain: 'vpc', DryRun: true }]);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(r.stderr).not.toMatch(/rolling back/);
   });
 });
 
