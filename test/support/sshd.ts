@@ -386,6 +386,20 @@ function descendants(root: number): number[] {
   return out;
 }
 
+/** Processes whose command line mentions the text (an sshd started with `-f <dir>/sshd_config`). */
+function processesUsing(text: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** Running, not a zombie waiting for a parent that may never reap it. */
 function alive(pid: number): boolean {
   try {
@@ -521,12 +535,41 @@ exec ${SSHD} -D -f '${config}' -E "$D/sshd.log"
 `;
 }
 
+/**
+ * Test workers are often killed rather than exiting, so their exit hook never runs:
+ * each start removes what workers that are gone left behind (their pid is in the name).
+ */
+function removeStaleScratch(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    const m = /^origin-sshd-(\d+)-/.exec(entry);
+    if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
+    const dir = join(tmpdir(), entry);
+    // An sshd whose worker was killed outlives it: end it (and its sessions) first.
+    for (const pid of processesUsing(`${dir}/sshd_config`)) {
+      for (const p of [...descendants(pid), pid]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another worker is removing it too
+    }
+  }
+}
+
 const live = new Set<ChildProcess>();
+/** Instance directories and client homes, removed when the test process exits. */
+const scratch = new Set<string>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // A crashed or interrupted test file must not leave sshd listening.
+  // A crashed or interrupted test file must not leave sshd listening (nor /tmp full of keys).
   process.on('exit', () => {
     for (const child of live) {
       if (child.pid === undefined) continue;
@@ -539,6 +582,13 @@ function installExitHook(): void {
       }
       child.kill('SIGKILL');
     }
+    for (const dir of scratch) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // still in use by a process that outlived us
+      }
+    }
   });
 }
 
@@ -546,7 +596,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (.ci/run does)`);
   installExitHook();
   const account = ensureTestUser();
-  const dir = mkdtempSync(join(tmpdir(), 'origin-sshd-'));
+  removeStaleScratch();
+  const dir = mkdtempSync(join(tmpdir(), `origin-sshd-${process.pid}-`));
+  scratch.add(dir);
   chmodSync(dir, 0o755);
   const remoteHome = join(dir, 'home');
   const binDir = join(dir, 'bin');
@@ -747,7 +799,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     canFakeRelease,
     hostKeyLine: (name = `[127.0.0.1]:${port}`) => `${name} ${hostPublicKey()}`,
     clientHome(o: ClientHomeOptions = {}) {
-      const home = o.home ?? mkdtempSync(join(tmpdir(), 'origin-setup-home-'));
+      let home = o.home;
+      if (!home) {
+        home = mkdtempSync(join(tmpdir(), `origin-sshd-${process.pid}-home-`));
+        scratch.add(home);
+      }
       const sshDir = join(home, '.ssh');
       mkdirSync(sshDir, { recursive: true, mode: 0o700 });
       const user = o.user === undefined ? account.name : o.user;
