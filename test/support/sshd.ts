@@ -738,7 +738,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     throw new Error(`sshd did not start on 127.0.0.1:${port}: ${childErr.trim()} ${sshdLog().slice(startOffset).trim()}`);
   };
 
+  const running = () => Boolean(child?.pid && child.exitCode === null && child.signalCode === null);
+
+  // Idempotent: a second start() while sshd runs would orphan the first process.
   const start = async () => {
+    if (running()) return;
     if (port) return launch();
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -773,7 +777,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
   const stop = async () => {
     const c = child;
-    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return;
+    if (!running() || !c) return;
     await dropConnections();
     const gone = new Promise((r) => c.once('exit', r));
     c.kill('SIGTERM');
