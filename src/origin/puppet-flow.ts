@@ -4,7 +4,7 @@
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError } from '../engine/errors.js';
 import { platformOf } from '../platform/index.js';
-import type { Distribution, PackageManagerName } from '../platform/types.js';
+import type { Distribution, PackageManagerName, Platform } from '../platform/types.js';
 import { agentServiceFor, flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
 
 /** What --puppet accepts on the origin workflows. */
@@ -175,4 +175,35 @@ export function requireSigned(certs: readonly ListedCert[], certname: string, ca
     entry ? `${ca}: the certificate of ${certname} is ${entry.state}, not signed` : `${ca}: no certificate for ${certname} after signing`,
     { hint: `look with: origin-setup puppet:cert:list ${ca} --all` },
   );
+}
+
+export interface PuppetHostOptions {
+  timeout: number;
+  puppet?: string;
+  timezone?: string;
+  hostname?: string;
+  ntp?: boolean;
+}
+
+/**
+ * The start both Puppet flows share: SSH answering, the generation chosen (and its
+ * repository added when the host needs one), then origin:prepare with the role's packages.
+ */
+export async function preparePuppetHost(
+  ctx: TaskContext,
+  host: string,
+  o: PuppetHostOptions,
+  role: { master?: string; packages: (flavor: PuppetFlavor, manager: PackageManagerName) => string[] },
+): Promise<{ flavor: PuppetFlavor; generation: { puppet?: string }; platform: Platform }> {
+  await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
+  const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet, master: role.master });
+  if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
+  const platform = await platformOf(ctx, host);
+  await ctx.invoke('origin:prepare', [host], {
+    timezone: o.timezone,
+    hostname: o.hostname,
+    ntp: o.ntp,
+    packages: role.packages(flavor, platform.packages.name),
+  });
+  return { flavor, generation: generationOptions(flavor), platform };
 }

@@ -7,14 +7,11 @@ import { positive } from '../../engine/validate.js';
 import {
   agentPackages,
   agentService,
-  chooseGeneration,
   GENERATION_CHOICES,
-  generationOptions,
-  puppetOption,
+  preparePuppetHost,
   requireSigned,
   type ListedCert,
 } from '../../origin/puppet-flow.js';
-import { platformOf } from '../../platform/index.js';
 import { hostArg, sshHost } from '../../remote/args.js';
 import { prepareOptions } from './prepare.js';
 
@@ -46,17 +43,7 @@ export const puppetclientTask = defineTask({
   example: 'origin-setup origin:puppetclient broker.infra.example.org puppet.infra.example.org',
   async run(ctx, { host, master }, o): Promise<PuppetclientResult> {
     const ca = o.caServer ?? master;
-    await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
-    const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet, master });
-    if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
-    const generation = generationOptions(flavor);
-    const platform = await platformOf(ctx, host);
-    await ctx.invoke('origin:prepare', [host], {
-      timezone: o.timezone,
-      hostname: o.hostname,
-      ntp: o.ntp,
-      packages: agentPackages(flavor, platform.packages.name),
-    });
+    const { flavor, generation, platform } = await preparePuppetHost(ctx, host, o, { master, packages: agentPackages });
 
     await ctx.invoke('puppet:agent:set_server', [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
     await ctx.invoke('puppet:agent:enable_logging', [host]);

@@ -5,8 +5,7 @@
 // by what the host offers or --puppet.
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-import { chooseGeneration, GENERATION_CHOICES, generationOptions, masterPackages, puppetOption } from '../../origin/puppet-flow.js';
-import { platformOf } from '../../platform/index.js';
+import { GENERATION_CHOICES, masterPackages, preparePuppetHost } from '../../origin/puppet-flow.js';
 import { hostArg } from '../../remote/args.js';
 import { gitUrl, remotePath } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
@@ -42,17 +41,7 @@ export const puppetmasterTask = defineTask({
   },
   example: 'origin-setup origin:puppetmaster puppet.infra.example.org --siterepo https://github.com/markllama/origin-puppet.git',
   async run(ctx, { host }, o): Promise<PuppetmasterResult> {
-    await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
-    const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet });
-    if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
-    const generation = generationOptions(flavor);
-    const platform = await platformOf(ctx, host);
-    await ctx.invoke('origin:prepare', [host], {
-      timezone: o.timezone,
-      hostname: o.hostname,
-      ntp: o.ntp,
-      packages: masterPackages(flavor, platform.packages.name),
-    });
+    const { flavor, generation } = await preparePuppetHost(ctx, host, o, { packages: masterPackages });
 
     await ctx.invoke('puppet:master:join_group', [host]);
     await ctx.invoke('puppet:master:siteroot', [host, o.siteroot]);
