@@ -124,3 +124,34 @@ describe('a real request through --endpoint-url', () => {
     }
   });
 });
+
+describe('Ctrl-C', () => {
+  it('stops a waiting task, says so, and exits 130', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { createServer } = await import('node:net');
+    // A port that refuses connections: reserve one, then close it.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const home = testEnv().HOME!;
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'config'), `Host nowhere.test\n  HostName 127.0.0.1\n  Port ${port}\n`);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
+    const r = await runBin(['remote:available', 'nowhere.test', '--wait', '--timeout', '600'], { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' }, {
+      onSpawn: (child) => {
+        let seen = '';
+        child.stderr!.on('data', (d) => {
+          seen += d;
+          if (seen.includes('task: remote:available')) setTimeout(() => child.kill('SIGINT'), 300);
+        });
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted');
+    expect(r.stdout).toBe('');
+  });
+});
