@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { allTasks, findTask } from '../../../src/engine/registry.js';
+import { runCli } from '../../support/cli.js';
+
+describe('the registry', () => {
+  it('holds every namespace of the original', () => {
+    const namespaces = new Set(allTasks.map((t) => t.name.split(':')[0]));
+    expect([...namespaces].sort()).toEqual(['ec2', 'origin', 'puppet', 'remote', 'route53']);
+    expect(allTasks.length).toBeGreaterThanOrEqual(120);
+  });
+
+  it('finds tasks by the Thor dash spelling and by alias', () => {
+    expect(findTask('ec2:instance:private-hostname')?.name).toBe('ec2:instance:private_hostname');
+    expect(findTask('remote:pkg:install')?.name).toBe('remote:yum:install');
+    expect(findTask('remote:get_hostname')).toBeDefined();
+  });
+
+  it.each(allTasks.map((t) => [t.name]))('%s has a summary, an example and a working help', async (name) => {
+    const task = findTask(name)!;
+    expect(task.summary.length).toBeGreaterThan(10);
+    expect(task.example).toMatch(new RegExp(`origin-setup ${name.replace(/[:]/g, '[: ]')}\\b`));
+    const r = await runCli(['help', name]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: origin-setup ${name}`);
+    expect(r.stdout).toContain('Example:');
+  });
+});
