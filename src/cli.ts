@@ -61,11 +61,8 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
         io.onRunner?.(runner);
         try {
           warnLooseCredentials(settings, out);
-          const result = await runner.run(t, words, options);
+          const result = await runner.runOrRollBack(t, words, options);
           out.result(result, t.render?.bind(t));
-        } catch (err) {
-          await rollback(runner, out, flags.keepOnFailure);
-          throw err;
         } finally {
           await runner.close();
         }
@@ -97,19 +94,6 @@ function unknownTask(word: string): UsageError {
   return new UsageError(`unknown task '${word}'`, {
     hint: near.length ? `did you mean ${near.join(', ')}?` : `${BIN} list shows the tasks`,
   });
-}
-
-async function rollback(runner: Runner, out: Output, keep: boolean): Promise<void> {
-  const made = runner.journal.describe();
-  if (made.length === 0) return;
-  if (keep) {
-    out.warn(`--keep-on-failure: left in place: ${made.join(', ')}`);
-    return;
-  }
-  out.err(`- rolling back what this run created: ${made.join(', ')}`);
-  const { removed, failed } = await runner.journal.rollback();
-  if (removed.length) out.err(`- removed ${removed.join(', ')}`);
-  if (failed.length) out.error(`could not remove ${failed.join(', ')}: remove by hand`);
 }
 
 function warnLooseCredentials(settings: Settings, out: Output): void {

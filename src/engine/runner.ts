@@ -37,6 +37,34 @@ export class Runner {
     return this.execute(0, task, bind(task, words, options));
   }
 
+  /**
+   * Runs the task the user typed; when it fails, stops whatever else the run still has
+   * under way (sibling waits of a parallel composed task), then removes what the run
+   * created, newest first, unless --keep-on-failure.
+   */
+  async runOrRollBack(task: AnyTask, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
+    try {
+      return await this.run(task, words, options);
+    } catch (err) {
+      this.abort.abort();
+      await this.rollBack();
+      throw err;
+    }
+  }
+
+  private async rollBack(): Promise<void> {
+    const made = this.journal.describe();
+    if (made.length === 0) return;
+    if (this.settings.flags.keepOnFailure) {
+      this.out.warn(`--keep-on-failure: left in place: ${made.join(', ')}`);
+      return;
+    }
+    this.out.err(`- rolling back what this run created: ${made.join(', ')}`);
+    const { removed, failed } = await this.journal.rollback();
+    if (removed.length) this.out.err(`- removed ${removed.join(', ')}`);
+    if (failed.length) this.out.error(`could not remove ${failed.join(', ')}: remove by hand`);
+  }
+
   async invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
     const task = this.lookup(name);
     if (!task) throw new UsageError(`unknown task ${name}`);

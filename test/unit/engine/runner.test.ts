@@ -5,12 +5,13 @@ import type { TaskContext } from '../../../src/engine/context.js';
 import { Output } from '../../../src/engine/output.js';
 import { Runner } from '../../../src/engine/runner.js';
 import { defineTask, type AnyTask } from '../../../src/engine/task.js';
+import { poll } from '../../../src/engine/wait.js';
 
-function harness(tasks: AnyTask[], verbose = false) {
+function harness(tasks: AnyTask[], verbose = false, keepOnFailure = false) {
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (d) => (err += d));
-  const flags = { verbose, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
+  const flags = { verbose, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure };
   const out = new Output(new PassThrough(), stderr, flags);
   const runner = new Runner((n) => tasks.find((t) => t.name === n), new Settings(flags, {}, '/tmp', '/tmp'), out);
   return { runner, stderr: () => err };
@@ -141,5 +142,52 @@ describe('usage errors', () => {
     const { runner } = harness([picky]);
     await expect(runner.run(picky, ['git\nrm -rf /'], {})).rejects.toThrow('PKG "git\\nrm -rf /": letters only');
     await expect(runner.run(picky, ['git'], { count: '3\n4' })).rejects.toThrow('--count wants a number, not "3\\n4"');
+  });
+});
+
+describe('a failed run', () => {
+  const undone: string[] = [];
+  let polls = 0;
+  const parallel = defineTask({
+    name: 'test:parallel',
+    summary: 'one branch creates and then waits long, the other fails fast',
+    args: [],
+    options: {},
+    async run(ctx) {
+      const waiter = (async () => {
+        ctx.journal.record({ kind: 'instance', id: 'i-1', undo: async () => void undone.push('i-1') });
+        await poll({ what: 'SSH', timeoutSeconds: 600, delaySeconds: 0.05, scale: 1, signal: ctx.signal }, async () => {
+          polls++;
+          return undefined;
+        });
+      })();
+      const failing = (async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        throw new Error('DNS change rejected');
+      })();
+      await Promise.all([waiter, failing]);
+    },
+  });
+
+  it('stops sibling waits at once, then rolls back what was created', async () => {
+    undone.length = 0;
+    polls = 0;
+    const { runner, stderr } = harness([parallel]);
+    const started = Date.now();
+    await expect(runner.runOrRollBack(parallel, [], {})).rejects.toThrow('DNS change rejected');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(undone).toEqual(['i-1']);
+    expect(stderr()).toContain('- removed instance i-1');
+    const after = polls;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(polls).toBe(after);
+  });
+
+  it('with --keep-on-failure leaves it and says so', async () => {
+    undone.length = 0;
+    const { runner, stderr } = harness([parallel], false, true);
+    await expect(runner.runOrRollBack(parallel, [], {})).rejects.toThrow('DNS change rejected');
+    expect(undone).toEqual([]);
+    expect(stderr()).toContain('warning: --keep-on-failure: left in place: instance i-1');
   });
 });
