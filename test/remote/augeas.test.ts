@@ -1,9 +1,10 @@
 // Pure parts of the augeas service: what augtool's own parser makes of the words we send,
 // and how its answers are read.
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { type Sshd } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 import { augeasSet, augeasValue, augtoolSetCommand, augtoolString, parseAugtoolGet, parseAugtoolMatch } from '../../src/remote/augeas.js';
 import { augeasPath } from '../../src/remote/validate.js';
 import { augtoolWords } from './augeas-tokenizer.js';
@@ -112,13 +113,9 @@ describe('parseAugtoolMatch', () => {
 describe('remote:augeas tasks against a real sshd (augtool is a recording stand-in)', () => {
   let sshd: Sshd;
   let env: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => sshd?.stop());
-  beforeEach(() => {
-    sshd.resetStandIns();
-    env = sshd.env(testEnv());
+  useTestSshd((s, e) => {
+    sshd = s;
+    env = e;
   });
   const augtoolCalls = () => sshd.calls().filter((c) => c.name === 'augtool').map((c) => c.args);
 

@@ -1,22 +1,19 @@
 // remote:firewall:* against the real test sshd: what firewalld, lokkit/iptables and ufw
 // were asked on each distribution (W23: the firewall's own service and tools, never
 // systemctl on EL6 or lokkit on a firewalld host).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { type Sshd } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 import { recorded, sudoed } from './recorded.js';
 
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  sshd = await startSshd({ standIns: ['firewall-offline-cmd'] });
-});
-afterAll(async () => sshd?.stop());
-beforeEach(() => {
-  sshd.resetStandIns();
-  env = sshd.env(testEnv());
-});
+useTestSshd((s, e) => {
+  sshd = s;
+  env = e;
+}, { standIns: ['firewall-offline-cmd'] });
 
 const firewalldOpen = [
   'systemctl is-active firewalld',

@@ -1,8 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { type Sshd } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 import { cloneDestination, gitCommands } from '../../src/remote/git.js';
 import { gitRef, gitUrl, tagPrefix } from '../../src/remote/validate.js';
 
@@ -43,13 +44,9 @@ describe('git helpers', () => {
 describe('remote:git tasks against a real sshd (git is a recording stand-in)', () => {
   let sshd: Sshd;
   let env: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => sshd?.stop());
-  beforeEach(() => {
-    sshd.resetStandIns();
-    env = sshd.env(testEnv());
+  useTestSshd((s, e) => {
+    sshd = s;
+    env = e;
   });
   const gitCalls = () => sshd.calls().filter((c) => c.name === 'git').map((c) => c.args);
 

@@ -3,24 +3,21 @@
 // their arguments and print what a real one would.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd, type StandInCall } from '../support/sshd.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { type Sshd, type StandInCall } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 import { packageSpec } from '../../src/remote/validate.js';
 
 const asRoot = process.getuid?.() === 0;
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  // mkdir is a stand-in here too: the fake sudo runs as the login user, who cannot write /etc.
-  sshd = await startSshd({ standIns: ['mkdir'] });
-});
-afterAll(async () => sshd?.stop());
-beforeEach(() => {
-  sshd.resetStandIns();
-  env = sshd.env(testEnv());
-});
+// mkdir is a stand-in here too: the fake sudo runs as the login user, who cannot write /etc.
+useTestSshd((s, e) => {
+  sshd = s;
+  env = e;
+}, { standIns: ['mkdir'] });
 
 /** Calls without the captured stdin, in order. */
 const calls = (): Omit<StandInCall, 'stdin'>[] => sshd.calls().map(({ name, args }) => ({ name, args }));

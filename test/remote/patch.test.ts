@@ -2,21 +2,20 @@
 // then runs the real GNU patch, so files in the remote home are really patched.
 import { chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { type Sshd } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  sshd = await startSshd();
+useTestSshd((s, e) => {
+  sshd = s;
+  env = e;
 });
-afterAll(async () => sshd?.stop());
 beforeEach(() => {
-  sshd.resetStandIns();
   sshd.standIn('patch', { script: 'exec /usr/bin/patch "$@"' });
-  env = sshd.env(testEnv());
 });
 
 const ORIGINAL = "def [](param)\n  param = param.intern if param.is_a?(String)\n  super || parameter(param)\nend\n";

@@ -3,22 +3,21 @@
 // augtool (a stand-in answering `match` like the real one).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { type Sshd } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 import { yumRepoText } from '../../src/remote/repos.js';
 
 const asRoot = process.getuid?.() === 0;
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  sshd = await startSshd({ standIns: ['rm'] });
-});
-afterAll(async () => sshd?.stop());
+useTestSshd((s, e) => {
+  sshd = s;
+  env = e;
+}, { standIns: ['rm'] });
 beforeEach(() => {
-  sshd.resetStandIns();
-  env = sshd.env(testEnv());
   sshd.standIn('install', { script: 'for a; do src=$dest; dest=$a; done; cp "$src" "$HOME/installed.${dest##*/}"' });
   sshd.withDistribution('fedora19');
 });

@@ -1,20 +1,17 @@
 // remote:service:* against the real test sshd: the stand-ins record what each
 // distribution's init system was asked, through sudo -n for the unprivileged login.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli, testEnv } from '../support/cli.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { type Sshd } from '../support/sshd.js';
+import { useTestSshd } from '../support/with-sshd.js';
 import { recorded, sudoed } from './recorded.js';
 
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => sshd?.stop());
-beforeEach(() => {
-  sshd.resetStandIns();
-  env = sshd.env(testEnv());
+useTestSshd((s, e) => {
+  sshd = s;
+  env = e;
 });
 
 describe('remote:service:start|stop|restart|enable|disable', () => {
