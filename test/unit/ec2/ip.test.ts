@@ -7,13 +7,11 @@ import {
   EC2Client,
   ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
-import * as ec2Sdk from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { associateAddress, releaseAddress } from '../../../src/aws/addresses.js';
-import type { TaskContext } from '../../../src/engine/context.js';
-import { Journal } from '../../../src/engine/journal.js';
 import { runCli, testEnv } from '../../support/cli.js';
+import { ec2ServiceContext } from '../../support/service-context.js';
 
 const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
@@ -318,24 +316,12 @@ describe('ec2:ip:delete', () => {
   });
 });
 
-/** A bare task context around the mocked client, to run the services and their journal undo. */
-function serviceContext(): TaskContext {
-  const client = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
-  const quiet = () => undefined;
-  return {
-    dryRun: false,
-    journal: new Journal(),
-    aws: { ec2: async () => ({ client, sdk: ec2Sdk }) },
-    log: { verbose: quiet, info: quiet, warn: quiet, debug: quiet },
-  } as unknown as TaskContext;
-}
-
 describe('journal entries, undone when a later step of the run fails', () => {
   it('an association is undone by disassociating', async () => {
     holdAddresses();
     ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-new' });
     ec2.on(DisassociateAddressCommand).resolves({});
-    const ctx = serviceContext();
+    const ctx = ec2ServiceContext();
     await associateAddress(ctx, '203.0.113.10', 'i-0aaaaaaaaaaaaaaaa');
     expect(ctx.journal.describe()).toEqual(['elastic IP association 203.0.113.10 → i-0aaaaaaaaaaaaaaaa']);
     await ctx.journal.rollback();
@@ -344,7 +330,7 @@ describe('journal entries, undone when a later step of the run fails', () => {
 
   it('an address released on purpose leaves the journal, so rollback does not release it twice', async () => {
     ec2.on(ReleaseAddressCommand).resolves({});
-    const ctx = serviceContext();
+    const ctx = ec2ServiceContext();
     ctx.journal.record({ kind: 'elastic IP', id: '203.0.113.10', undo: async () => undefined });
     await releaseAddress(ctx, { address: '203.0.113.10', allocationId: 'eipalloc-10' });
     expect(ctx.journal.describe()).toEqual([]);

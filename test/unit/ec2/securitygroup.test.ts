@@ -10,13 +10,11 @@ import {
   type DescribeSecurityGroupsCommandInput,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import * as ec2Sdk from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { authorizeRule, createSecurityGroup, deleteSecurityGroup } from '../../../src/aws/security-groups.js';
-import type { TaskContext } from '../../../src/engine/context.js';
-import { Journal } from '../../../src/engine/journal.js';
 import { runCli } from '../../support/cli.js';
+import { ec2ServiceContext } from '../../support/service-context.js';
 
 const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
@@ -441,23 +439,11 @@ describe('ec2:securitygroup:rule:remove', () => {
   });
 });
 
-/** A bare task context around the mocked client, to run the services and their journal undo. */
-function serviceContext(): TaskContext {
-  const client = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
-  const quiet = () => undefined;
-  return {
-    dryRun: false,
-    journal: new Journal(),
-    aws: { ec2: async () => ({ client, sdk: ec2Sdk }) },
-    log: { verbose: quiet, info: quiet, warn: quiet, debug: quiet },
-  } as unknown as TaskContext;
-}
-
 describe('journal entries, undone when a later step of the run fails', () => {
   it('a created group is deleted', async () => {
     ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0dddddddddddddddd' });
     ec2.on(DeleteSecurityGroupCommand).resolves({});
-    const ctx = serviceContext();
+    const ctx = ec2ServiceContext();
     await createSecurityGroup(ctx, 'broker', 'OpenShift broker');
     expect(ctx.journal.describe()).toEqual(['security group sg-0dddddddddddddddd']);
     expect(await ctx.journal.rollback()).toEqual({ removed: ['security group sg-0dddddddddddddddd'], failed: [] });
@@ -469,7 +455,7 @@ describe('journal entries, undone when a later step of the run fails', () => {
     ec2.on(RevokeSecurityGroupEgressCommand).resolves({ Return: true });
     ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0dddddddddddddddd' });
     ec2.on(DeleteSecurityGroupCommand).resolves({});
-    const ctx = serviceContext();
+    const ctx = ec2ServiceContext();
     const created = await createSecurityGroup(ctx, 'tmp', 'tmp');
     await deleteSecurityGroup(ctx, created);
     const p = { IpProtocol: 'tcp', FromPort: 514, ToPort: 514, IpRanges: [{ CidrIp: '192.0.2.10/32' }] };
