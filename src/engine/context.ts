@@ -30,6 +30,11 @@ export interface TaskContext {
    * arguments; a repeat returns the first result.
    */
   invoke<R = unknown>(name: string, args?: readonly string[], options?: Record<string, unknown>): Promise<R>;
+  /**
+   * Names the login user for a host this run is about to reach (unless --username or
+   * ssh_config already decide it). It must be said before the first ssh() to that host.
+   */
+  loginUser(host: string, user: string): void;
   /** The pooled, verified SSH connection to a host (opened on first use). */
   ssh(host: string): Promise<RemoteHost>;
   /**

@@ -21,6 +21,7 @@ export class Runner {
   readonly abort = new AbortController();
   private readonly invoked = new Map<string, Promise<unknown>>();
   private readonly memos = new Map<string, Promise<unknown>>();
+  private readonly loginUsers = new Map<string, string>();
   private pool?: Promise<SshPool>;
 
   constructor(
@@ -123,6 +124,9 @@ export class Runner {
       invoke: <R>(name: string, args: readonly string[] = [], options: Record<string, unknown> = {}) =>
         this.invoke(inner, name, args, options) as Promise<R>,
       ssh: (host: string) => this.ssh(host, inner),
+      loginUser: (host: string, user: string) => {
+        if (!this.loginUsers.has(host)) this.loginUsers.set(host, user);
+      },
       confirm: (question: string) => askYesNo(this.prompter, question),
       memo: <T>(key: string, compute: () => Promise<T>) => {
         let hit = this.memos.get(key);
@@ -147,6 +151,7 @@ export class Runner {
           sshKey: flags.sshKey,
           strictHostKeys: flags.strictHostKeys,
           configRemoteUser: cred?.remoteUser,
+          userFor: (host) => this.loginUsers.get(host),
           keyPairName: cred?.keyPairName,
           home: this.settings.home,
           env: this.settings.env,

@@ -330,8 +330,13 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
 
   // 3. One wait for everything: boot, SSH, address, SSH again; DNS INSYNC meanwhile.
   const { ctx: waitCtx, cancel } = cancellable(ctx);
-  const available = (at: string) =>
-    ctx.invoke('remote:available', [at], { wait: true, timeout: deadline.remaining(`${at} answered SSH`) });
+  // The [--baseos] section's RemoteUser logs in to the host this run builds, under every
+  // name it is reached by (the original mixed it with the top-level RemoteUser: W15).
+  const loginAs = ctx.settings.awscred()?.sections[baseOsSection(req.baseos)]?.remoteUser;
+  const available = (at: string) => {
+    if (loginAs) ctx.loginUser(at, loginAs);
+    return ctx.invoke('remote:available', [at], { wait: true, timeout: deadline.remaining(`${at} answered SSH`) });
+  };
   const host = async (): Promise<{ instance: Instance; at: string }> => {
     let instance = await waitRunning(waitCtx, launched, deadline.remaining(`${instanceLabel(launched)} was running`));
     let at = publicName(instance);

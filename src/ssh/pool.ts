@@ -109,6 +109,7 @@ class HostState {
     const s = pool.settings;
     if (s.username) [this.user, this.userSource] = [s.username, 'flag'];
     else if (this.config.user) [this.user, this.userSource] = [this.config.user, 'ssh-config'];
+    else if (s.userFor?.(alias)) [this.user, this.userSource] = [s.userFor(alias)!, 'config'];
     else if (s.configRemoteUser) [this.user, this.userSource] = [s.configRemoteUser, 'config'];
     else [this.user, this.userSource] = ['root', 'default'];
   }

@@ -75,6 +75,12 @@ export interface SshSettings {
   strictHostKeys: boolean;
   /** RemoteUser from the awscred file (top level or the --baseos section). */
   configRemoteUser?: string;
+  /**
+   * A login user a task knows for one host (origin:baseinstance: RemoteUser of the
+   * [--baseos] section for the host it built); after --username and ssh_config, before
+   * configRemoteUser.
+   */
+  userFor?: (host: string) => string | undefined;
   /** AWSKeyPairName from the awscred file: ~/.ssh/<name>.pem is tried. */
   keyPairName?: string;
   home: string;

@@ -285,6 +285,18 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([]);
   });
 
+  it('logs in as the RemoteUser of the [--baseos] section, not the top-level one (W15)', async () => {
+    // ssh_config names no user here, so the awscred file decides; only the section's user can log in.
+    const e = sshd.env(testEnv(), { user: null, configExtra: `Host ${DEAD_DNS}\n  HostName 127.0.0.1\n  Port ${deadPort}\n` });
+    writeAwsCred(e, `AWSKeyPairName=test-key\nRemoteUser=nobody\n\n[fedora19]\nBaseOSImage=${AMI}\nRemoteUser=${sshd.user}\n`);
+    const logins = sshd.logins();
+    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--baseos', 'fedora19'], e);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(sshd.logins()).toBeGreaterThan(logins);
+    expect(sshd.sshdLog()).not.toContain('Invalid user nobody');
+  });
+
   it('prints the result as one object with --json', async () => {
     const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--json', '--quiet'], env());
     expect(r.code).toBe(0);
