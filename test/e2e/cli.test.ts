@@ -94,6 +94,16 @@ describe('a real request through --endpoint-url', () => {
     expect(fake.requests.at(-1)).toMatchObject({ Action: 'AllocateAddress', Domain: 'vpc' });
   });
 
+  it('honours the SDK endpoint variables AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL', async () => {
+    const before = fake.requests.length;
+    for (const name of ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL']) {
+      const r = await runBin(['ec2:ip:create'], { ...env, [name]: fake.url });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('198.51.100.4\n');
+    }
+    expect(fake.requests.length).toBe(before + 2);
+  });
+
   it('--json and --quiet', async () => {
     const r = await runBin(['--quiet', 'ec2:ip:create', '--json', '--endpoint-url', fake.url], env);
     expect(JSON.parse(r.stdout)).toEqual({ address: '198.51.100.4', allocationId: 'eipalloc-42' });
