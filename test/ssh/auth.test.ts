@@ -4,23 +4,21 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/engine/errors.js';
 import { SshError } from '../../src/ssh/errors.js';
-import { SshPool } from '../../src/ssh/pool.js';
 import { sh } from '../../src/ssh/quote.js';
 import type { SshSettings } from '../../src/ssh/types.js';
 import { captureLog, startSshd, type Sshd } from '../support/sshd.js';
+import { useSshdPools } from '../support/with-sshd.js';
 
 let sshd: Sshd;
 let wrongKey: string;
-const pools: SshPool[] = [];
 
-function pool(home: string, overrides: Partial<SshSettings> = {}): SshPool {
-  const p = new SshPool(sshd.settings(home, overrides));
-  pools.push(p);
-  return p;
-}
+const pool = useSshdPools((s) => {
+  sshd = s;
+  wrongKey = sshd.newKey('wrong');
+}, { permitRoot: true, rootLoginMessage: true });
 
 async function whoami(home: string, host = 'testhost', overrides: Partial<SshSettings> = {}) {
   const { log, lines } = captureLog();
@@ -43,17 +41,6 @@ function put(home: string, key: string, name: string): string {
   return dest;
 }
 
-beforeAll(async () => {
-  sshd = await startSshd({ permitRoot: true, rootLoginMessage: true });
-  wrongKey = sshd.newKey('wrong');
-});
-afterAll(async () => {
-  await sshd.stop();
-});
-beforeEach(() => sshd.resetStandIns());
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
 
 describe('~/.ssh/config', () => {
   test('a Host pattern maps a name to HostName, Port, User and IdentityFile', async () => {

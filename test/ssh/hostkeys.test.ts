@@ -4,22 +4,18 @@ import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SshError } from '../../src/ssh/errors.js';
-import { SshPool } from '../../src/ssh/pool.js';
 import { sh } from '../../src/ssh/quote.js';
-import type { SshSettings } from '../../src/ssh/types.js';
-import { captureLog, startSshd, type Sshd } from '../support/sshd.js';
+import { captureLog, type Sshd } from '../support/sshd.js';
+import { useSshdPools } from '../support/with-sshd.js';
 
 let sshd: Sshd;
-const pools: SshPool[] = [];
 const log = () => captureLog();
 
-function pool(home: string, overrides: Partial<SshSettings> = {}): SshPool {
-  const p = new SshPool(sshd.settings(home, overrides));
-  pools.push(p);
-  return p;
-}
+const pool = useSshdPools((s) => {
+  sshd = s;
+});
 
 function knownHosts(home: string): string {
   return readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8');
@@ -38,16 +34,6 @@ function hashed(name: string): string {
   return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
 }
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd.stop();
-});
-beforeEach(() => sshd.resetStandIns());
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
 
 describe('an unknown host', () => {
   test('is accepted, recorded as [127.0.0.1]:PORT in ~/.ssh/known_hosts, and said so', async () => {

@@ -2,35 +2,24 @@
 // timeouts, and what happens when the connection drops or never comes up.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { RemoteCommandError, TimeoutError, UsageError } from '../../src/engine/errors.js';
 import { SshError } from '../../src/ssh/errors.js';
-import { SshPool } from '../../src/ssh/pool.js';
+import type { SshPool } from '../../src/ssh/pool.js';
 import { cmd, sh } from '../../src/ssh/quote.js';
 import type { SshSettings } from '../../src/ssh/types.js';
-import { captureLog, freePort, silentServer, startSshd, type Sshd } from '../support/sshd.js';
+import { captureLog, freePort, silentServer, type Sshd } from '../support/sshd.js';
+import { useSshdPools } from '../support/with-sshd.js';
 
 let sshd: Sshd;
 let home: string;
-const pools: SshPool[] = [];
 
-function pool(overrides: Partial<SshSettings> = {}): SshPool {
-  const p = new SshPool(sshd.settings(home, overrides));
-  pools.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  sshd = await startSshd();
+const newPool = useSshdPools((s) => {
+  sshd = s;
   home = sshd.clientHome();
 });
-afterAll(async () => {
-  await sshd.stop();
-});
-beforeEach(() => sshd.resetStandIns());
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
+const pool = (overrides: Partial<SshSettings> = {}): SshPool => newPool(home, overrides);
+
 
 describe('connection reuse', () => {
   test('many commands and many handles on one host make one handshake and one login', async () => {
@@ -225,8 +214,7 @@ describe('timeouts', () => {
     const silent = await silentServer();
     try {
       const h2 = sshd.clientHome({ configExtra: `Host blackhole\n  HostName 127.0.0.1\n  Port ${silent.port}\n  IdentityFile ${sshd.userKeyPath}` });
-      const p = new SshPool(sshd.settings(h2, { connectTimeoutSeconds: 1 }));
-      pools.push(p);
+      const p = newPool(h2, { connectTimeoutSeconds: 1 });
       const h = await p.host('blackhole', captureLog().log);
       const started = Date.now();
       const err = await h.run(sh`true`).catch((e: unknown) => e);
@@ -245,8 +233,7 @@ describe('timeouts', () => {
   test('a closed port is refused at once, naming host, address and port', async () => {
     const port = await freePort();
     const h2 = sshd.clientHome({ configExtra: `Host closed\n  HostName 127.0.0.1\n  Port ${port}\n  IdentityFile ${sshd.userKeyPath}` });
-    const p = new SshPool(sshd.settings(h2));
-    pools.push(p);
+    const p = newPool(h2);
     const h = await p.host('closed', captureLog().log);
     const err = (await h.connect!().catch((e: unknown) => e)) as SshError;
     expect(err).toBeInstanceOf(SshError);

@@ -3,37 +3,26 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OriginError, RemoteCommandError, UsageError } from '../../src/engine/errors.js';
 import { SshError } from '../../src/ssh/errors.js';
-import { SshPool } from '../../src/ssh/pool.js';
+import type { SshPool } from '../../src/ssh/pool.js';
 import { sh } from '../../src/ssh/quote.js';
 import type { SshSettings } from '../../src/ssh/types.js';
-import { captureLog, startSshd, type Sshd } from '../support/sshd.js';
+import { captureLog, type Sshd } from '../support/sshd.js';
+import { useSshdPools } from '../support/with-sshd.js';
 
 let sshd: Sshd;
 let home: string;
-const pools: SshPool[] = [];
 
-function pool(overrides: Partial<SshSettings> = {}): SshPool {
-  const p = new SshPool(sshd.settings(home, overrides));
-  pools.push(p);
-  return p;
-}
+const newPool = useSshdPools((s) => {
+  sshd = s;
+  home = sshd.clientHome();
+});
+const pool = (overrides: Partial<SshSettings> = {}): SshPool => newPool(home, overrides);
 
 const tempFiles = () => readdirSync(sshd.remoteHome).filter((f) => f.startsWith('.origin-setup-'));
 
-beforeAll(async () => {
-  sshd = await startSshd();
-  home = sshd.clientHome();
-});
-afterAll(async () => {
-  await sshd.stop();
-});
-beforeEach(() => sshd.resetStandIns());
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
 
 describe('sudo', () => {
   test('a privileged command runs as `sudo -n sh -c <quoted command>`; others run bare', async () => {
