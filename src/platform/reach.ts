@@ -70,19 +70,30 @@ async function pollHost(
 }
 
 /**
+ * How long a refused key is retried while waiting. A new cloud instance often runs sshd
+ * before cloud-init has written the key into authorized_keys, so its first logins are
+ * refused; a key that is still refused after this is really wrong.
+ */
+const AUTH_GRACE_SECONDS = 60;
+
+/**
  * Tries with backoff until a login succeeds and the host answers, for at most
- * timeoutSeconds. Only failures a booting host produces (refused, unreachable, timeout,
- * closed, DNS not there yet) are retried; a refused key or a changed host key fails at
- * once, since waiting cannot fix it.
+ * timeoutSeconds. Failures a booting host produces (refused, unreachable, timeout,
+ * closed, DNS not there yet) are retried until then, a refused key for AUTH_GRACE_SECONDS;
+ * a changed host key or a missing key file fails at once, since waiting cannot fix it.
  */
 export async function waitForLogin(ctx: TaskContext, hostName: string, timeoutSeconds: number): Promise<void> {
+  let authRefusedSince: number | undefined;
+  const graceLeft = () => Date.now() - authRefusedSince! < AUTH_GRACE_SECONDS * ctx.settings.timeScale * 1000;
   await pollHost(ctx, `${hostName} to take an SSH login`, timeoutSeconds, async (_n, failed) => {
     try {
       await login(ctx, hostName);
       return true;
     } catch (err) {
-      if (!transient(err)) throw err;
-      failed(err);
+      const authRefused = err instanceof SshError && err.kind === 'auth';
+      if (authRefused) authRefusedSince ??= Date.now();
+      if (!transient(err) && !(authRefused && graceLeft())) throw err;
+      failed(err as OriginError);
       return undefined;
     }
   });

@@ -572,14 +572,26 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('--wait fails at once on a failure waiting cannot fix (a key the host refuses)', async () => {
+  it('--wait retries a refused key for a grace period, then fails naming it (the key may not be installed yet)', async () => {
     const stranger = late.newKey('stranger');
     const env2 = late.env(testEnv(), { identityFile: stranger });
     const started = Date.now();
-    const r = await runCli(['remote:available', 'latehost', '--wait', '--timeout', '60000'], env2);
+    // The 60 s grace is 60 ms at the tests' time scale; the --timeout is far longer.
+    const r = await runCli(['remote:available', 'latehost', '--wait', '--timeout', '60000', '--verbose'], env2);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: authentication failed for \S+@latehost/);
+    expect(r.stderr).toMatch(/^error: authentication failed for \S+@latehost/m);
+    expect(r.stderr).toMatch(/- try 1: authentication failed/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('--wait gets in once the key is authorized, as when cloud-init writes it after sshd starts', async () => {
+    const late_key = late.newKey('cloudinit');
+    const env2 = late.env(testEnv(), { identityFile: late_key });
+    setTimeout(() => late.authorize(late_key), 30);
+    const r = await runCli(['remote:available', 'latehost', '--wait', '--timeout', '60000', '--verbose'], env2);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('true\n');
+    expect(r.stderr).toMatch(/- try 1: authentication failed/);
   });
 
   it('every try is a fresh login of its own, leaving the pooled connection to the other tasks', async () => {
