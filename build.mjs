@@ -2,7 +2,7 @@
 // modules cuts cold start by about a quarter (bench/startup.mjs). The AWS SDK, ssh2 and
 // the other dependencies stay external and are still imported only where they are used.
 // Type checking is tsc's job (`tsc --noEmit` runs before this in `npm run build`).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
@@ -18,4 +18,5 @@ await build({
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  define: { __ORIGIN_SETUP_VERSION__: JSON.stringify(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version) },
 });

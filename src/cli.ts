@@ -78,7 +78,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     if (word && word !== 'help' && word !== 'list' && !task) throw unknownTask(word);
-    if (word === undefined && !argv.some((a) => a === '--help' || a === '-h')) {
+    if (word === undefined && !argv.some((a) => ['--help', '-h', '--version', '-V'].includes(a))) {
       io.stderr.write(program.helpInformation());
       return EXIT.usage;
     }

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
 import { BIN, usageLine } from './help.js';
 import { flagName, type AnyTask } from './task.js';
+import { version } from './version.js';
 
 export interface ProgramHandlers {
   list(namespace: string | undefined, all: boolean, flags: GlobalFlags): void;
@@ -21,7 +22,8 @@ export function buildProgram(
     .exitOverride()
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: () => {} })
     .configureHelp({ showGlobalOptions: true, sortOptions: false })
-    .helpCommand(false);
+    .helpCommand(false)
+    .version(version(), '-V, --version', 'print the version');
   addGlobalOptions(program);
   program.addHelpText(
     'after',

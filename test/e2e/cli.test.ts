@@ -37,8 +37,17 @@ describe('discovery', () => {
     }
   });
 
+  it('prints the version with --version and -V', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await runBin([flag], env);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+    }
+  });
+
   it('never loads the AWS SDK or ssh2 for --help, list or help', async () => {
-    for (const argv of [['--help'], ['list', '--all'], ['help', 'ec2:ip:create'], ['ec2:ip:create', '--help']]) {
+    for (const argv of [['--help'], ['--version'], ['list', '--all'], ['help', 'ec2:ip:create'], ['ec2:ip:create', '--help']]) {
       const log = join(env.HOME!, `imports-${argv.join('_').replace(/[^a-z_]/gi, '')}.log`);
       const r = await runBin(argv, { ...env, IMPORT_LOG: log }, { nodeArgs: ['--import', new URL('../support/record-imports.mjs', import.meta.url).pathname] });
       expect(r.code).toBe(0);
