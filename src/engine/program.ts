@@ -72,6 +72,8 @@ function addGlobalOptions(program: Command): void {
 
 function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandlers): void {
   const cmd = program.command(task.name).description(task.summary).usage(usageLine(task).slice(task.name.length + 1));
+  // argv.ts already maps an alias to the task's name; here aliases only show in the help.
+  if (task.aliases?.length) cmd.addHelpText('after', `\nAlso runs as: ${task.aliases.join(', ')}`);
   for (const arg of task.args) {
     const name = arg.name + (arg.variadic ? '...' : '');
     cmd.argument(arg.optional ? `[${name}]` : `<${name}>`, arg.description);

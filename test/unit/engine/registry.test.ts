@@ -15,6 +15,14 @@ describe('the registry', () => {
     expect(findTask('remote:get_hostname')).toBeDefined();
   });
 
+  it('shows a task\'s aliases in its help, and runs it by an alias', async () => {
+    const help = await runCli(['help', 'remote:yum:install']);
+    expect(help.stdout).toMatch(/Also runs as: .*remote:pkg:install/);
+    const byAlias = await runCli(['remote:pkg:install', '--help']);
+    expect(byAlias.code).toBe(0);
+    expect(byAlias.stdout).toContain('Usage: origin-setup remote:yum:install');
+  });
+
   it.each(allTasks.map((t) => [t.name]))('%s has a summary, an example and a working help', async (name) => {
     const task = findTask(name)!;
     expect(task.summary.length).toBeGreaterThan(10);
