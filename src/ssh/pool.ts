@@ -7,14 +7,15 @@
 // one, which would cost a second handshake per host.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { constants as osConstants, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { posix } from 'node:path';
-import type { Client, ClientChannel, ConnectConfig, NextAuthHandler, SFTPWrapper } from 'ssh2';
-import { OriginError, RemoteCommandError, TimeoutError, UsageError } from '../engine/errors.js';
+import type { Client, ConnectConfig, NextAuthHandler, SFTPWrapper } from 'ssh2';
+import { OriginError, RemoteCommandError, UsageError } from '../engine/errors.js';
 import { computeHost, expandPath, loadSshConfig, type HostConfig, type ParsedSshConfig } from './config.js';
 import { changedKeyError, describeConnectError } from './connect-errors.js';
 import { SshError } from './errors.js';
-import { exitAccepted, scaledMs, splitLines, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from './exec.js';
+import { ChannelLost, ChannelNotOpened, execOnChannel } from './exec-channel.js';
+import { exitAccepted, scaledMs, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from './exec.js';
 import { planIdentities, type IdentityPlan } from './keys.js';
 import {
   algorithmsForKeyType,
@@ -445,7 +446,12 @@ class HostState {
         const client = await this.connection(log);
         log.debug(`${this.alias}$ ${command}`);
         try {
-          const result = await this.execOn(client, command, stdin, pty, options.timeoutSeconds);
+          const result = await execOnChannel(client, command, {
+            alias: this.alias,
+            stdin,
+            pty,
+            timeoutMs: options.timeoutSeconds === undefined ? undefined : scaledMs(options.timeoutSeconds, this.settings.timeScale),
+          });
           log.verbose(`${this.alias}$ ${command}  (exit ${result.code}, ${(result.durationMs / 1000).toFixed(2)}s)`);
           return result;
         } catch (err) {
@@ -467,70 +473,6 @@ class HostState {
     } finally {
       this.slots.release();
     }
-  }
-
-  private execOn(client: Client, command: string, stdin: string | undefined, pty: boolean, timeoutSeconds?: number): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
-      const started = Date.now();
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let code: number | undefined;
-      let signal: string | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      let finished = false;
-      const finish = (f: () => void) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        f();
-      };
-      const opened = (e: Error | undefined, ch: ClientChannel) => {
-        if (e) return finish(() => reject(new ChannelNotOpened(e.message)));
-        ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => err.push(d));
-        ch.on('error', () => {});
-        ch.on('exit', (c: number | null, sig?: string) => {
-          if (typeof c === 'number') code = c;
-          else if (sig) signal = sig.replace(/^SIG/, '');
-        });
-        ch.on('close', () => {
-          if (code === undefined && signal === undefined) return finish(() => reject(new ChannelLost()));
-          const stderr = splitLines(Buffer.concat(err));
-          if (signal !== undefined) stderr.push(`(killed by SIG${signal})`);
-          const result: ExecResult = {
-            code: code ?? 128 + ((osConstants.signals as Record<string, number>)[`SIG${signal}`] ?? 0),
-            stdout: splitLines(Buffer.concat(out)),
-            stderr,
-            durationMs: Date.now() - started,
-          };
-          finish(() => resolve(result));
-        });
-        if (stdin !== undefined) ch.end(stdin);
-        else ch.end();
-        if (timeoutSeconds !== undefined) {
-          const ms = scaledMs(timeoutSeconds, this.settings.timeScale);
-          timer = setTimeout(() => {
-            try {
-              ch.signal('KILL');
-            } catch {
-              // the channel is closing anyway
-            }
-            try {
-              ch.close();
-            } catch {
-              // already closed
-            }
-            finish(() => reject(new TimeoutError(`${this.alias}: \`${command}\` did not finish within ${(ms / 1000).toFixed(1)}s`)));
-          }, ms);
-        }
-      };
-      try {
-        if (pty) client.exec(command, { pty: { term: 'dumb', modes: { ECHO: 0 } } }, opened);
-        else client.exec(command, opened);
-      } catch (e) {
-        finish(() => reject(new ChannelNotOpened((e as Error).message)));
-      }
-    });
   }
 
   // -- files ----------------------------------------------------------------------
@@ -701,10 +643,8 @@ class HostHandle implements RemoteHost {
   }
 }
 
-class ChannelNotOpened extends Error {}
 /** ssh2's words for a channel request on a connection that is already gone. */
 const DEAD_CONNECTION = /not connected|no response from server|EPIPE|ECONNRESET|write after end/i;
-class ChannelLost extends Error {}
 class SftpNoSuchFile extends OriginError {}
 
 /** Bounds the channels open at once on one connection. */
