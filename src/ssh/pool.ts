@@ -10,12 +10,11 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import type { Client, ConnectConfig, NextAuthHandler, SFTPWrapper } from 'ssh2';
-import { OriginError, RemoteCommandError, UsageError } from '../engine/errors.js';
+import { OriginError, UsageError } from '../engine/errors.js';
 import { computeHost, expandPath, loadSshConfig, type HostConfig, type ParsedSshConfig } from './config.js';
 import { changedKeyError, describeConnectError } from './connect-errors.js';
 import { SshError } from './errors.js';
-import { ChannelLost, ChannelNotOpened, execOnChannel } from './exec-channel.js';
-import { exitAccepted, scaledMs, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from './exec.js';
+import { scaledMs } from './exec.js';
 import { planIdentities, type IdentityPlan } from './keys.js';
 import {
   algorithmsForKeyType,
@@ -27,7 +26,8 @@ import {
   knownKeyTypes,
   recordHostKey,
 } from './knownhosts.js';
-import { cmd, quote, type ShellCommand } from './quote.js';
+import { cmd, type ShellCommand } from './quote.js';
+import { CommandRunner } from './run.js';
 import type { ExecResult, RemoteHost, RunOptions, SshLog, SshSettings, UploadOptions, UserSource } from './types.js';
 
 type Ssh2 = typeof import('ssh2');
@@ -45,9 +45,6 @@ const HOST_KEY_ALGORITHMS = [
   'rsa-sha2-256',
   'ssh-rsa',
 ];
-
-/** sshd allows 10 sessions per connection by default; one is kept for SFTP. */
-const MAX_CHANNELS = 8;
 
 export class SshPool {
   handshakes = 0;
@@ -99,10 +96,8 @@ class HostState {
   private alive = false;
   private everConnected = false;
   private connecting?: Promise<Client>;
-  /** sudo here demanded a tty (requiretty): later sudo commands get a PTY straight away. */
-  private needsPty = false;
   private sftpSession?: { client: Client; session: Promise<SFTPWrapper> };
-  private readonly slots = new Slots(MAX_CHANNELS);
+  private readonly commands = new CommandRunner(this);
 
   constructor(
     private readonly pool: SshPool,
@@ -118,7 +113,7 @@ class HostState {
     else [this.user, this.userSource] = ['root', 'default'];
   }
 
-  private get settings(): SshSettings {
+  get settings(): SshSettings {
     return this.pool.settings;
   }
 
@@ -161,7 +156,7 @@ class HostState {
     return this.client === client && this.alive;
   }
 
-  private lost(client: Client): void {
+  lost(client: Client): void {
     if (this.client === client) this.alive = false;
   }
 
@@ -393,86 +388,8 @@ class HostState {
     });
   }
 
-  // -- commands -------------------------------------------------------------------
-
-  async run(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
-    if (this.settings.dryRun && !options.readOnly) {
-      const text = options.sudo && this.user !== 'root' ? sudoWrap(command) : command.text;
-      log.info(`would run on ${this.alias}: ${text}`);
-      return { code: 0, stdout: [], stderr: [], durationMs: 0 };
-    }
-    await this.connection(log); // settles the login user
-    const useSudo = !!options.sudo && this.user !== 'root';
-    const text = useSudo ? sudoWrap(command) : command.text;
-    let pty = useSudo && this.needsPty;
-    let result = await this.exec(text, options, pty, log);
-    if (useSudo && !pty && result.code !== 0 && sudoWantsTty(result.stderr)) {
-      log.verbose(`${this.alias}: sudo requires a tty here (requiretty); running sudo with a PTY on this host from now on`);
-      this.needsPty = pty = true;
-      result = await this.exec(text, options, true, log);
-    }
-    if (useSudo && result.code !== 0 && sudoWantsPassword([...result.stderr, ...result.stdout])) {
-      throw new SshError('sudo-password', this.alias, `${this.alias}: sudo wants a password for ${this.user}`, {
-        hint: `give ${this.user} password-less sudo on ${this.alias} (a line "${this.user} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/), or log in as root (--username root)`,
-      });
-    }
-    if (!exitAccepted(result.code, options.allowExit)) {
-      const lines = pty ? result.stdout : result.stderr;
-      const hint =
-        useSudo && result.code === 127 && lines.some((l) => /sudo.*not found/.test(l))
-          ? `sudo is not installed on ${this.alias}: install it, or log in as root (--username root)`
-          : undefined;
-      throw new RemoteCommandError(this.alias, text, result.code, tail(lines), hint ? { hint } : {});
-    }
-    return result;
-  }
-
-  private async exec(text: string, options: RunOptions, pty: boolean, log: SshLog): Promise<ExecResult> {
-    // With a PTY the channel's input is a terminal: feed stdin through a pipe instead.
-    let command = text;
-    let stdin = options.stdin;
-    if (pty && stdin !== undefined) {
-      if (Buffer.byteLength(stdin) > 100_000) {
-        throw new OriginError(`${this.alias}: input too large to pass to sudo through a terminal (requiretty)`, {
-          hint: 'upload the data as a file instead',
-        });
-      }
-      command = `printf '%s' ${quote(stdin)} | ${text}`;
-      stdin = undefined;
-    }
-    await this.slots.acquire();
-    try {
-      for (let attempt = 0; ; attempt++) {
-        const client = await this.connection(log);
-        log.debug(`${this.alias}$ ${command}`);
-        try {
-          const result = await execOnChannel(client, command, {
-            alias: this.alias,
-            stdin,
-            pty,
-            timeoutMs: options.timeoutSeconds === undefined ? undefined : scaledMs(options.timeoutSeconds, this.settings.timeScale),
-          });
-          log.verbose(`${this.alias}$ ${command}  (exit ${result.code}, ${(result.durationMs / 1000).toFixed(2)}s)`);
-          return result;
-        } catch (err) {
-          // Nothing ran on a connection that died before the channel opened: safe on a fresh one.
-          if (err instanceof ChannelNotOpened && attempt === 0 && (!this.isAlive(client) || DEAD_CONNECTION.test(err.message))) {
-            this.lost(client); // the 'close' event may not have arrived yet
-            continue;
-          }
-          if (err instanceof ChannelLost && options.readOnly && attempt === 0) continue;
-          if (err instanceof ChannelNotOpened) {
-            throw new SshError('closed', this.alias, `${this.alias}: cannot start \`${command}\`: ${err.message}`);
-          }
-          if (err instanceof ChannelLost) {
-            throw new SshError('closed', this.alias, `${this.alias}: the connection was lost while \`${command}\` ran; it may or may not have finished`);
-          }
-          throw err;
-        }
-      }
-    } finally {
-      this.slots.release();
-    }
+  run(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
+    return this.commands.run(command, options, log);
   }
 
   // -- files ----------------------------------------------------------------------
@@ -643,28 +560,7 @@ class HostHandle implements RemoteHost {
   }
 }
 
-/** ssh2's words for a channel request on a connection that is already gone. */
-const DEAD_CONNECTION = /not connected|no response from server|EPIPE|ECONNRESET|write after end/i;
 class SftpNoSuchFile extends OriginError {}
-
-/** Bounds the channels open at once on one connection. */
-class Slots {
-  private used = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly size: number) {}
-  async acquire(): Promise<void> {
-    if (this.used < this.size) {
-      this.used++;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.used--;
-  }
-}
 
 function safeLocalUser(): string {
   try {
