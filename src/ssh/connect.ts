@@ -1,0 +1,180 @@
+// Opening one authenticated, verified ssh2 connection: the keys to offer, the host key
+// check, the handshake, and the cloud images that accept root only to name their user.
+import type { Client, ConnectConfig, NextAuthHandler } from 'ssh2';
+import { expandPath } from './config.js';
+import { describeConnectError } from './connect-errors.js';
+import { SshError } from './errors.js';
+import { scaledMs } from './exec.js';
+import { planIdentities, type IdentityPlan } from './keys.js';
+import { pathTokens, whereOf, type LoginTarget } from './login-target.js';
+import type { SshLog } from './types.js';
+import { HostKeyCheck } from './verify-host-key.js';
+
+export type Ssh2 = typeof import('ssh2');
+
+/** What the connection reports back to the host that owns it. */
+export interface ConnectionEvents {
+  /** Once per connection that got as far as the key exchange (the pool's handshake count). */
+  handshake(): void;
+  /** The connection failed or closed after login: the host must not use it again. */
+  lost(client: Client): void;
+}
+
+/** A logged-in connection; on a root login redirect, target.user becomes the user the host names. */
+export async function openConnection(lib: Ssh2, target: LoginTarget, events: ConnectionEvents, log: SshLog): Promise<Client> {
+  const { alias, config, settings } = target;
+  const t = pathTokens(target);
+  const plan = planIdentities(
+    {
+      home: settings.home,
+      env: settings.env,
+      sshKey: settings.sshKey,
+      configFiles: config.identityFiles.map((f) => expandPath(f, t)),
+      identitiesOnly: config.identitiesOnly,
+      keyPairName: settings.keyPairName,
+    },
+    (data) => lib.utils.parseKey(data) as { isPrivateKey(): boolean } | Error,
+  );
+  for (const s of plan.skipped) log.verbose(`${alias}: not offering ${s}`);
+  if (!plan.identities.length) {
+    throw new SshError('no-keys', alias, `no SSH key to offer to ${target.user}@${whereOf(target)}`, {
+      hint: `looked in: ${plan.searched.join(', ')}${plan.skipped.length ? `; unusable: ${plan.skipped.join(', ')}` : ''}. Pass --ssh-key FILE or start ssh-agent`,
+    });
+  }
+  const client = await handshake(lib, target, plan, events, log);
+  if (target.userSource === 'default') {
+    // Cloud images accept root's key only to print which user to use instead.
+    const other = await loginRedirect(client);
+    if (other) {
+      log.info(`${alias}: root may not log in here; the host asks for ${other}, reconnecting as ${other}`);
+      client.end();
+      target.user = other;
+      target.userSource = 'host';
+      return handshake(lib, target, plan, events, log);
+    }
+  }
+  return client;
+}
+
+function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: ConnectionEvents, log: SshLog): Promise<Client> {
+  const { alias, config, settings } = target;
+  const { hostName, port } = config;
+  const hostKey = new HostKeyCheck(target, log);
+  const serverHostKey = hostKey.serverHostKeyAlgorithms();
+  const user = target.user;
+  const started = Date.now();
+  const timeoutSeconds = config.connectTimeout ?? settings.connectTimeoutSeconds;
+  const client = new lib.Client();
+  const tried: string[] = [];
+  const queue = [...plan.identities];
+  let counted = false;
+
+  const authHandler = (methodsLeft: string[] | null, _partial: boolean | null, next: NextAuthHandler): void => {
+    const done = next as (auth: Parameters<NextAuthHandler>[0] | false) => void;
+    if (methodsLeft && !methodsLeft.includes('publickey')) return done(false);
+    const id = queue.shift();
+    if (!id) return done(false);
+    tried.push(id.label);
+    log.debug(`${alias}: offering ${id.label} for ${user}`);
+    if (id.kind === 'agent') done({ type: 'agent', username: user, agent: id.socket });
+    else done({ type: 'publickey', username: user, key: id.data });
+  };
+
+  const describe = (err: Error & { level?: string; code?: string }): SshError =>
+    describeConnectError(err, {
+      alias,
+      where: whereOf(target),
+      hostName,
+      port,
+      user: target.user,
+      userSource: target.userSource,
+      tried,
+      skipped: plan.skipped,
+      timeoutSeconds,
+    });
+
+  return new Promise<Client>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: SshError) => {
+      if (settled) return;
+      settled = true;
+      try {
+        client.end();
+      } catch {
+        // the socket is already gone
+      }
+      reject(err);
+    };
+    client.on('handshake', () => {
+      if (!counted) {
+        counted = true;
+        events.handshake();
+      }
+    });
+    // Listeners stay for the connection's whole life: a late socket error must never
+    // reach Node as an unhandled 'error' event.
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) {
+        log.debug(`${alias}: ssh: ${err.message}`);
+        events.lost(client);
+        return;
+      }
+      if (err.level === 'agent') {
+        log.verbose(`${alias}: ssh-agent: ${err.message}`);
+        return;
+      }
+      if (err.level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message)) {
+        log.debug(`${alias}: ${err.message}`);
+        return;
+      }
+      fail(hostKey.failure ?? describe(err));
+    });
+    client.on('close', () => {
+      events.lost(client);
+      fail(hostKey.failure ?? new SshError('closed', alias, `${whereOf(target)} closed the connection before login completed`));
+    });
+    client.on('ready', () => {
+      if (settled) return;
+      settled = true;
+      log.verbose(`${alias}: connected as ${user} to ${hostName}:${port} with ${tried[tried.length - 1]} in ${Date.now() - started} ms`);
+      resolve(client);
+    });
+    const connectConfig: ConnectConfig = {
+      host: hostName,
+      port,
+      username: user,
+      readyTimeout: scaledMs(timeoutSeconds, settings.timeScale),
+      keepaliveInterval: (config.serverAliveInterval ?? 15) * 1000,
+      keepaliveCountMax: config.serverAliveCountMax ?? 3,
+      hostVerifier: hostKey.verify,
+      authHandler: authHandler as ConnectConfig['authHandler'],
+    };
+    if (serverHostKey) connectConfig.algorithms = { serverHostKey: serverHostKey as never };
+    log.debug(`${alias}: connecting to ${hostName}:${port} as ${user}`);
+    try {
+      client.connect(connectConfig);
+      // Commands are small request/answer exchanges: Nagle's delay would add ~40 ms to each.
+      client.setNoDelay(true);
+    } catch (err) {
+      fail(new SshError('other', alias, `ssh to ${whereOf(target)}: ${(err as Error).message}`));
+    }
+  });
+}
+
+/** The user a cloud image's root login message names, if this is one. */
+function loginRedirect(client: Client): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    client.exec('echo origin-setup-login-ok', (err, ch) => {
+      if (err) return resolve(undefined);
+      let out = '';
+      ch.on('data', (d: Buffer) => (out += d));
+      ch.stderr.on('data', (d: Buffer) => (out += d));
+      ch.on('error', () => {});
+      ch.on('close', () => {
+        const m = /Please login as the user "([^"]+)"/.exec(out);
+        resolve(m && !out.includes('origin-setup-login-ok') ? m[1] : undefined);
+      });
+      ch.end();
+    });
+  });
+}
