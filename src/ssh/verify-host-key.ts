@@ -91,11 +91,8 @@ export class HostKeyCheck {
 function knownHostsFiles(target: LoginTarget): { user: string[]; all: string[] } {
   const { config } = target;
   const t = pathTokens(target);
-  const user = (config.userKnownHostsFiles.length ? config.userKnownHostsFiles : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']).map((f) =>
-    expandPath(f, t),
-  );
-  const global = (
-    config.globalKnownHostsFiles.length ? config.globalKnownHostsFiles : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']
-  ).map((f) => expandPath(f, t));
-  return { user, all: [...user, ...global] };
+  const userFiles = config.userKnownHostsFiles.length ? config.userKnownHostsFiles : ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'];
+  const globalFiles = config.globalKnownHostsFiles.length ? config.globalKnownHostsFiles : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+  const user = userFiles.map((f) => expandPath(f, t));
+  return { user, all: [...user, ...globalFiles.map((f) => expandPath(f, t))] };
 }
