@@ -22,8 +22,9 @@ export function buildProgram(
     .exitOverride()
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: () => {} })
     .configureHelp({ showGlobalOptions: true, sortOptions: false })
-    .helpCommand(false)
-    .version(version(), '-V, --version', 'print the version');
+    .helpCommand(false);
+  // Only without a task: a task may have a --version of its own (puppet:module:install).
+  if (!task) program.version(version(), '-V, --version', 'print the version');
   addGlobalOptions(program);
   program.addHelpText(
     'after',
