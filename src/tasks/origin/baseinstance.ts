@@ -28,7 +28,7 @@ export const baseinstanceTask = defineTask({
     image: { type: 'string', description: 'AMI to launch (default: BaseOSImage of the --baseos section)', placeholder: 'AMI', validate: imageId as (v: never) => string | undefined },
     baseos: {
       type: 'string',
-      description: 'section of the awscred file whose BaseOSImage is launched',
+      description: 'section of the awscred file whose BaseOSImage is launched and whose RemoteUser logs in',
       default: 'fedora19',
       placeholder: 'NAME',
       validate: ((v: string) => (/^[A-Za-z0-9._-]+$/.test(v) ? undefined : 'a section name such as fedora19 or rhel6.4')) as (v: never) => string | undefined,
