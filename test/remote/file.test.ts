@@ -184,6 +184,42 @@ describe('remote:file tasks', () => {
     expect(missing.stderr).toMatch(/error: no local file .*nope\.txt/);
   });
 
+  it('put --recursive and get --recursive copy a whole tree both ways, hostile names included', async () => {
+    const dir = scratch();
+    const tree = join(env.HOME!, 'site');
+    mkdirSync(join(tree, 'manifests', 'nodes'), { recursive: true });
+    mkdirSync(join(tree, 'empty'));
+    writeFileSync(join(tree, 'manifests', 'site.pp'), "node default { }\n");
+    writeFileSync(join(tree, 'manifests', 'nodes', '$(touch pwned) it\'s.pp'), 'odd name\n');
+    writeFileSync(join(tree, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    const put = await runCli(['remote:file:put', 'testhost', 'site', '--dest', dir, '--recursive'], env);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.stdout).toBe(`${dir}\n`);
+    expect(readFileSync(remote(dir, 'manifests', 'site.pp'), 'utf8')).toBe('node default { }\n');
+    expect(readFileSync(remote(dir, 'manifests', 'nodes', "$(touch pwned) it's.pp"), 'utf8')).toBe('odd name\n');
+    expect(statSync(remote(dir, 'empty')).isDirectory()).toBe(true);
+    expect(statSync(remote(dir, 'run.sh')).mode & 0o777).toBe(0o755);
+    expect(existsSync(remote('pwned'))).toBe(false);
+
+    const get = await runCli(['remote:file:get', 'testhost', dir, '--dest', 'back', '--recursive'], env);
+    expect(get.code, get.stderr).toBe(0);
+    const back = join(env.HOME!, 'back');
+    expect(get.stdout).toBe(`${back}\n`);
+    expect(readFileSync(join(back, 'manifests', 'nodes', "$(touch pwned) it's.pp"), 'utf8')).toBe('odd name\n');
+    expect(readFileSync(join(back, 'run.sh'), 'utf8')).toBe('#!/bin/sh\n');
+    expect(statSync(join(back, 'empty')).isDirectory()).toBe(true);
+  });
+
+  it('put --recursive wants a directory and refuses the single-file options', async () => {
+    writeFileSync(join(env.HOME!, 'plain.txt'), 'x\n');
+    const notDir = await runCli(['remote:file:put', 'testhost', 'plain.txt', '--recursive'], env);
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr).toMatch(/error: no local directory .*plain\.txt/);
+    mkdirSync(join(env.HOME!, 'd'), { recursive: true });
+    const sudo = await runCli(['remote:file:put', 'testhost', 'd', '--recursive', '--sudo'], env);
+    expect(sudo.code).toBe(2);
+  });
+
   it('put --sudo installs through a private temp file with mode and root owner, and removes the temp file', async () => {
     const dir = scratch();
     mkdirSync(remote(dir));

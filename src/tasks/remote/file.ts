@@ -14,22 +14,25 @@ import {
   symlink,
   touchFile,
 } from '../../remote/files.js';
+import { downloadTree, uploadTree } from '../../remote/tree.js';
 import { accountName, fileMode, octalMode, remotePath } from '../../remote/validate.js';
 
 const forceOption = { type: 'boolean', description: 'never prompt, ignore missing files' } as const;
 
 export const fileGet = defineTask({
   name: 'remote:file:get',
-  summary: 'copy a file from a host to this machine and print where it went',
-  args: [hostArg, pathArg('path', 'the remote file')],
+  summary: 'copy a file (or with --recursive a directory) from a host to this machine and print where it went',
+  args: [hostArg, pathArg('path', 'the remote file or directory')],
   options: {
     dest: { type: 'string', description: 'local destination (default: the file name in the current directory)', placeholder: 'PATH' },
+    recursive: { type: 'boolean', description: 'copy a directory and everything below it' },
   },
   example: 'origin-setup remote:file:get puppet.example.org /etc/puppet/puppet.conf --dest ./puppet.conf',
-  async run(ctx, { host, path }, { dest }) {
+  async run(ctx, { host, path }, { dest, recursive }) {
     const local = resolve(ctx.settings.cwd, dest ?? posix.basename(path));
     const remote = await ctx.ssh(host);
-    await remote.download(path, local);
+    if (recursive) ctx.log.verbose(`${await downloadTree(remote, path, local)} files copied`);
+    else await remote.download(path, local);
     ctx.log.verbose(`${host}:${path} -> ${local}`);
     return { host, remote: path, local };
   },
@@ -38,25 +41,32 @@ export const fileGet = defineTask({
 
 export const filePut = defineTask({
   name: 'remote:file:put',
-  summary: 'copy a file from this machine to a host and print where it went',
-  args: [hostArg, { name: 'local', description: 'the local file' }],
+  summary: 'copy a file (or with --recursive a directory) from this machine to a host and print where it went',
+  args: [hostArg, { name: 'local', description: 'the local file or directory' }],
   options: {
     dest: { type: 'string', description: 'remote destination (default: the file name in the login directory)', placeholder: 'PATH', validate: remotePath },
     mode: { type: 'string', description: 'octal mode of the remote file, such as 0644', placeholder: 'MODE', validate: octalMode },
     owner: { type: 'string', description: 'owner of the remote file (with --sudo)', placeholder: 'USER', validate: accountName },
     group: { type: 'string', description: 'group of the remote file (with --sudo)', placeholder: 'GROUP', validate: accountName },
     sudo: { type: 'boolean', description: 'write a root-owned destination (uploads, then sudo install)' },
+    recursive: { type: 'boolean', description: 'copy a directory and everything below it (files keep their modes)' },
   },
   example: 'origin-setup remote:file:put puppet.example.org rsyslog-puppet.conf --dest /etc/rsyslog.d/puppet.conf --sudo --mode 0644',
   async run(ctx, { host, local }, o) {
     const source = resolve(ctx.settings.cwd, local);
-    if (!existsSync(source) || !statSync(source).isFile()) {
-      throw new NotFoundError(`no local file ${source}`, { hint: 'give the path of a regular file on this machine' });
+    const stat = existsSync(source) ? statSync(source) : undefined;
+    if (!stat || (o.recursive ? !stat.isDirectory() : !stat.isFile())) {
+      const what = o.recursive ? 'directory' : 'file';
+      throw new NotFoundError(`no local ${what} ${source}`, { hint: `give the path of a ${o.recursive ? what : 'regular file'} on this machine` });
+    }
+    if (o.recursive && (o.sudo || o.mode || o.owner || o.group)) {
+      throw new UsageError('--recursive copies as the login user: --sudo, --mode, --owner and --group are for single files');
     }
     if ((o.owner || o.group) && !o.sudo) throw new UsageError('--owner and --group need --sudo');
     const dest = o.dest ?? basename(source);
     const remote = await ctx.ssh(host);
-    await remote.uploadFile(source, dest, { mode: o.mode, owner: o.owner, group: o.group, sudo: o.sudo });
+    if (o.recursive) ctx.log.verbose(`${await uploadTree(remote, source, dest)} files copied`);
+    else await remote.uploadFile(source, dest, { mode: o.mode, owner: o.owner, group: o.group, sudo: o.sudo });
     ctx.log.verbose(`${source} -> ${host}:${dest}`);
     return { host, local: source, remote: dest };
   },
