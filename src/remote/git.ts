@@ -30,10 +30,9 @@ export const gitCommands = {
   /** The remote's default branch as `origin/main`; empty output when the remote has no HEAD. */
   remoteHead: (dir: string, remote: string): ShellCommand =>
     git(dir, 'symbolic-ref', '--quiet', '--short', `refs/remotes/${remote}/HEAD`),
-  pull: (dir: string, remote: string, branch?: string): ShellCommand =>
-    git(dir, 'pull', '--quiet', remote, ...(branch ? [branch] : [])),
-  fetch: (dir: string, remote: string, branch?: string): ShellCommand =>
-    git(dir, 'fetch', '--quiet', remote, ...(branch ? [branch] : [])),
+  /** `git pull` or `git fetch` from a remote, optionally one branch. */
+  sync: (verb: 'pull' | 'fetch', dir: string, remote: string, branch?: string): ShellCommand =>
+    git(dir, verb, '--quiet', remote, ...(branch ? [branch] : [])),
   /** The `*` is part of a quoted word: git matches it, the shell never globs it. */
   tags: (dir: string, prefix?: string): ShellCommand => git(dir, 'tag', '--list', ...(prefix ? [`${prefix}*`] : [])),
   submoduleInit: (dir: string): ShellCommand => git(dir, 'submodule', '--quiet', 'init'),
@@ -62,12 +61,8 @@ export async function gitCheckout(host: RemoteHost, dir: string, branch: string 
   return target;
 }
 
-export async function gitPull(host: RemoteHost, dir: string, remote: string, branch?: string): Promise<void> {
-  await host.run(gitCommands.pull(dir, remote, branch));
-}
-
-export async function gitFetch(host: RemoteHost, dir: string, remote: string, branch?: string): Promise<void> {
-  await host.run(gitCommands.fetch(dir, remote, branch));
+export async function gitSync(host: RemoteHost, verb: 'pull' | 'fetch', dir: string, remote: string, branch?: string): Promise<void> {
+  await host.run(gitCommands.sync(verb, dir, remote, branch));
 }
 
 export async function gitTags(host: RemoteHost, dir: string, prefix?: string): Promise<string[]> {

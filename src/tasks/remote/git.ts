@@ -1,7 +1,7 @@
 // remote:git:* — clone and update git repositories on a host (as the login user).
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { hostArg, pathArg } from '../../remote/args.js';
-import { gitCheckout, gitClone, gitFetch, gitPull, gitSubmoduleInit, gitSubmoduleUpdate, gitTags } from '../../remote/git.js';
+import { gitCheckout, gitClone, gitSubmoduleInit, gitSubmoduleUpdate, gitSync, gitTags } from '../../remote/git.js';
 import { gitRef, gitUrl, remotePath, tagPrefix } from '../../remote/validate.js';
 
 const repoDirArg = pathArg('repodir', 'the working copy on the host');
@@ -42,31 +42,28 @@ export const gitCheckoutTask = defineTask({
   render: (r) => r.branch,
 });
 
-export const gitPullTask = defineTask({
-  name: 'remote:git:pull',
-  summary: 'pull a working copy on a host from its remote',
-  args: [hostArg, repoDirArg],
-  options: { remote: remoteOption, branch: branchOption },
-  example: 'origin-setup remote:git:pull puppet.example.org site',
-  async run(ctx, { host, repodir }, o) {
-    await gitPull(await ctx.ssh(host), repodir, o.remote, o.branch);
-    return { host, repodir, remote: o.remote, branch: o.branch };
-  },
-  render: () => undefined,
-});
+/** remote:git:pull and remote:git:fetch differ only in the git verb. */
+function gitSyncTask(verb: 'pull' | 'fetch', summary: string, example: string) {
+  return defineTask({
+    name: `remote:git:${verb}`,
+    summary,
+    args: [hostArg, repoDirArg],
+    options: { remote: remoteOption, branch: branchOption },
+    example,
+    async run(ctx, { host, repodir }, o) {
+      await gitSync(await ctx.ssh(host), verb, repodir, o.remote, o.branch);
+      return { host, repodir, remote: o.remote, branch: o.branch };
+    },
+    render: () => undefined,
+  });
+}
 
-export const gitFetchTask = defineTask({
-  name: 'remote:git:fetch',
-  summary: 'fetch from the remote of a working copy on a host',
-  args: [hostArg, repoDirArg],
-  options: { remote: remoteOption, branch: branchOption },
-  example: 'origin-setup remote:git:fetch puppet.example.org site --branch production',
-  async run(ctx, { host, repodir }, o) {
-    await gitFetch(await ctx.ssh(host), repodir, o.remote, o.branch);
-    return { host, repodir, remote: o.remote, branch: o.branch };
-  },
-  render: () => undefined,
-});
+export const gitPullTask = gitSyncTask('pull', 'pull a working copy on a host from its remote', 'origin-setup remote:git:pull puppet.example.org site');
+export const gitFetchTask = gitSyncTask(
+  'fetch',
+  'fetch from the remote of a working copy on a host',
+  'origin-setup remote:git:fetch puppet.example.org site --branch production',
+);
 
 export const gitTagsTask = defineTask({
   name: 'remote:git:tags',
