@@ -21,7 +21,3 @@ for (const task of allTasks) {
 export function findTask(name: string): AnyTask | undefined {
   return byName.get(name) ?? byName.get(name.replace(/-/g, '_'));
 }
-
-export function taskNames(): string[] {
-  return [...byName.keys()];
-}

@@ -1,5 +1,6 @@
 // origin:prepare's choices that depend on the host: which packages the baseline needs
 // and which time-sync daemon the distribution uses. The steps themselves are sub-tasks.
+import type { TaskContext } from '../engine/context.js';
 import type { Platform } from '../platform/types.js';
 
 export interface TimeSync {
@@ -21,4 +22,16 @@ export function timeSyncFor(platform: Platform): TimeSync {
 export function preparePackages(platform: Platform, extra: readonly string[], timeSync?: TimeSync): string[] {
   const all = [...extra, ...platform.firewall.packages, platform.augeasPackage, ...(timeSync ? [timeSync.package] : [])];
   return [...new Set(all)];
+}
+
+/** The options a composed flow passes through to origin:prepare (its prepareOptions). */
+export interface PrepareChoices {
+  timezone?: string;
+  hostname?: string;
+  ntp?: boolean;
+}
+
+/** origin:prepare for a flow that adds its own packages (master, agent, build box). */
+export async function prepareWith(ctx: TaskContext, host: string, o: PrepareChoices, packages: readonly string[]): Promise<void> {
+  await ctx.invoke('origin:prepare', [host], { timezone: o.timezone, hostname: o.hostname, ntp: o.ntp, packages: [...packages] });
 }

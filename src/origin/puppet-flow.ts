@@ -4,8 +4,9 @@
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError } from '../engine/errors.js';
 import { platformOf } from '../platform/index.js';
+import { prepareWith, type PrepareChoices } from './prepare-plan.js';
 import type { Distribution, PackageManagerName, Platform } from '../platform/types.js';
-import { agentServiceFor, flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
+import { flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
 
 /** What --puppet accepts on the origin workflows. */
 export const GENERATION_CHOICES = ['3', '7', '8'] as const;
@@ -150,14 +151,7 @@ export function agentPackages(flavor: PuppetFlavor, manager: PackageManagerName)
   return flavor.major < 4 && manager !== 'apt-get' ? [...base, 'facter'] : base;
 }
 
-export function agentService(flavor: PuppetFlavor, distro: Distribution): string {
-  return agentServiceFor(flavor, distro);
-}
 
-/** The package manager of a host, for the package lists above. */
-export async function managerOf(ctx: TaskContext, host: string): Promise<PackageManagerName> {
-  return (await platformOf(ctx, host)).packages.name;
-}
 
 /** A certificate entry as puppet:cert:list returns it. */
 export interface ListedCert {
@@ -177,12 +171,9 @@ export function requireSigned(certs: readonly ListedCert[], certname: string, ca
   );
 }
 
-export interface PuppetHostOptions {
+export interface PuppetHostOptions extends PrepareChoices {
   timeout: number;
   puppet?: string;
-  timezone?: string;
-  hostname?: string;
-  ntp?: boolean;
 }
 
 /**
@@ -199,11 +190,6 @@ export async function preparePuppetHost(
   const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet, master: role.master });
   if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
   const platform = await platformOf(ctx, host);
-  await ctx.invoke('origin:prepare', [host], {
-    timezone: o.timezone,
-    hostname: o.hostname,
-    ntp: o.ntp,
-    packages: role.packages(flavor, platform.packages.name),
-  });
+  await prepareWith(ctx, host, o, role.packages(flavor, platform.packages.name));
   return { flavor, generation: generationOptions(flavor), platform };
 }

@@ -16,6 +16,7 @@ import {
   titoBuildCommand,
   WEB,
 } from '../../origin/build.js';
+import { prepareWith } from '../../origin/prepare-plan.js';
 import { platformOf } from '../../platform/index.js';
 import { hostArg, pathArg } from '../../remote/args.js';
 import { gitRef, gitUrl, remotePath, repoId } from '../../remote/validate.js';
@@ -105,12 +106,7 @@ export const buildhostTask = defineTask({
     await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
     const platform = await platformOf(ctx, host);
     requireRpmHost(platform, host, 'origin:buildhost');
-    await ctx.invoke('origin:prepare', [host], {
-      timezone: o.timezone,
-      hostname: o.hostname,
-      ntp: o.ntp,
-      packages: buildTools(platform).packages,
-    });
+    await prepareWith(ctx, host, o, buildTools(platform).packages);
 
     // The login user owns the published directory, so tito and createrepo need no root.
     const repodir = `${WEB.docroot}/${o.repo}`;

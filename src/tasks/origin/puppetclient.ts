@@ -6,12 +6,12 @@ import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
 import {
   agentPackages,
-  agentService,
   GENERATION_CHOICES,
   preparePuppetHost,
   requireSigned,
   type ListedCert,
 } from '../../origin/puppet-flow.js';
+import { agentServiceFor } from '../../puppet/generation.js';
 import { hostArg, sshHost } from '../../remote/args.js';
 import { prepareOptions } from './prepare.js';
 
@@ -47,7 +47,7 @@ export const puppetclientTask = defineTask({
 
     await ctx.invoke('puppet:agent:set_server', [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
     await ctx.invoke('puppet:agent:enable_logging', [host]);
-    const service = agentService(flavor, platform.distro);
+    const service = agentServiceFor(flavor, platform.distro);
     await ctx.invoke('remote:service:enable', [host, service]);
     await ctx.invoke('remote:service:start', [host, service]);
 
