@@ -5,7 +5,7 @@ import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError } from '../engine/errors.js';
 import { platformOf } from '../platform/index.js';
 import { prepareWith, type PrepareChoices } from './prepare-plan.js';
-import type { Distribution, PackageManagerName, Platform } from '../platform/types.js';
+import type { PackageManagerName, Platform } from '../platform/types.js';
 import { flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
 
 /** What --puppet accepts on the origin workflows. */
