@@ -30,7 +30,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const helpTarget = word === 'help' ? argv[commandIndex + 1] : undefined;
   const task = word ? findTask(helpTarget ?? word) : undefined;
   const redactor = new Redactor();
-  for (const key of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) redactor.add(io.env[key]);
+  for (const key of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PUPPET_CORE_KEY']) redactor.add(io.env[key]);
   const wantsDebug = argv.includes('--debug');
   let output: Output | undefined;
   const outputFor = (flags: GlobalFlags) =>

@@ -1,6 +1,6 @@
 // The original's INI credentials file (~/.awscred). Keys, as the catalog documents them:
 // AWSAccessKeyId, AWSSecretKey (the original code read AWSSecretAccessKey: both are
-// accepted), AWSKeyPairName, AWSEC2Type, RemoteUser, AWSRegion, and per-OS sections
+// accepted), AWSKeyPairName, AWSEC2Type, RemoteUser, AWSRegion, PuppetSource, PuppetCoreKey, and per-OS sections
 // such as [fedora19] with BaseOSImage and RemoteUser.
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -22,6 +22,10 @@ export interface AwsCred {
   ec2Type?: string;
   remoteUser?: string;
   region?: string;
+  /** PuppetSource: the default Puppet package source (distribution, openvox, puppetcore). */
+  puppetSource?: string;
+  /** PuppetCoreKey: the Forge API key for Perforce's Puppet Core repositories (a secret). */
+  puppetCoreKey?: string;
   sections: Record<string, OsSection>;
   /** Set when the file can be read by group or others. */
   looseMode?: string;
@@ -69,6 +73,8 @@ export function loadAwsCred(path: string): AwsCred {
     ec2Type: str(raw.AWSEC2Type),
     remoteUser: str(raw.RemoteUser),
     region: str(raw.AWSRegion),
+    puppetSource: str(raw.PuppetSource),
+    puppetCoreKey: str(raw.PuppetCoreKey),
     sections,
     looseMode: mode & 0o077 ? mode.toString(8).padStart(4, '0') : undefined,
   };

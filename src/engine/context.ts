@@ -42,6 +42,11 @@ export interface TaskContext {
    * TTY, so a script never hangs on a prompt: such tasks offer --force instead.
    */
   confirm(question: string): Promise<boolean>;
-  /** Per-run memo for facts worth learning once (e.g. a host's distribution). */
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** Keeps a secret out of everything printed from now on (a key read from the config). */
+  redact(secret: string): void;
+  /**
+   * Per-run memo for facts worth learning once (e.g. a host's distribution); `renew`
+   * computes again and keeps the new answer (after the run changed that fact).
+   */
+  memo<T>(key: string, compute: () => Promise<T>, o?: { renew?: boolean }): Promise<T>;
 }

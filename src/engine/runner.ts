@@ -128,8 +128,9 @@ export class Runner {
         if (!this.loginUsers.has(host)) this.loginUsers.set(host, user);
       },
       confirm: (question: string) => askYesNo(this.prompter, question),
-      memo: <T>(key: string, compute: () => Promise<T>) => {
-        let hit = this.memos.get(key);
+      redact: (secret: string) => out.redactor.add(secret),
+      memo: <T>(key: string, compute: () => Promise<T>, o: { renew?: boolean } = {}) => {
+        let hit = o.renew ? undefined : this.memos.get(key);
         if (!hit) {
           hit = compute();
           this.memos.set(key, hit);

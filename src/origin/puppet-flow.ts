@@ -1,61 +1,38 @@
 // What origin:puppetmaster and origin:puppetclient decide before they install anything:
-// which Puppet generation to put on the host, and where its packages come from. The
-// rest of both flows is sub-tasks (ctx.invoke); this file only chooses.
+// which Puppet to put on the host and where its packages come from. The rest of both
+// flows is sub-tasks (ctx.invoke); this file only chooses, then asks the host what it
+// really got.
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError } from '../engine/errors.js';
 import { platformOf } from '../platform/index.js';
-import { prepareWith, type PrepareChoices } from './prepare-plan.js';
 import type { PackageManagerName, Platform } from '../platform/types.js';
-import { flavorFor, probePuppet, PUPPET_CHOICES, puppetPackages, type PuppetFlavor } from '../puppet/generation.js';
+import { plannedFlavor, reportedPuppet, type PuppetFlavor } from '../puppet/generation.js';
+import { forgeKey } from '../puppet/repo.js';
+import { choosePlan, distributionNames, distributionPlan, repositoryPlan, sourceSetting, type Offer, type PuppetPlan, type PuppetSource, type Role } from '../puppet/sources.js';
+import { prepareWith, type PrepareChoices } from './prepare-plan.js';
 
 /** What --puppet accepts on the origin workflows. */
 export const GENERATION_CHOICES = ['3', '7', '8'] as const;
 
-/** The newest Puppet: what a host gets when nothing else decides. */
-const NEWEST = '8';
-
-export type GenerationSource = 'option' | 'installed' | 'master' | 'distribution' | 'newest';
-
-export interface GenerationChoice {
+export interface PuppetChoice {
+  /** What the host has, or (nothing installed yet) what the plan will give. */
   flavor: PuppetFlavor;
-  /** How it was chosen, for the log line and the result. */
-  source: GenerationSource;
-  /** True when Puppet's own package repository must be added first (puppet:repo). */
-  needsRepo: boolean;
+  /** The packages to install, for the role, from the chosen source. */
+  packages: string[];
+  /** Set when nothing is installed yet: the source and major chosen. */
+  plan?: PuppetPlan;
 }
 
-/** A package list entry as remote:yum:list returns it. */
-interface ListedPackage {
-  name: string;
-  version: string;
-}
-
-// The server packages by name: 2.7/3 came as puppet-server (rpm) or puppetmaster (deb);
-// puppetserver is the JVM server of Puppet 4 and later, versioned 2.x for Puppet 4 and
-// with Puppet's own major from 5 on.
-const LEGACY_SERVER = new Set(['puppet-server', 'puppetmaster']);
-const MODERN_SERVER = 'puppetserver';
-
-function majorOf(version: string): number {
-  // Debian versions may carry an epoch: 1:7.9.2-1.
-  return Number(/^(?:\d+:)?(\d+)/.exec(version)?.[1] ?? 0);
-}
-
-/** The Puppet generation the distribution's own repositories offer, from `yum list available`. */
-export function generationOffered(packages: readonly ListedPackage[]): string | undefined {
-  const legacy = packages.find((p) => LEGACY_SERVER.has(p.name));
-  if (legacy) return majorOf(legacy.version) === 2 ? '2.7' : String(majorOf(legacy.version) || 3);
-  const modern = packages.find((p) => p.name === MODERN_SERVER);
-  if (modern) {
-    const major = majorOf(modern.version);
-    return String(major === 2 ? 4 : major);
-  }
-  return undefined;
-}
-
-async function installedOn(ctx: TaskContext, host: string): Promise<PuppetFlavor | undefined> {
-  const found = await probePuppet(await ctx.ssh(host));
-  return found.version ? flavorFor(found.version, found) : undefined;
+/** What the distribution's repositories offer of the Puppet package names (asked once per host). */
+export function distributionOffer(ctx: TaskContext, host: string, platform: Platform): Promise<Offer> {
+  return ctx.memo(`puppet:offer:${host}`, async () => {
+    const remote = await ctx.ssh(host);
+    const r = await remote.run(platform.packages.offer(distributionNames(platform.packages.name)), { sudo: true, readOnly: true, allowExit: 'any' });
+    const offer = platform.packages.parseOffer(r.stdout);
+    const listed = Object.entries(offer).map(([n, v]) => `${n} ${v}`);
+    ctx.log.verbose(`${host}: the distribution offers ${listed.length ? listed.join(', ') : 'no Puppet packages'}`);
+    return offer;
+  });
 }
 
 /**
@@ -64,7 +41,7 @@ async function installedOn(ctx: TaskContext, host: string): Promise<PuppetFlavor
  * dry run too, goes on).
  */
 async function masterPuppet(ctx: TaskContext, master: string, agent: string): Promise<PuppetFlavor | undefined> {
-  const flavor = await installedOn(ctx, master);
+  const flavor = await reportedPuppet(ctx, master);
   if (!flavor && !ctx.dryRun) {
     throw new NotFoundError(`${master} has no Puppet installed, so it cannot sign the certificate of ${agent}`, {
       hint: `make it the master first: origin-setup origin:puppetmaster ${master}`,
@@ -73,85 +50,87 @@ async function masterPuppet(ctx: TaskContext, master: string, agent: string): Pr
   return flavor;
 }
 
+/** The packages for a role from the packaging a host already has. */
+async function packagesOfInstalled(ctx: TaskContext, host: string, platform: Platform, here: PuppetFlavor, role: Role): Promise<string[]> {
+  let plan: PuppetPlan | undefined;
+  if (here.source === 'distribution') plan = distributionPlan(platform.distro, await distributionOffer(ctx, host, platform));
+  else plan = repositoryPlan(here.source, here.major, platform.distro) ?? repositoryPlan(here.source, 8, platform.distro);
+  const names = role === 'master' ? plan?.server : plan?.agent;
+  if (!names?.length) {
+    throw new OriginError(`${host} has ${here.label}, and that packaging offers no ${role === 'master' ? 'server' : 'agent'} for ${platform.label}`, {
+      hint: 'one host never mixes two packagings: remove the installed Puppet first, then choose with --source',
+    });
+  }
+  return names;
+}
+
 /**
- * The generation for HOST: --puppet, else what the master runs (an agent must match
- * its master), else what HOST already has, else what its distribution offers (the
- * visible remote:yum:list step), else the newest from Puppet's own repository.
+ * The Puppet for HOST in ROLE. A host that has Puppet keeps it (its source and major;
+ * --source naming another packaging is an error, since two never mix on one host). A
+ * bare host gets --source, else the config's PuppetSource, else the distribution's
+ * packages where they fit, else OpenVox. An agent takes its master's major.
  */
-export async function chooseGeneration(
+export async function choosePuppet(
   ctx: TaskContext,
   host: string,
-  o: { override?: string; master?: string },
-): Promise<GenerationChoice> {
-  const here = await installedOn(ctx, host);
-  const sameAsHere = (f: PuppetFlavor) => here !== undefined && here.major === f.major;
+  o: { role: Role; source?: string; puppet?: string; master?: string },
+): Promise<PuppetChoice> {
+  const source = sourceSetting(ctx.settings, o.source);
   const master = o.master !== undefined ? await masterPuppet(ctx, o.master, host) : undefined;
-  if (master && o.override !== undefined && master.major !== Number(o.override)) {
-    ctx.log.warn(`${o.master} runs ${master.label}, but --puppet ${o.override} was given for its agent ${host}`);
+  const asked = o.puppet !== undefined ? Number(o.puppet) : undefined;
+  if (master && asked !== undefined && asked > master.major) {
+    throw new OriginError(`--puppet ${o.puppet}: ${o.master} runs ${master.label}, and a server never serves a newer agent`, {
+      hint: `drop --puppet (the agent then takes Puppet ${master.major}), or pass --puppet ${master.major}`,
+    });
   }
-  let choice: GenerationChoice;
-  if (o.override !== undefined) {
-    const flavor = here && here.major === Number(o.override) ? here : flavorFor(o.override, {}, false);
-    choice = { flavor, source: 'option', needsRepo: flavor.major >= 4 && !sameAsHere(flavor) };
-  } else if (master) {
-    // An agent must speak its master's protocol: same generation.
-    const flavor = sameAsHere(master) ? here! : flavorFor(String(master.major), {}, false);
-    choice = { flavor, source: 'master', needsRepo: flavor.major >= 4 && !sameAsHere(flavor) };
-  } else if (here) {
-    choice = { flavor: here, source: 'installed', needsRepo: false };
-  } else {
-    const offered = generationOffered(await ctx.invoke<ListedPackage[]>('remote:yum:list', [host], { filter: 'available' }));
-    choice = offered
-      ? { flavor: flavorFor(offered, {}, false), source: 'distribution', needsRepo: false }
-      : { flavor: flavorFor(NEWEST, {}, false), source: 'newest', needsRepo: true };
-  }
-  ctx.log.info(`${host}: Puppet ${choice.flavor.version ?? choice.flavor.major} (${describe(choice, o.master)})`);
-  return choice;
-}
+  const major = asked ?? master?.major;
+  const majorReason = asked !== undefined ? `--puppet ${o.puppet}` : master ? `its master ${o.master} runs ${master.label}` : undefined;
+  const platform = await platformOf(ctx, host);
 
-function describe(c: GenerationChoice, master?: string): string {
-  switch (c.source) {
-    case 'option':
-      return 'from --puppet';
-    case 'master':
-      return `as on the master ${master}`;
-    case 'installed':
-      return 'already installed';
-    case 'distribution':
-      return "from the distribution's repositories";
-    case 'newest':
-      return "the newest, from Puppet's repository";
+  const here = await reportedPuppet(ctx, host);
+  if (here) {
+    if (source !== undefined && source !== here.source) {
+      throw new OriginError(`${host} already has ${here.label}; --source ${source} would put a second packaging beside it`, {
+        hint: 'remove the installed Puppet first, or drop --source to keep it',
+      });
+    }
+    if (master && here.major > master.major) {
+      throw new OriginError(`${host} has ${here.label}, newer than its master ${o.master} (${master.label}); a server never serves a newer agent`, {
+        hint: `upgrade the master, or replace the agent's Puppet with Puppet ${master.major}`,
+      });
+    }
+    if (major !== undefined && here.major !== major) ctx.log.warn(`${host} has ${here.label}, not Puppet ${major} (${majorReason}); keeping what is installed`);
+    ctx.log.info(`${host}: ${here.label} (already installed)`);
+    return { flavor: here, packages: await packagesOfInstalled(ctx, host, platform, here, o.role) };
   }
-}
 
-/** The --puppet value the puppet:* sub-tasks take for a flavor (puppet:repo needs 7 or 8). */
-export function puppetOption(flavor: PuppetFlavor): string {
-  return flavor.major === 2 ? '2.7' : String(flavor.major);
+  const offer = source === undefined || source === 'distribution' ? await distributionOffer(ctx, host, platform) : {};
+  const plan = choosePlan(platform.distro, offer, { role: o.role, source, major, majorReason });
+  // A missing key must stop the run before anything changes on the host.
+  if (plan.release?.forgeKey) forgeKey(ctx);
+  const how = source ? `from --source ${source}` : plan.source === 'distribution' ? 'the default: the distribution carries it' : 'the default: the distribution has none that fits';
+  ctx.log.info(`${host}: ${plan.label} (${how}${majorReason ? `; ${majorReason}` : ''})`);
+  return { flavor: plannedFlavor(plan.major, plan.source), packages: o.role === 'master' ? plan.server : plan.agent, plan };
 }
 
 /**
- * `{ puppet }` for the host's own puppet:* sub-tasks: the generation this flow chose
- * holds for all of them (and under --dry-run, where nothing is installed to probe).
- * A generation --puppet cannot name (4-6, offered by some distribution) is left to
- * each sub-task's own probe.
+ * `{ puppet, source }` for the host's own puppet:* sub-tasks: they follow the host's
+ * Puppet once it is installed; under --dry-run, where nothing is, they plan with these.
  */
-export function generationOptions(flavor: PuppetFlavor): { puppet?: string } {
-  const value = puppetOption(flavor);
-  return (PUPPET_CHOICES as readonly string[]).includes(value) ? { puppet: value } : {};
+export function generationOptions(flavor: PuppetFlavor): { puppet?: string; source: PuppetSource } {
+  const puppet = flavor.major === 2 ? '2.7' : String(flavor.major);
+  return ['2.7', '3', '7', '8'].includes(puppet) ? { puppet, source: flavor.source } : { source: flavor.source };
 }
 
 /** The packages a master needs: the server and git (the site repository is a clone). */
-export function masterPackages(flavor: PuppetFlavor, manager: PackageManagerName): string[] {
-  return [...puppetPackages(flavor, manager, 'master'), 'git'];
+export function masterPackages(server: readonly string[]): string[] {
+  return [...server, 'git'];
 }
 
 /** The agent packages; the seeds' 2.7/3 rpm hosts name facter as well, as the transcript does. */
-export function agentPackages(flavor: PuppetFlavor, manager: PackageManagerName): string[] {
-  const base = puppetPackages(flavor, manager, 'agent');
-  return flavor.major < 4 && manager !== 'apt-get' ? [...base, 'facter'] : base;
+export function agentPackages(agent: readonly string[], flavor: PuppetFlavor, manager: PackageManagerName): string[] {
+  return flavor.major < 4 && manager !== 'apt-get' ? [...agent, 'facter'] : [...agent];
 }
-
-
 
 /** A certificate entry as puppet:cert:list returns it. */
 export interface ListedCert {
@@ -174,22 +153,41 @@ export function requireSigned(certs: readonly ListedCert[], certname: string, ca
 export interface PuppetHostOptions extends PrepareChoices {
   timeout: number;
   puppet?: string;
+  source?: string;
 }
 
 /**
- * The start both Puppet flows share: SSH answering, the generation chosen (and its
- * repository added when the host needs one), then origin:prepare with the role's packages.
+ * The start both Puppet flows share: SSH answering, the Puppet chosen (its repository
+ * added when the source has one), origin:prepare with the role's packages, and then the
+ * host asked again what it really has: that, not the plan, is what the flow follows.
  */
 export async function preparePuppetHost(
   ctx: TaskContext,
   host: string,
   o: PuppetHostOptions,
-  role: { master?: string; packages: (flavor: PuppetFlavor, manager: PackageManagerName) => string[] },
-): Promise<{ flavor: PuppetFlavor; generation: { puppet?: string }; platform: Platform }> {
+  role: { role: Role; master?: string },
+): Promise<{ flavor: PuppetFlavor; generation: { puppet?: string; source: PuppetSource }; platform: Platform }> {
   await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
-  const { flavor, needsRepo } = await chooseGeneration(ctx, host, { override: o.puppet, master: role.master });
-  if (needsRepo) await ctx.invoke('puppet:repo', [host], { puppet: puppetOption(flavor) });
+  const choice = await choosePuppet(ctx, host, { role: role.role, source: o.source, puppet: o.puppet, master: role.master });
+  if (choice.plan?.release) await ctx.invoke('puppet:repo', [host], { source: choice.plan.source, puppet: String(choice.plan.major) });
   const platform = await platformOf(ctx, host);
-  await prepareWith(ctx, host, o, role.packages(flavor, platform.packages.name));
+  const packages = role.role === 'master' ? masterPackages(choice.packages) : agentPackages(choice.packages, choice.flavor, platform.packages.name);
+  await prepareWith(ctx, host, o, packages);
+  const flavor = choice.plan ? await installedAsPlanned(ctx, host, choice.flavor) : choice.flavor;
   return { flavor, generation: generationOptions(flavor), platform };
+}
+
+/** After the install: what the host's Puppet reports, said plainly when it is not what was chosen. */
+async function installedAsPlanned(ctx: TaskContext, host: string, planned: PuppetFlavor): Promise<PuppetFlavor> {
+  if (ctx.dryRun) return planned;
+  const got = await reportedPuppet(ctx, host, { fresh: true });
+  if (!got) {
+    throw new OriginError(`${host}: the packages were installed, but no puppet binary answers`, {
+      hint: `look on the host: ls /opt/puppetlabs/bin; command -v puppet`,
+    });
+  }
+  if (got.major !== planned.major || got.source !== planned.source) {
+    ctx.log.warn(`${host}: chose ${planned.label}, but the host now runs ${got.label}; following the host`);
+  }
+  return got;
 }

@@ -51,6 +51,33 @@ export function parseAptList(lines: readonly string[]): PackageEntry[] {
   return entries;
 }
 
+/** `yum/dnf list` entries as name → version (the newest listed wins: they are sorted). */
+export function rpmOffer(lines: readonly string[]): Record<string, string> {
+  const offer: Record<string, string> = {};
+  for (const e of parseRpmList(lines)) if (e.arch !== 'src') offer[e.name] = e.version;
+  return offer;
+}
+
+/**
+ * Reads `apt-cache policy NAME…`: a block per known name, `name:` then `  Candidate: V`.
+ * A candidate of (none) (a virtual or vanished package) is not on offer; an unknown name
+ * prints no block at all.
+ */
+export function aptOffer(lines: readonly string[]): Record<string, string> {
+  const offer: Record<string, string> = {};
+  let name: string | undefined;
+  for (const line of lines) {
+    const head = /^(\S+):$/.exec(line.trimEnd());
+    if (head) {
+      name = head[1]!.replace(/:[a-z0-9]+$/, '');
+      continue;
+    }
+    const c = /^\s+Candidate:\s*(\S+)/.exec(line);
+    if (c && name && c[1] !== '(none)') offer[name] = c[1]!;
+  }
+  return offer;
+}
+
 const RPM_VERSION_FORMAT = '%{VERSION}-%{RELEASE}\\n';
 
 export function dnfCommands(): PackageCommands {
@@ -64,6 +91,8 @@ export function dnfCommands(): PackageCommands {
     list: (filter) => cmd('dnf', '-q', 'list', listFlag[filter]),
     parseList: parseRpmList,
     version: (pkg) => cmd('rpm', '-q', '--qf', RPM_VERSION_FORMAT, pkg),
+    offer: (pkgs) => cmd('dnf', '-q', 'list', '--available', [...pkgs]),
+    parseOffer: rpmOffer,
   };
 }
 
@@ -76,6 +105,8 @@ export function yumCommands(): PackageCommands {
     list: (filter) => cmd('yum', '-q', 'list', filter),
     parseList: parseRpmList,
     version: (pkg) => cmd('rpm', '-q', '--qf', RPM_VERSION_FORMAT, pkg),
+    offer: (pkgs) => cmd('yum', '-q', 'list', 'available', [...pkgs]),
+    parseOffer: rpmOffer,
   };
 }
 
@@ -96,5 +127,8 @@ export function aptCommands(): PackageCommands {
       filter === 'installed' ? sh`apt list --installed` : filter === 'updates' ? sh`apt list --upgradable` : sh`apt list`,
     parseList: parseAptList,
     version: (pkg) => cmd('dpkg-query', '-W', '-f', '${Version}\\n', pkg),
+    // The refresh's progress lines would mix with the policy blocks.
+    offer: (pkgs) => cmd('env', APT_ENV, 'sh', '-c', 'apt-get -q update >/dev/null && apt-cache policy "$@"', 'sh', [...pkgs]),
+    parseOffer: aptOffer,
   };
 }

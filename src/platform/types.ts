@@ -28,6 +28,13 @@ export interface PackageCommands {
   parseList(lines: readonly string[]): { name: string; arch: string; version: string; repo: string }[];
   /** Prints the installed version of one package, exit non-zero when absent. */
   version(pkg: string): ShellCommand;
+  /**
+   * Asks the repositories about a few packages by name (run as root: apt refreshes its
+   * lists first); exit 1 from yum/dnf means none of them is offered.
+   */
+  offer(pkgs: readonly string[]): ShellCommand;
+  /** Reads offer()'s output: name → the version that an install would get. */
+  parseOffer(lines: readonly string[]): Record<string, string>;
 }
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'enable' | 'disable' | 'status';

@@ -17,12 +17,15 @@ export function localSecretPath(home: string, master: string): string {
   return join(home, '.origin-setup', 'autosign', `${master}.secret`);
 }
 
-/** The policy script and the secret file on the master. */
+/**
+ * The policy script and the secret file on the master, beside puppet.conf; the agent's
+ * csr_attributes.yaml where its Puppet says it reads it.
+ */
 export function autosignPaths(flavor: PuppetFlavor): { policy: string; secret: string; csrAttributes: string } {
   return {
     policy: `${flavor.confdir}/autosign-policy.sh`,
     secret: `${flavor.confdir}/autosign-secret`,
-    csrAttributes: `${flavor.confdir}/csr_attributes.yaml`,
+    csrAttributes: flavor.paths.csrAttributes,
   };
 }
 

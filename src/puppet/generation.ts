@@ -1,39 +1,66 @@
-// Which Puppet a host runs, and everything that follows from it: commands, paths,
-// service names and how puppet.conf is edited. Two generations matter:
-//   - the seeds' Puppet 2.7/3.x: `puppet cert`, the puppetmaster service, /etc/puppet;
-//   - today's Puppet 7/8 (any ≥ 6 really): `puppetserver ca`, the puppetserver service,
-//     /etc/puppetlabs, binaries under /opt/puppetlabs/bin.
-// The host is asked once per run (what is installed), and --puppet 2.7|3|7|8 overrides
-// the answer, e.g. before the packages are installed.
-import { NotFoundError, UsageError } from '../engine/errors.js';
+// Which Puppet a host runs, and everything that follows from it. The host's own Puppet
+// is asked, in one read-only round trip, where it keeps everything (confdir, vardir,
+// ssldir, the manifest of production, basemodulepath, autosign, csr_attributes, …) and
+// which version it is; paths are never derived from the version. Only before Puppet is
+// installed (a dry run) does a table stand in for that answer.
+//
+// The version still decides the command families: `puppet cert` up to 5, `puppetserver
+// ca` from 6; the [master] section up to 6, [server] from 7; the puppetmaster service of
+// the Ruby master up to 3, puppetserver after.
+import { NotFoundError } from '../engine/errors.js';
 import type { TaskContext } from '../engine/context.js';
 import type { Distribution } from '../platform/types.js';
 import { sh } from '../ssh/quote.js';
 import type { RemoteHost } from '../ssh/types.js';
+import { parseSource, SOURCE_LABEL, type PuppetSource } from './sources.js';
 
 /** What --puppet accepts. */
 export const PUPPET_CHOICES = ['2.7', '3', '7', '8'] as const;
 
-export interface PuppetFlavor {
-  /** The full version the host reported (e.g. 3.1.1, 8.4.0); undefined when only --puppet said. */
-  version?: string;
-  /** 2, 3, … 8 */
-  major: number;
-  /** "Puppet 3.1.1", or "Puppet 8" from --puppet alone. */
-  label: string;
-  /** Binaries, as absolute paths where the host told us (sudo's secure_path lacks /opt/puppetlabs/bin). */
-  bin: { puppet: string; puppetserver: string };
-  /** Certificate authority command family. */
-  ca: 'puppet-cert' | 'puppetserver-ca';
-  /** How puppet.conf is changed: `puppet config set` from 3.x on, augtool before. */
-  confEdit: 'config-set' | 'augeas';
+/** The settings asked of Puppet; a setting the version does not know prints empty. */
+export const PROBED_SETTINGS = [
+  'confdir', 'vardir', 'codedir', 'ssldir', 'config', 'manifest', 'basemodulepath', 'modulepath', 'environmentpath', 'autosign', 'csr_attributes', 'certname',
+] as const;
+type ProbedSetting = (typeof PROBED_SETTINGS)[number];
+
+export interface PuppetPaths {
   confdir: string;
   /** puppet.conf */
   config: string;
   vardir: string;
-  /** Where `puppet module install` puts modules by default. */
-  moduledir: string;
-  /** The section the master/server reads: [master] up to 6, [server] from 7. */
+  ssldir: string;
+  /** Puppet 4+: the code directory and the environments under it. */
+  codedir?: string;
+  environmentpath?: string;
+  /** The main manifest of production as Puppet resolves it (no_manifest when there is none). */
+  manifest: string;
+  /** 4+: the module directories every environment shares; up to 3: the modulepath. */
+  basemodulepath: string;
+  /** The autosign setting's value (true, false, a whitelist file or a policy executable). */
+  autosign: string;
+  csrAttributes: string;
+}
+
+export interface PuppetFlavor {
+  /** The full version the host reported (e.g. 3.1.1, 7.23.0); undefined when only planned. */
+  version?: string;
+  /** 2, 3, … 8 */
+  major: number;
+  /** Where the packages came from (from the package that owns the binary). */
+  source: PuppetSource;
+  /** True when every path below is what the host's Puppet reported. */
+  fromHost: boolean;
+  /** "Puppet 7.23.0 (the distribution's packages)", or "OpenVox 8 (planned)". */
+  label: string;
+  /** Binaries as absolute paths where the host told us (sudo's secure_path lacks /opt/puppetlabs/bin). */
+  bin: { puppet: string; puppetserver: string };
+  ca: 'puppet-cert' | 'puppetserver-ca';
+  /** How puppet.conf is changed: `puppet config set` from 3.x on, augtool before. */
+  confEdit: 'config-set' | 'augeas';
+  confdir: string;
+  config: string;
+  vardir: string;
+  paths: PuppetPaths;
   serverSection: 'master' | 'server';
   masterService: 'puppetmaster' | 'puppetserver';
   /** ActiveRecord storeconfigs existed up to 3.x (PuppetDB replaced it). */
@@ -49,27 +76,43 @@ export interface PuppetProbe {
   puppet?: string;
   puppetserver?: string;
   version?: string;
+  /** The package that owns the puppet binary (openvox-agent, puppet-agent, puppet). */
+  owner?: string;
+  settings: Partial<Record<ProbedSetting, string>>;
 }
 
 const AIO_BIN = '/opt/puppetlabs/bin';
 
 /**
- * One read-only command: where puppet and puppetserver are (the all-in-one location
- * first, then PATH) and what `puppet --version` says.
+ * One read-only command, run as root (as another user Puppet reads that user's own
+ * ~/.puppetlabs instead of the system's settings): where puppet and puppetserver are
+ * (the all-in-one location first, then PATH), `puppet --version`, the package that
+ * owns the binary, and the settings, as the server section sees them for production.
+ * Puppet 2.7 has no `config print`; `--configprint` prints the same `key = value` lines.
  */
-export const PUPPET_PROBE = sh`p=${AIO_BIN}/puppet; [ -x "$p" ] || p=$(command -v puppet 2>/dev/null); s=${AIO_BIN}/puppetserver; [ -x "$s" ] || s=$(command -v puppetserver 2>/dev/null); echo "puppet=$p"; echo "puppetserver=$s"; if [ -n "$p" ]; then echo "version=$("$p" --version 2>/dev/null | head -n 1)"; fi`;
+export const PUPPET_PROBE = sh`p=${AIO_BIN}/puppet; [ -x "$p" ] || p=$(command -v puppet 2>/dev/null); s=${AIO_BIN}/puppetserver; [ -x "$s" ] || s=$(command -v puppetserver 2>/dev/null); echo "puppet=$p"; echo "puppetserver=$s"; [ -n "$p" ] || exit 0; v=$("$p" --version 2>/dev/null | head -n 1); echo "version=$v"; o=$( { rpm -qf --qf '%{NAME}\n' "$p" || dpkg -S "$p"; } 2>/dev/null | head -n 1); echo "owner=\${o%%:*}"; case $v in 2.*|*v2.*) "$p" master --configprint ${PROBED_SETTINGS.join(',')} ;; [3-6].*) "$p" config print ${PROBED_SETTINGS.join(' ')} --section master --environment production ;; *) "$p" config print ${PROBED_SETTINGS.join(' ')} --section server --environment production ;; esac 2>/dev/null`;
 
 export function parsePuppetProbe(lines: readonly string[]): PuppetProbe {
-  const probe: PuppetProbe = {};
+  const probe: PuppetProbe = { settings: {} };
   for (const line of lines) {
-    const m = /^(puppet|puppetserver|version)=(.*)$/.exec(line.trim());
-    const value = m?.[2]?.trim();
-    if (!m || !value) continue;
-    if (m[1] === 'version') {
-      // `puppet --version` may print "3.1.1" or, on some builds, "Puppet v3.1.1".
-      const v = /(\d+\.\d+(?:\.\d+)*)/.exec(value)?.[1];
-      if (v) probe.version = v;
-    } else probe[m[1] as 'puppet' | 'puppetserver'] = value;
+    const m = /^(puppet|puppetserver|version|owner)=(.*)$/.exec(line.trim());
+    if (m) {
+      const value = m[2]!.trim();
+      if (!value) continue;
+      if (m[1] === 'version') {
+        // `puppet --version` may print "3.1.1" or, on some builds, "Puppet v3.1.1".
+        const v = /(\d+\.\d+(?:\.\d+)*)/.exec(value)?.[1];
+        if (v) probe.version = v;
+      } else if (m[1] === 'owner') {
+        // rpm says "file … is not owned by any package" on stdout: not a package name.
+        if (/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(value)) probe.owner = value;
+      } else probe[m[1] as 'puppet' | 'puppetserver'] = value;
+      continue;
+    }
+    const s = /^([a-z_]+) = ?(.*)$/.exec(line.trim());
+    if (s && (PROBED_SETTINGS as readonly string[]).includes(s[1]!) && s[2]!.trim() !== '') {
+      probe.settings[s[1] as ProbedSetting] = s[2]!.trim();
+    }
   }
   return probe;
 }
@@ -78,96 +121,179 @@ function majorOf(version: string): number {
   return Number(/^(\d+)/.exec(version)?.[1] ?? 0);
 }
 
-/** Everything that follows from a Puppet version (or a bare major from --puppet). */
-export function flavorFor(version: string, found: PuppetProbe = {}, fromHost = true): PuppetFlavor {
-  const major = majorOf(version);
-  const [, minor = 0] = version.split('.').map((n) => Number(n) || 0);
-  const aio = major >= 4;
-  const confdir = aio ? '/etc/puppetlabs/puppet' : '/etc/puppet';
+/** The packaging a binary belongs to: its owning package, else where it lives. */
+export function sourceOf(probe: Pick<PuppetProbe, 'puppet' | 'owner'>): PuppetSource {
+  if (probe.owner?.startsWith('openvox')) return 'openvox';
+  return probe.puppet?.startsWith('/opt/puppetlabs/') ? 'puppetcore' : 'distribution';
+}
+
+interface Generation {
+  major: number;
+  minor: number;
+  fromHost: boolean;
+}
+
+function commandFamilies(g: Generation) {
   return {
-    version: fromHost ? version : undefined,
-    major,
-    label: `Puppet ${version}`,
-    bin: {
-      puppet: found.puppet ?? (aio ? `${AIO_BIN}/puppet` : 'puppet'),
-      puppetserver: found.puppetserver ?? `${AIO_BIN}/puppetserver`,
-    },
-    ca: major >= 6 ? 'puppetserver-ca' : 'puppet-cert',
-    confEdit: major >= 3 ? 'config-set' : 'augeas',
-    confdir,
-    config: `${confdir}/puppet.conf`,
-    vardir: aio ? '/opt/puppetlabs/puppet/cache' : '/var/lib/puppet',
-    moduledir: aio ? '/etc/puppetlabs/code/environments/production/modules' : '/etc/puppet/modules',
-    serverSection: major >= 7 ? 'server' : 'master',
-    masterService: aio ? 'puppetserver' : 'puppetmaster',
-    storeconfigs: major <= 3,
-    pluginsyncSetting: major < 6,
-    // 3.x without a minor (from --puppet 3) is taken as the last 3.x.
-    policyAutosign: major > 3 || (major === 3 && (!fromHost || minor >= 4)),
+    ca: g.major >= 6 ? ('puppetserver-ca' as const) : ('puppet-cert' as const),
+    confEdit: g.major >= 3 ? ('config-set' as const) : ('augeas' as const),
+    serverSection: g.major >= 7 ? ('server' as const) : ('master' as const),
+    masterService: g.major >= 4 ? ('puppetserver' as const) : ('puppetmaster' as const),
+    storeconfigs: g.major <= 3,
+    pluginsyncSetting: g.major < 6,
+    // 3.x without a minor (a plan for --puppet 3) is taken as the last 3.x.
+    policyAutosign: g.major > 3 || (g.major === 3 && (!g.fromHost || g.minor >= 4)),
   };
 }
 
-export interface FlavorChoice {
-  flavor?: PuppetFlavor;
-  /** Set when --puppet disagrees with what the host has installed. */
-  mismatch?: string;
-}
-
 /**
- * The flavor from what the host has and what --puppet says. --puppet wins; the host's
- * binary locations are still used when its installed major matches.
+ * The layouts a packaging installs with, for planning only (a dry run before Puppet is
+ * there); once Puppet is installed, what it reports replaces all of this.
  */
-export function chooseFlavor(probe: PuppetProbe, override?: string): FlavorChoice {
-  if (override !== undefined) {
-    if (!(PUPPET_CHOICES as readonly string[]).includes(override)) {
-      throw new UsageError(`--puppet ${override}: choose one of ${PUPPET_CHOICES.join(', ')}`);
-    }
-    const hostMajor = probe.version ? majorOf(probe.version) : undefined;
-    const sameMajor = hostMajor === majorOf(override);
-    if (sameMajor && probe.version) return { flavor: flavorFor(probe.version, probe) };
-    const flavor = flavorFor(override, hostMajor === undefined ? probe : {}, false);
+export function plannedPaths(source: PuppetSource, major: number): PuppetPaths {
+  if (source !== 'distribution') {
+    const codedir = '/etc/puppetlabs/code';
     return {
-      flavor,
-      mismatch: hostMajor === undefined ? undefined : `the host has Puppet ${probe.version}, but --puppet ${override} was given`,
+      confdir: '/etc/puppetlabs/puppet',
+      config: '/etc/puppetlabs/puppet/puppet.conf',
+      vardir: '/opt/puppetlabs/puppet/cache',
+      ssldir: '/etc/puppetlabs/puppet/ssl',
+      codedir,
+      environmentpath: `${codedir}/environments`,
+      manifest: `${codedir}/environments/production/manifests`,
+      basemodulepath: `${codedir}/modules:/opt/puppetlabs/puppet/modules`,
+      autosign: '/etc/puppetlabs/puppet/autosign.conf',
+      csrAttributes: '/etc/puppetlabs/puppet/csr_attributes.yaml',
     };
   }
-  return probe.version ? { flavor: flavorFor(probe.version, probe) } : {};
+  const modern = major >= 4;
+  return {
+    confdir: '/etc/puppet',
+    config: '/etc/puppet/puppet.conf',
+    vardir: modern ? '/var/cache/puppet' : '/var/lib/puppet',
+    ssldir: '/var/lib/puppet/ssl',
+    ...(modern ? { codedir: '/etc/puppet/code', environmentpath: '/etc/puppet/code/environments' } : {}),
+    manifest: modern ? 'no_manifest' : '/etc/puppet/manifests/site.pp',
+    basemodulepath: modern ? '/etc/puppet/code/modules:/usr/share/puppet/modules' : '/etc/puppet/modules:/usr/share/puppet/modules',
+    autosign: '/etc/puppet/autosign.conf',
+    csrAttributes: '/etc/puppet/csr_attributes.yaml',
+  };
+}
+
+function assemble(version: string | undefined, major: number, source: PuppetSource, paths: PuppetPaths, bin: PuppetFlavor['bin'], fromHost: boolean): PuppetFlavor {
+  const minor = Number(version?.split('.')[1] ?? 0) || 0;
+  const brand = source === 'openvox' ? 'OpenVox' : 'Puppet';
+  return {
+    version,
+    major,
+    source,
+    fromHost,
+    label: `${brand} ${version ?? major} (${fromHost ? SOURCE_LABEL[source] : `planned, ${SOURCE_LABEL[source]}`})`,
+    bin,
+    ...commandFamilies({ major, minor, fromHost }),
+    confdir: paths.confdir,
+    config: paths.config,
+    vardir: paths.vardir,
+    paths,
+  };
+}
+
+/** The flavor of an installed Puppet, from what it reported. */
+export function flavorFromProbe(probe: PuppetProbe): PuppetFlavor {
+  const version = probe.version!;
+  const major = majorOf(version);
+  const source = sourceOf(probe);
+  const planned = plannedPaths(source, major);
+  const s = probe.settings;
+  const confdir = s.confdir ?? planned.confdir;
+  const paths: PuppetPaths = {
+    confdir,
+    config: s.config ?? `${confdir}/puppet.conf`,
+    vardir: s.vardir ?? planned.vardir,
+    ssldir: s.ssldir ?? planned.ssldir,
+    ...(s.codedir ? { codedir: s.codedir } : {}),
+    ...(s.environmentpath ? { environmentpath: s.environmentpath } : {}),
+    manifest: s.manifest ?? planned.manifest,
+    // Up to 3.x there is no basemodulepath; the modulepath plays its part.
+    basemodulepath: s.basemodulepath ?? s.modulepath ?? planned.basemodulepath,
+    autosign: s.autosign ?? planned.autosign,
+    csrAttributes: s.csr_attributes ?? `${confdir}/csr_attributes.yaml`,
+  };
+  const bin = {
+    puppet: probe.puppet ?? 'puppet',
+    puppetserver: probe.puppetserver ?? (source === 'distribution' ? 'puppetserver' : `${AIO_BIN}/puppetserver`),
+  };
+  return assemble(version, major, source, paths, bin, true);
+}
+
+/** A flavor from a plan alone (before anything is installed). */
+export function plannedFlavor(major: number, source: PuppetSource): PuppetFlavor {
+  const paths = plannedPaths(source, major);
+  const aio = source !== 'distribution';
+  return assemble(undefined, major, source, paths, { puppet: aio ? `${AIO_BIN}/puppet` : 'puppet', puppetserver: aio ? `${AIO_BIN}/puppetserver` : 'puppetserver' }, false);
 }
 
 export async function probePuppet(host: RemoteHost): Promise<PuppetProbe> {
-  const r = await host.run(PUPPET_PROBE, { readOnly: true, allowExit: 'any' });
+  const r = await host.run(PUPPET_PROBE, { sudo: true, readOnly: true, allowExit: 'any' });
   return parsePuppetProbe(r.stdout);
 }
 
 /**
- * The Puppet flavor of a host. The probe is memoized per host while it finds Puppet; a
- * host without it is asked again next time, since a run may install it in between.
+ * Asks the host about its Puppet. Memoized per host while Puppet is there; a host
+ * without it is asked again next time (a run may install it in between), and `fresh`
+ * asks again anyway (after packages were installed).
  */
-export async function puppetOn(ctx: TaskContext, host: string, override?: string): Promise<PuppetFlavor> {
-  let probe: PuppetProbe;
+export async function reportedPuppet(ctx: TaskContext, host: string, o: { fresh?: boolean } = {}): Promise<PuppetFlavor | undefined> {
+  const key = `puppet:probe:${host}`;
+  const ask = async () => {
+    const found = await probePuppet(await ctx.ssh(host));
+    if (!found.version) throw new NoPuppetYet();
+    return flavorFromProbe(found);
+  };
   try {
-    probe = await ctx.memo(`puppet:probe:${host}`, async () => {
-      const found = await probePuppet(await ctx.ssh(host));
-      if (!found.version) throw new NoPuppetYet(found);
-      return found;
-    });
+    return await ctx.memo(key, ask, { renew: o.fresh });
   } catch (e) {
-    if (!(e instanceof NoPuppetYet)) throw e;
-    probe = e.probe;
+    if (e instanceof NoPuppetYet) return undefined;
+    throw e;
   }
-  const { flavor, mismatch } = chooseFlavor(probe, override);
-  if (mismatch) ctx.log.warn(`${host}: ${mismatch}; following --puppet`);
-  if (!flavor) {
-    throw new NotFoundError(`${host}: Puppet is not installed (no puppet in /opt/puppetlabs/bin or on PATH)`, {
-      hint: `install it first (origin-setup puppet:repo ${host}, then the puppet packages), or say which with --puppet ${PUPPET_CHOICES.join('|')}`,
-    });
+}
+
+export interface PuppetHint {
+  /** --puppet: the generation to plan with while the host has none. */
+  puppet?: string;
+  /** --source: the packaging to plan with while the host has none. */
+  source?: string;
+}
+
+/**
+ * The Puppet flavor of a host: what its Puppet reports. --puppet and --source only stand
+ * in while nothing is installed (a dry run of a whole flow); when the host's Puppet
+ * differs from them, that is said and the host is followed.
+ */
+export async function puppetOn(ctx: TaskContext, host: string, hint: PuppetHint = {}): Promise<PuppetFlavor> {
+  const source = parseSource(hint.source, '--source');
+  const found = await reportedPuppet(ctx, host);
+  if (found) {
+    const differs = [
+      hint.puppet !== undefined && majorOf(hint.puppet) !== found.major ? `--puppet ${hint.puppet}` : undefined,
+      source !== undefined && source !== found.source ? `--source ${source}` : undefined,
+    ].filter(Boolean);
+    if (differs.length) ctx.log.warn(`${host} has ${found.label}, not what ${differs.join(' and ')} says; following the host`);
+    ctx.log.verbose(`${host}: ${found.label}: ${found.bin.puppet}, config ${found.config}, ssldir ${found.paths.ssldir}, manifest ${found.paths.manifest}`);
+    return found;
   }
-  ctx.log.verbose(`${host}: ${flavor.label} (${flavor.ca === 'puppetserver-ca' ? 'puppetserver ca' : 'puppet cert'}, ${flavor.config})`);
-  return flavor;
+  if (hint.puppet !== undefined) {
+    const planned = plannedFlavor(majorOf(hint.puppet) || 2, source ?? (majorOf(hint.puppet) >= 4 ? 'openvox' : 'distribution'));
+    ctx.log.verbose(`${host}: no Puppet yet; planning with ${planned.label}`);
+    return planned;
+  }
+  throw new NotFoundError(`${host}: Puppet is not installed (no puppet in /opt/puppetlabs/bin or on PATH)`, {
+    hint: `install it first (origin-setup origin:puppetmaster ${host}, or puppet:repo ${host} and the packages)`,
+  });
 }
 
 class NoPuppetYet extends Error {
-  constructor(readonly probe: PuppetProbe) {
+  constructor() {
     super('no puppet');
   }
 }
@@ -176,13 +302,6 @@ class NoPuppetYet extends Error {
  * The agent's service: `puppetagent` on Fedora ≥ 19 with the distribution's Puppet 3
  * (its systemd unit had that name), `puppet` everywhere else.
  */
-export function agentServiceFor(flavor: PuppetFlavor, distro: Distribution): string {
+export function agentServiceFor(flavor: Pick<PuppetFlavor, 'major'>, distro: Distribution): string {
   return flavor.major < 4 && distro.id === 'fedora' && distro.major >= 19 ? 'puppetagent' : 'puppet';
-}
-
-/** Package names for the agent or the master on a package family. */
-export function puppetPackages(flavor: PuppetFlavor, manager: 'dnf' | 'yum' | 'apt-get', role: 'agent' | 'master'): string[] {
-  if (flavor.major >= 4) return role === 'master' ? ['puppetserver'] : ['puppet-agent'];
-  if (manager === 'apt-get') return role === 'master' ? ['puppetmaster'] : ['puppet'];
-  return role === 'master' ? ['puppet-server'] : ['puppet'];
 }

@@ -22,22 +22,30 @@ export function siteLayout(siteroot: string, o: Partial<SiteLayout> = {}): SiteL
   };
 }
 
+/** A colon-separated path list with DIR taken out (so a re-run does not add it twice). */
+function without(list: string, dir: string): string[] {
+  return list.split(':').filter((d) => d !== '' && d !== dir);
+}
+
 /**
  * The puppet.conf settings that point the master at the site. Up to 3.x: modulepath,
- * manifestdir and manifest in [main], as the seed had. From 4 on directory environments
- * own modulepath and manifest, so the site goes into basemodulepath and default_manifest
- * of the server section, which every environment without its own falls back to.
+ * manifestdir and manifest in [main], as the seed had, the site modules after the
+ * packaging's own. From 4 on directory environments own modulepath and manifest, so the
+ * site goes first in basemodulepath (the packaging's directories, as Puppet reported
+ * them, stay after it) and into default_manifest of the server section, which every
+ * environment without a manifest of its own falls back to.
  */
 export function masterSettings(flavor: PuppetFlavor, layout: SiteLayout, server?: string): Setting[] {
   const settings: Setting[] = server ? [{ section: 'main', key: 'server', value: server }] : [];
+  const packaged = without(flavor.paths.basemodulepath, layout.moduledir);
   if (flavor.major >= 4) {
     settings.push(
-      { section: flavor.serverSection, key: 'basemodulepath', value: `${layout.moduledir}:$codedir/modules:/opt/puppetlabs/puppet/modules` },
+      { section: flavor.serverSection, key: 'basemodulepath', value: [layout.moduledir, ...packaged].join(':') },
       { section: flavor.serverSection, key: 'default_manifest', value: layout.manifest },
     );
   } else {
     settings.push(
-      { section: 'main', key: 'modulepath', value: `${flavor.confdir}/modules:/usr/share/puppet/modules:${layout.moduledir}` },
+      { section: 'main', key: 'modulepath', value: [...packaged, layout.moduledir].join(':') },
       { section: 'main', key: 'manifestdir', value: posix.dirname(layout.manifest) },
       { section: 'main', key: 'manifest', value: layout.manifest },
     );
@@ -45,9 +53,20 @@ export function masterSettings(flavor: PuppetFlavor, layout: SiteLayout, server?
   return settings;
 }
 
-/** Both directories of the layout, created as root. */
-export function layoutDirsCommand(layout: SiteLayout): ShellCommand {
-  return cmd('mkdir', '-p', layout.moduledir, posix.dirname(layout.manifest));
+/**
+ * The production environment's directory, where Puppet 4+ has environments: without
+ * it Puppet knows no production environment and ignores default_manifest (Debian's
+ * packages do not create it).
+ */
+export function productionDir(flavor: PuppetFlavor): string | undefined {
+  const first = flavor.major >= 4 ? flavor.paths.environmentpath?.split(':')[0] : undefined;
+  return first ? posix.join(first, 'production') : undefined;
+}
+
+/** The layout's directories and the production environment, created as root. */
+export function layoutDirsCommand(layout: SiteLayout, flavor: PuppetFlavor): ShellCommand {
+  const production = productionDir(flavor);
+  return cmd('mkdir', '-p', layout.moduledir, posix.dirname(layout.manifest), production ? [production] : []);
 }
 
 /**

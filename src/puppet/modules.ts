@@ -21,10 +21,10 @@ export async function installModules(
   ctx: TaskContext,
   hostName: string,
   modules: readonly string[],
-  o: { version?: string; modulepath?: string; puppet?: string },
+  o: { version?: string; modulepath?: string; puppet?: string; source?: string },
 ): Promise<ModuleInstall[]> {
   if (o.version !== undefined && modules.length !== 1) throw new UsageError('--version applies to one module at a time');
-  const flavor = await puppetOn(ctx, hostName, o.puppet);
+  const flavor = await puppetOn(ctx, hostName, o);
   const host = await ctx.ssh(hostName);
   const done: ModuleInstall[] = [];
   for (const module of modules) {

@@ -4,13 +4,8 @@
 // (waited for, never signed blindly) signed and confirmed.
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-import {
-  agentPackages,
-  GENERATION_CHOICES,
-  preparePuppetHost,
-  requireSigned,
-  type ListedCert,
-} from '../../origin/puppet-flow.js';
+import { GENERATION_CHOICES, preparePuppetHost, requireSigned, type ListedCert } from '../../origin/puppet-flow.js';
+import { SOURCES } from '../../puppet/sources.js';
 import { agentServiceFor } from '../../puppet/generation.js';
 import { hostArg, sshHost } from '../../remote/args.js';
 import { prepareOptions } from './prepare.js';
@@ -35,7 +30,8 @@ export const puppetclientTask = defineTask({
   args: [hostArg, { name: 'master', description: 'the Puppet master the agent reports to', validate: sshHost }],
   options: {
     caServer: { type: 'string', description: 'a separate CA host: the agent asks it for certificates, and signing happens there', placeholder: 'HOST', validate: sshHost as OptionCheck },
-    puppet: { type: 'string', description: "Puppet generation (default: the master's)", choices: GENERATION_CHOICES, placeholder: '3|7|8' },
+    source: { type: 'string', description: "where the agent's Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they match the master, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
+    puppet: { type: 'string', description: "Puppet major (default: the master's; never newer than it)", choices: GENERATION_CHOICES, placeholder: '3|7|8' },
     ...prepareOptions,
     timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
     signTimeout: { type: 'number', description: "seconds to wait for the agent's certificate request on the CA", default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
@@ -43,7 +39,7 @@ export const puppetclientTask = defineTask({
   example: 'origin-setup origin:puppetclient broker.infra.example.org puppet.infra.example.org',
   async run(ctx, { host, master }, o): Promise<PuppetclientResult> {
     const ca = o.caServer ?? master;
-    const { flavor, generation, platform } = await preparePuppetHost(ctx, host, o, { master, packages: agentPackages });
+    const { flavor, generation, platform } = await preparePuppetHost(ctx, host, o, { role: 'agent', master });
 
     await ctx.invoke('puppet:agent:set_server', [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
     await ctx.invoke('puppet:agent:enable_logging', [host]);

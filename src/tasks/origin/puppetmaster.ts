@@ -1,11 +1,12 @@
 // origin:puppetmaster — turn a host into the Puppet master, following the seed: wait for
 // SSH, the baseline with the master packages, the site repository cloned into the site
 // root, the master configured and logging, standard modules, port 8140 open, and the
-// master service started and enabled. Puppet 2.7/3 (puppetmaster) or 7/8 (puppetserver),
-// by what the host offers or --puppet.
+// master service started and enabled. Puppet 3 (puppetmaster) or 7/8 (puppetserver), from
+// the distribution, OpenVox or Puppet Core (src/puppet/sources.ts decides).
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-import { GENERATION_CHOICES, masterPackages, preparePuppetHost } from '../../origin/puppet-flow.js';
+import { GENERATION_CHOICES, preparePuppetHost } from '../../origin/puppet-flow.js';
+import { SOURCES } from '../../puppet/sources.js';
 import { hostArg } from '../../remote/args.js';
 import { gitUrl, remotePath } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
@@ -35,13 +36,15 @@ export const puppetmasterTask = defineTask({
     siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl as OptionCheck },
     siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath as OptionCheck },
     modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE', validate: moduleList as OptionCheck },
-    puppet: { type: 'string', description: 'Puppet generation (default: what the host offers, else the newest)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
+    forge: { type: 'boolean', description: 'install the --modules from the Forge (--no-forge: none, e.g. on a host without internet)', default: true },
+    source: { type: 'string', description: "where Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they carry a server, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
+    puppet: { type: 'string', description: 'Puppet major to install (default: what the source offers; OpenVox 8)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
     ...prepareOptions,
     timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
   },
   example: 'origin-setup origin:puppetmaster puppet.infra.example.org --siterepo https://github.com/markllama/origin-puppet.git',
   async run(ctx, { host }, o): Promise<PuppetmasterResult> {
-    const { flavor, generation } = await preparePuppetHost(ctx, host, o, { packages: masterPackages });
+    const { flavor, generation } = await preparePuppetHost(ctx, host, o, { role: 'master' });
 
     await ctx.invoke('puppet:master:join_group', [host]);
     await ctx.invoke('puppet:master:siteroot', [host, o.siteroot]);
@@ -52,7 +55,7 @@ export const puppetmasterTask = defineTask({
     // With --hostname the master's own agent (and any reading main/server) uses that name.
     await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server: o.hostname, ...generation });
     await ctx.invoke('puppet:master:enable_logging', [host]);
-    if (o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
+    if (o.forge && o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
 
     // The master needs ssh and 8140. origin:prepare already allowed ssh (invoke runs that
     // once per run, so asking again costs nothing) and turned the firewall on.
@@ -66,7 +69,7 @@ export const puppetmasterTask = defineTask({
       service: flavor.masterService,
       siteroot: o.siteroot,
       ...(o.siterepo ? { siterepo: o.siterepo } : {}),
-      modules: o.modules,
+      modules: o.forge ? o.modules : [],
     };
   },
   render: (r) => `${r.host} ${r.service}`,

@@ -7,7 +7,7 @@ import { puppetOn } from '../../puppet/generation.js';
 import { enableLogging } from '../../puppet/logging.js';
 import { runPuppet } from '../../puppet/run.js';
 import { cmd } from '../../ssh/quote.js';
-import { hostArg, masterArg, puppetOption } from './common.js';
+import { hostArg, masterArg, puppetHintOptions } from './common.js';
 
 export const agentSetServerTask = defineTask({
   name: 'puppet:agent:set_server',
@@ -16,11 +16,11 @@ export const agentSetServerTask = defineTask({
   options: {
     caServer: { type: 'string', description: 'the CA server, when it is not the master (split CA)', placeholder: 'FQDN', validate: hostname as (v: never) => string | undefined },
     section: { type: 'string', description: 'the puppet.conf section', default: 'main', choices: ['main', 'agent'] },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:agent:set_server broker.example.org puppet.example.org --ca-server puppetca.example.org',
-  async run(ctx, { host, master }, { caServer, section, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host, master }, { caServer, section, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const settings: Setting[] = [{ section: section as Section, key: 'server', value: master }];
     if (caServer) settings.push({ section: section as Section, key: 'ca_server', value: caServer });
     await setPuppetSettings(await ctx.ssh(host), flavor, settings);
@@ -35,11 +35,11 @@ export const agentPluginsyncTask = defineTask({
   args: [hostArg],
   options: {
     enabled: { type: 'boolean', description: 'sync plugins', default: true },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:agent:pluginsync broker.example.org',
-  async run(ctx, { host }, { enabled, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host }, { enabled, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     if (!flavor.pluginsyncSetting) {
       const note = `${flavor.label} always syncs plugins; there is no pluginsync setting to change`;
       if (enabled) ctx.log.info(note);
@@ -68,11 +68,11 @@ export const agentOnetimeTask = defineTask({
   args: [hostArg],
   options: {
     noop: { type: 'boolean', description: 'only show what would change' },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:agent:onetime broker.example.org --noop',
-  async run(ctx, { host }, { noop, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host }, { noop, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const command = cmd(flavor.bin.puppet, 'agent', '--onetime', '--no-daemonize', '--verbose', '--detailed-exitcodes', noop ? ['--noop'] : []);
     return runPuppet(await ctx.ssh(host), 'puppet agent', command);
   },
@@ -85,11 +85,11 @@ export const agentCsrAttributesTask = defineTask({
   args: [hostArg, masterArg],
   options: {
     secretFile: { type: 'string', description: 'a local file holding the secret (default ~/.origin-setup/autosign/MASTER.secret)', placeholder: 'FILE' },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:agent:csr_attributes broker.example.org puppet.example.org',
-  async run(ctx, { host, master }, { secretFile, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host, master }, { secretFile, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const secret = obtainSecret({ secretFile, defaultFile: localSecretPath(ctx.settings.home, master), create: false, dryRun: ctx.dryRun });
     const path = await writeCsrAttributes(await ctx.ssh(host), flavor, secret);
     return { host, master, path };

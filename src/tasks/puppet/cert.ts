@@ -4,7 +4,7 @@ import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
 import { caCommands, findCert, formatCert, listCerts, sameCertname, signRequest } from '../../puppet/certs.js';
 import { puppetOn } from '../../puppet/generation.js';
-import { certnameArg, masterArg, puppetOption } from './common.js';
+import { certnameArg, masterArg, puppetHintOptions } from './common.js';
 
 export const certListTask = defineTask({
   name: 'puppet:cert:list',
@@ -12,11 +12,11 @@ export const certListTask = defineTask({
   args: [masterArg, { ...certnameArg, optional: true, description: 'only this certificate name' }],
   options: {
     all: { type: 'boolean', description: 'signed and revoked certificates too, not only requests' },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:cert:list puppet.example.org --all',
-  async run(ctx, { master, certname }, { all, puppet }) {
-    const flavor = await puppetOn(ctx, master, puppet);
+  async run(ctx, { master, certname }, { all, puppet, source }) {
+    const flavor = await puppetOn(ctx, master, { puppet, source });
     // A named certificate is shown whatever its state.
     const certs = await listCerts(await ctx.ssh(master), flavor, all || certname !== undefined);
     ctx.log.verbose(`${certs.length} certificate${certs.length === 1 ? '' : 's'} on ${master}`);
@@ -32,11 +32,11 @@ export const certSignTask = defineTask({
   options: {
     wait: { type: 'boolean', description: 'wait for the request to arrive instead of failing when it is not there yet' },
     timeout: { type: 'number', description: 'how long --wait waits, in seconds', default: 300, placeholder: 'SECONDS', validate: positive },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:cert:sign puppet.example.org broker.example.org --wait',
-  async run(ctx, { master, certname }, { wait, timeout, puppet }) {
-    const flavor = await puppetOn(ctx, master, puppet);
+  async run(ctx, { master, certname }, { wait, timeout, puppet, source }) {
+    const flavor = await puppetOn(ctx, master, { puppet, source });
     return signRequest(ctx, master, flavor, certname, { wait, timeoutSeconds: timeout });
   },
   render: () => undefined,
@@ -46,10 +46,10 @@ export const certCleanTask = defineTask({
   name: 'puppet:cert:clean',
   summary: 'remove every trace of a certificate name from the CA (before rebuilding a host with that name)',
   args: [masterArg, certnameArg],
-  options: { puppet: puppetOption },
+  options: { ...puppetHintOptions },
   example: 'origin-setup puppet:cert:clean puppet.example.org broker.example.org',
-  async run(ctx, { master, certname }, { puppet }) {
-    const flavor = await puppetOn(ctx, master, puppet);
+  async run(ctx, { master, certname }, { puppet, source }) {
+    const flavor = await puppetOn(ctx, master, { puppet, source });
     const host = await ctx.ssh(master);
     const entry = await findCert(host, flavor, certname);
     if (!entry) {
@@ -66,10 +66,10 @@ export const certRevokeTask = defineTask({
   name: 'puppet:cert:revoke',
   summary: "revoke an agent's signed certificate (it stays in the CA, marked revoked)",
   args: [masterArg, certnameArg],
-  options: { puppet: puppetOption },
+  options: { ...puppetHintOptions },
   example: 'origin-setup puppet:cert:revoke puppet.example.org node1.example.org',
-  async run(ctx, { master, certname }, { puppet }) {
-    const flavor = await puppetOn(ctx, master, puppet);
+  async run(ctx, { master, certname }, { puppet, source }) {
+    const flavor = await puppetOn(ctx, master, { puppet, source });
     const host = await ctx.ssh(master);
     const entry = await findCert(host, flavor, certname);
     if (!entry) {

@@ -4,6 +4,7 @@ import { hostname } from '../../engine/validate.js';
 import { sshHost } from '../../remote/args.js';
 import { remotePath } from '../../remote/validate.js';
 import { PUPPET_CHOICES } from '../../puppet/generation.js';
+import { SOURCES } from '../../puppet/sources.js';
 
 export { hostArg } from '../../remote/args.js';
 
@@ -14,10 +15,20 @@ export const certnameArg = { name: 'certname', description: "the agent's certifi
 
 export const puppetOption = {
   type: 'string',
-  description: 'the Puppet generation to drive, instead of what the host has installed',
+  description: 'the Puppet generation to plan with while the host has none (a dry run); the installed Puppet wins',
   choices: PUPPET_CHOICES,
   placeholder: 'VERSION',
 } as const satisfies OptionSpec;
+
+export const sourceOption = {
+  type: 'string',
+  description: 'where the packages come from: distribution, openvox or puppetcore (config key PuppetSource)',
+  choices: SOURCES,
+  placeholder: 'SOURCE',
+} as const satisfies OptionSpec;
+
+/** --puppet and --source: what a puppet:* task assumes while the host has no Puppet yet. */
+export const puppetHintOptions = { puppet: puppetOption, source: sourceOption } as const;
 
 export const remotePathOption = (description: string, placeholder = 'PATH') =>
   ({ type: 'string', description, placeholder, validate: remotePath as (v: never) => string | undefined }) as const satisfies OptionSpec;

@@ -4,7 +4,8 @@ import { defineTask, type AnyTask } from '../../engine/task.js';
 import { hostname } from '../../engine/validate.js';
 import { localSecretPath, obtainSecret, secretShape, setupAutosign } from '../../puppet/autosign.js';
 import { setPuppetSettings } from '../../puppet/conf.js';
-import { puppetOn } from '../../puppet/generation.js';
+import type { TaskContext } from '../../engine/context.js';
+import { puppetOn, reportedPuppet } from '../../puppet/generation.js';
 import { enableLogging } from '../../puppet/logging.js';
 import {
   DEFAULT_SITEROOT,
@@ -12,12 +13,13 @@ import {
   layoutDirsCommand,
   masterSettings,
   siteLayout,
+  type SiteLayout,
   siterootCommands,
   STORECONFIGS_DEFAULTS,
   storeconfigsSettings,
 } from '../../puppet/master.js';
 import { accountName } from '../../remote/validate.js';
-import { absolutePath, hostArg, puppetOption, remotePathOption } from './common.js';
+import { absolutePath, hostArg, puppetHintOptions, remotePathOption } from './common.js';
 
 const absolute = absolutePath as (v: never) => string | undefined;
 
@@ -30,20 +32,37 @@ export const masterConfigureTask = defineTask({
     siteroot: { ...remotePathOption('the site directory'), default: DEFAULT_SITEROOT, validate: absolute },
     moduledir: { ...remotePathOption('custom modules (default SITEROOT/modules)', 'DIR'), validate: absolute },
     manifest: { ...remotePathOption('the main manifest (default SITEROOT/manifests/site.pp)', 'FILE'), validate: absolute },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:master:configure puppet.example.org --server puppet.example.org',
-  async run(ctx, { host }, { server, siteroot, moduledir, manifest, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host }, { server, siteroot, moduledir, manifest, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const layout = siteLayout(siteroot, { moduledir, manifest });
     const remote = await ctx.ssh(host);
     const settings = masterSettings(flavor, layout, server);
     await setPuppetSettings(remote, flavor, settings);
-    await remote.run(layoutDirsCommand(layout), { sudo: true });
-    return { host, config: flavor.config, ...layout, settings };
+    await remote.run(layoutDirsCommand(layout, flavor), { sudo: true });
+    const effective = await effectiveSettings(ctx, host, layout);
+    return { host, config: flavor.config, ...layout, settings, ...(effective ? { effective } : {}) };
   },
   render: () => undefined,
 });
+
+/**
+ * What Puppet now reads for production, asked of Puppet itself: a manifest that is not
+ * the site's (an environment.conf of its own, say) would leave the site ignored.
+ */
+async function effectiveSettings(ctx: TaskContext, host: string, layout: SiteLayout) {
+  if (ctx.dryRun) return undefined;
+  const now = await reportedPuppet(ctx, host, { fresh: true });
+  if (!now) return undefined;
+  const effective = { manifest: now.paths.manifest, basemodulepath: now.paths.basemodulepath };
+  ctx.log.verbose(`${host}: Puppet reads manifest ${effective.manifest}, modules from ${effective.basemodulepath}`);
+  if (effective.manifest !== layout.manifest) {
+    ctx.log.warn(`${host}: Puppet reads the production manifest from ${effective.manifest}, not ${layout.manifest}`);
+  }
+  return effective;
+}
 
 export const masterSiterootTask = defineTask({
   name: 'puppet:master:siteroot',
@@ -102,11 +121,11 @@ export const masterAutosignTask = defineTask({
       validate: secretShape as (v: never) => string | undefined,
     },
     secretFile: { type: 'string', description: 'a local file holding the secret (default ~/.origin-setup/autosign/HOST.secret)', placeholder: 'FILE' },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:master:autosign puppet.example.org',
-  async run(ctx, { host }, { secret, secretFile, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host }, { secret, secretFile, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const shared = obtainSecret({ secret, secretFile, defaultFile: localSecretPath(ctx.settings.home, host), create: true, dryRun: ctx.dryRun });
     if (shared.created) ctx.log.info(`new autosign secret kept in ${shared.file}`);
     const result = await setupAutosign(await ctx.ssh(host), flavor, shared);
@@ -123,11 +142,11 @@ export const masterStoredconfigsTask = defineTask({
   options: {
     dbadapter: { type: 'string', description: 'the ActiveRecord adapter', default: STORECONFIGS_DEFAULTS.dbadapter, choices: ['sqlite3', 'mysql', 'postgresql'] },
     dblocation: { ...remotePathOption('the sqlite3 database file', 'FILE'), default: STORECONFIGS_DEFAULTS.dblocation, validate: absolute },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:master:storedconfigs puppet.example.org',
-  async run(ctx, { host }, { dbadapter, dblocation, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host }, { dbadapter, dblocation, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     if (!flavor.storeconfigs) {
       throw new OriginError(`${host}: ${flavor.label} has no ActiveRecord storeconfigs (removed in Puppet 4)`, {
         hint: 'use PuppetDB: install it and set storeconfigs = true and storeconfigs_backend = puppetdb in the server section',

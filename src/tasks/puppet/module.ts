@@ -1,7 +1,7 @@
 // puppet:module:install — modules from the Forge, into the generation's module path.
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { installModules, moduleName, moduleVersion } from '../../puppet/modules.js';
-import { hostArg, puppetOption, remotePathOption } from './common.js';
+import { hostArg, puppetHintOptions, remotePathOption } from './common.js';
 
 export const moduleInstallTask = defineTask({
   name: 'puppet:module:install',
@@ -10,10 +10,10 @@ export const moduleInstallTask = defineTask({
   options: {
     version: { type: 'string', description: 'the version to install (one module only)', placeholder: 'VERSION', validate: moduleVersion as (v: never) => string | undefined },
     modulepath: remotePathOption('install into this directory instead of the default module path', 'DIR'),
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:module:install puppet.example.org puppetlabs-ntp puppetlabs-stdlib',
-  run: (ctx, { host, modules }, { version, modulepath, puppet }) => installModules(ctx, host, modules, { version, modulepath, puppet }),
+  run: (ctx, { host, modules }, o) => installModules(ctx, host, modules, o),
   render: (r) => r.map((m) => `${m.module} ${m.action}`).join('\n') || undefined,
 });
 

@@ -4,10 +4,11 @@ import { defineTask, type AnyTask } from '../../engine/task.js';
 import { SECTIONS, printPuppetSettings, settingName, type Section } from '../../puppet/conf.js';
 import { puppetOn } from '../../puppet/generation.js';
 import { addPuppetRepo } from '../../puppet/repo.js';
+import { sourceSetting } from '../../puppet/sources.js';
 import { runPuppet } from '../../puppet/run.js';
 import { remotePath } from '../../remote/validate.js';
 import { cmd } from '../../ssh/quote.js';
-import { hostArg, puppetOption, remotePathOption } from './common.js';
+import { hostArg, puppetHintOptions, remotePathOption, sourceOption } from './common.js';
 
 export const applyTask = defineTask({
   name: 'puppet:apply',
@@ -16,11 +17,11 @@ export const applyTask = defineTask({
   options: {
     modulepath: remotePathOption('where modules are found (colon-separated)', 'DIRS'),
     noop: { type: 'boolean', description: 'only show what would change' },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:apply broker.example.org site/manifests/site.pp --modulepath site/modules',
-  async run(ctx, { host, manifest }, { modulepath, noop, puppet }) {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host, manifest }, { modulepath, noop, puppet, source }) {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const command = cmd(flavor.bin.puppet, 'apply', '--verbose', '--detailed-exitcodes', noop ? ['--noop'] : [], modulepath ? ['--modulepath', modulepath] : [], manifest);
     return runPuppet(await ctx.ssh(host), 'puppet apply', command);
   },
@@ -35,7 +36,15 @@ export const versionTask = defineTask({
   example: 'origin-setup puppet:version puppet.example.org',
   async run(ctx, { host }) {
     const flavor = await puppetOn(ctx, host);
-    return { host, version: flavor.version!, major: flavor.major, ca: flavor.ca, config: flavor.config };
+    return {
+      host,
+      version: flavor.version!,
+      major: flavor.major,
+      source: flavor.source,
+      puppet: flavor.bin.puppet,
+      ca: flavor.ca,
+      ...flavor.paths,
+    };
   },
   render: (r) => r.version,
 });
@@ -46,12 +55,12 @@ export const configTask = defineTask({
   args: [hostArg, { name: 'key', description: 'one setting, e.g. server or certname', optional: true, validate: settingName }],
   options: {
     section: { type: 'string', description: 'the puppet.conf section to read as', choices: SECTIONS, placeholder: 'SECTION' },
-    puppet: puppetOption,
+    ...puppetHintOptions,
   },
   example: 'origin-setup puppet:config broker.example.org server --section agent',
   // One key gives its value (a string, what a composed task wants); no key gives them all.
-  async run(ctx, { host, key }, { section, puppet }): Promise<string | Record<string, string>> {
-    const flavor = await puppetOn(ctx, host, puppet);
+  async run(ctx, { host, key }, { section, puppet, source }): Promise<string | Record<string, string>> {
+    const flavor = await puppetOn(ctx, host, { puppet, source });
     const settings = await printPuppetSettings(await ctx.ssh(host), flavor, key, section as Section | undefined);
     if (key === undefined) return settings;
     const value = settings[key];
@@ -68,11 +77,14 @@ export const configTask = defineTask({
 
 export const repoTask = defineTask({
   name: 'puppet:repo',
-  summary: "add the Puppet package repository that fits the host's distribution (Puppet 8 unless --puppet says)",
+  summary: "add the OpenVox or Puppet Core repository that fits the host's distribution (OpenVox 8 unless --source/--puppet say)",
   args: [hostArg],
-  options: { puppet: puppetOption },
-  example: 'origin-setup puppet:repo broker.example.org --puppet 8',
-  run: (ctx, { host }, { puppet }) => addPuppetRepo(ctx, host, puppet),
+  options: {
+    source: { ...sourceOption, description: 'openvox, puppetcore (needs a Forge key), or distribution (nothing to add); default PuppetSource in the config, else openvox' },
+    puppet: { type: 'string', description: 'the Puppet major', choices: ['7', '8'], default: '8', placeholder: '7|8' },
+  },
+  example: 'origin-setup puppet:repo broker.example.org --source openvox --puppet 8',
+  run: (ctx, { host }, { source, puppet }) => addPuppetRepo(ctx, host, { source: sourceSetting(ctx.settings, source) ?? 'openvox', major: Number(puppet) }),
   render: (r) => (r.kind === 'release-package' ? r.url : undefined),
 });
 
