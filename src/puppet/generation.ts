@@ -121,10 +121,15 @@ function majorOf(version: string): number {
   return Number(/^(\d+)/.exec(version)?.[1] ?? 0);
 }
 
-/** The packaging a binary belongs to: its owning package, else where it lives. */
-export function sourceOf(probe: Pick<PuppetProbe, 'puppet' | 'owner'>): PuppetSource {
+/**
+ * The packaging a Puppet belongs to: OpenVox by its package name; Perforce's builds by
+ * their all-in-one layout (binary under /opt/puppetlabs, or a confdir under
+ * /etc/puppetlabs as Puppet reports it); the distributions' otherwise.
+ */
+export function sourceOf(probe: Pick<PuppetProbe, 'puppet' | 'owner' | 'settings'>): PuppetSource {
   if (probe.owner?.startsWith('openvox')) return 'openvox';
-  return probe.puppet?.startsWith('/opt/puppetlabs/') ? 'puppetcore' : 'distribution';
+  const aio = probe.puppet?.startsWith('/opt/puppetlabs/') || probe.settings.confdir?.startsWith('/etc/puppetlabs/');
+  return aio ? 'puppetcore' : 'distribution';
 }
 
 interface Generation {

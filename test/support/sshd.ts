@@ -273,7 +273,7 @@ function userExists(name: string): boolean {
 }
 
 /** Creates the unprivileged login user once; parallel test files may race here. */
-function ensureTestUser(): { name: string; uid: number; gid: number } {
+export function ensureTestUser(): { name: string; uid: number; gid: number } {
   if (!IS_ROOT) {
     const me = userInfo();
     return { name: me.username, uid: me.uid, gid: me.gid };
@@ -342,25 +342,25 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
   };
 }
 
-function sftpServerPath(): string {
+export function sftpServerPath(): string {
   for (const p of ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/lib/ssh/sftp-server']) {
     if (existsSync(p)) return p;
   }
   throw new Error('no OpenSSH sftp-server binary found (install openssh-server)');
 }
 
-function keygen(path: string, comment: string): void {
+export function keygen(path: string, comment: string): void {
   rmSync(path, { force: true });
   rmSync(`${path}.pub`, { force: true });
   run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
 }
 
-function unescapeField(s: string): string {
+export function unescapeField(s: string): string {
   return s.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c));
 }
 
 /** All descendants of a process, children first found by scanning /proc. */
-function descendants(root: number): number[] {
+export function descendants(root: number): number[] {
   const parent = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -387,7 +387,7 @@ function descendants(root: number): number[] {
 }
 
 /** Processes whose command line mentions the text (an sshd started with `-f <dir>/sshd_config`). */
-function processesUsing(text: string): number[] {
+export function processesUsing(text: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -401,7 +401,7 @@ function processesUsing(text: string): number[] {
 }
 
 /** Running, not a zombie waiting for a parent that may never reap it. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
@@ -412,7 +412,7 @@ function alive(pid: number): boolean {
 
 // The generic stand-in: one script, copied under each name. LC_ALL=C makes awk work on
 // bytes, so any UTF-8 passes through unchanged and only \ TAB CR LF are escaped.
-function standInScript(dir: string): string {
+export function standInScript(dir: string): string {
   return `#!/bin/sh
 # origin-setup test stand-in: records the call, then behaves as the test configured.
 name=\${0##*/}
