@@ -17,10 +17,15 @@ import { parseSource, SOURCE_LABEL, type PuppetSource } from './sources.js';
 /** What --puppet accepts. */
 export const PUPPET_CHOICES = ['2.7', '3', '7', '8'] as const;
 
-/** The settings asked of Puppet; a setting the version does not know prints empty. */
+/**
+ * The settings asked of Puppet 4 and later; one the version does not know prints empty.
+ * Puppet 3.x stops at the first unknown name and has no --section, so it is asked only
+ * what it knows.
+ */
 export const PROBED_SETTINGS = [
-  'confdir', 'vardir', 'codedir', 'ssldir', 'config', 'manifest', 'basemodulepath', 'modulepath', 'environmentpath', 'autosign', 'csr_attributes', 'certname',
+  'autosign', 'basemodulepath', 'certname', 'codedir', 'confdir', 'config', 'csr_attributes', 'environmentpath', 'manifest', 'modulepath', 'ssldir', 'vardir',
 ] as const;
+const LEGACY_SETTINGS = ['autosign', 'certname', 'confdir', 'config', 'manifest', 'modulepath', 'ssldir', 'vardir'] as const;
 type ProbedSetting = (typeof PROBED_SETTINGS)[number];
 
 export interface PuppetPaths {
@@ -89,8 +94,9 @@ const AIO_BIN = '/opt/puppetlabs/bin';
  * (the all-in-one location first, then PATH), `puppet --version`, the package that
  * owns the binary, and the settings, as the server section sees them for production.
  * Puppet 2.7 has no `config print`; `--configprint` prints the same `key = value` lines.
+ * Puppet 3.x's `config print` has no --section (its master reads [main] for these).
  */
-export const PUPPET_PROBE = sh`p=${AIO_BIN}/puppet; [ -x "$p" ] || p=$(command -v puppet 2>/dev/null); s=${AIO_BIN}/puppetserver; [ -x "$s" ] || s=$(command -v puppetserver 2>/dev/null); echo "puppet=$p"; echo "puppetserver=$s"; [ -n "$p" ] || exit 0; v=$("$p" --version 2>/dev/null | head -n 1); echo "version=$v"; o=$( { rpm -qf --qf '%{NAME}\n' "$p" || dpkg -S "$p"; } 2>/dev/null | head -n 1); echo "owner=\${o%%:*}"; case $v in 2.*|*v2.*) "$p" master --configprint ${PROBED_SETTINGS.join(',')} ;; [3-6].*) "$p" config print ${PROBED_SETTINGS.join(' ')} --section master --environment production ;; *) "$p" config print ${PROBED_SETTINGS.join(' ')} --section server --environment production ;; esac 2>/dev/null`;
+export const PUPPET_PROBE = sh`p=${AIO_BIN}/puppet; [ -x "$p" ] || p=$(command -v puppet 2>/dev/null); s=${AIO_BIN}/puppetserver; [ -x "$s" ] || s=$(command -v puppetserver 2>/dev/null); echo "puppet=$p"; echo "puppetserver=$s"; [ -n "$p" ] || exit 0; v=$("$p" --version 2>/dev/null | head -n 1); echo "version=$v"; o=$( { dpkg -S "$p" || rpm -qf --qf '%{NAME}\n' "$p"; } 2>/dev/null | head -n 1); echo "owner=\${o%%:*}"; case $v in 2.*|*v2.*) "$p" master --configprint ${LEGACY_SETTINGS.join(',')} ;; 3.*) "$p" config print ${LEGACY_SETTINGS.join(' ')} ;; [4-6].*) "$p" config print ${PROBED_SETTINGS.join(' ')} --section master --environment production ;; *) "$p" config print ${PROBED_SETTINGS.join(' ')} --section server --environment production ;; esac 2>/dev/null`;
 
 export function parsePuppetProbe(lines: readonly string[]): PuppetProbe {
   const probe: PuppetProbe = { settings: {} };

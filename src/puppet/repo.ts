@@ -74,10 +74,10 @@ export async function addPuppetRepo(ctx: TaskContext, hostName: string, o: { sou
 const DEB_CACHE = '/var/cache/origin-setup';
 const FETCH_DEB = `mkdir -p ${DEB_CACHE} && { wget -q -O ${DEB_CACHE}/"$2" "$1" || curl -fsSL -o ${DEB_CACHE}/"$2" "$1"; }`;
 
-/** apt reads per-host credentials from auth.conf.d (netrc format, root-only). */
+/** apt reads per-host credentials from auth.conf.d (netrc format, root-only), in the file Puppet's documentation names. */
 export function aptAuthFile(release: ReleasePackage): { path: string; content: (key: string) => string } {
   return {
-    path: `/etc/apt/auth.conf.d/${release.repoHost}.conf`,
+    path: '/etc/apt/auth.conf.d/apt-puppetcore-puppet.conf',
     content: (key) => `machine ${release.repoHost}\nlogin forge-key\npassword ${key}\n`,
   };
 }

@@ -97,21 +97,32 @@ export function canServe(major: number): boolean {
 // ---------------------------------------------------------------------------
 // OpenVox: openvoxN-release from yum.voxpupuli.org / apt.voxpupuli.org.
 
-interface Range {
-  min: string;
-  max?: string;
-}
+// Which releases each source publishes release packages for, by family: a list of
+// releases, or a range. OpenVox: the openvoxN-release packages Vox Pupuli builds (EL 7
+// got a last round of OpenVox 8; no new OpenVox 7 builds, but the repositories stay).
+// Puppet Core: Perforce's documented platforms.
+type Releases = { min: string; max: string } | readonly string[];
 
-// Which releases each OpenVox major publishes packages for.
-const OPENVOX: Record<7 | 8, Partial<Record<FamilyName, Range>>> = {
-  8: { el: { min: '8', max: '10' }, fedora: { min: '36', max: '43' }, amazon: { min: '2023', max: '2023' }, debian: { min: '10', max: '13' }, ubuntu: { min: '18.04', max: '24.04' } },
-  7: { el: { min: '8', max: '9' }, amazon: { min: '2023', max: '2023' }, debian: { min: '10', max: '12' }, ubuntu: { min: '18.04', max: '22.04' } },
+const OPENVOX: Record<7 | 8, Partial<Record<FamilyName, Releases>>> = {
+  8: {
+    el: { min: '7', max: '10' },
+    fedora: ['36', '40', '41', '42', '43'],
+    amazon: ['2023'],
+    debian: { min: '10', max: '13' },
+    ubuntu: ['18.04', '20.04', '22.04', '24.04', '25.04', '26.04'],
+  },
+  7: {
+    el: { min: '7', max: '10' },
+    fedora: ['36', '40', '41'],
+    amazon: ['2023'],
+    debian: { min: '10', max: '12' },
+    ubuntu: ['18.04', '20.04', '22.04', '24.04'],
+  },
 };
 
-// Puppet Core (Perforce): puppetN-release from yum-puppetcore.puppet.com / apt-puppetcore.puppet.com.
-const PUPPETCORE: Record<7 | 8, Partial<Record<FamilyName, Range>>> = {
-  8: { el: { min: '8', max: '10' }, fedora: { min: '40', max: '42' }, amazon: { min: '2023', max: '2023' }, debian: { min: '11', max: '13' }, ubuntu: { min: '20.04', max: '24.04' } },
-  7: { el: { min: '8', max: '9' }, amazon: { min: '2023', max: '2023' }, debian: { min: '11', max: '12' }, ubuntu: { min: '20.04', max: '22.04' } },
+const PUPPETCORE: Record<7 | 8, Partial<Record<FamilyName, Releases>>> = {
+  8: { el: { min: '8', max: '10' }, fedora: ['40', '41'], amazon: ['2023'], debian: { min: '11', max: '13' }, ubuntu: ['20.04', '22.04', '24.04'] },
+  7: { el: { min: '8', max: '9' }, amazon: ['2023'], debian: { min: '11', max: '12' }, ubuntu: ['20.04', '22.04'] },
 };
 
 const TABLES = { openvox: OPENVOX, puppetcore: PUPPETCORE } as const;
@@ -120,10 +131,11 @@ function releaseOf(d: Distribution): string {
   return familyOf(d) === 'ubuntu' ? (/^\d+\.\d+/.exec(d.version)?.[0] ?? d.version) : String(d.major);
 }
 
-function within(d: Distribution, r: Range | undefined): boolean {
+function within(d: Distribution, r: Releases | undefined): boolean {
   if (!r) return false;
   const v = releaseOf(d);
-  return versionAtLeast(v, r.min) && (r.max === undefined || versionAtLeast(r.max, v));
+  if ('min' in r) return versionAtLeast(v, r.min) && versionAtLeast(r.max, v);
+  return r.includes(v);
 }
 
 /** The majors a repository source publishes for a distribution, newest first. */
