@@ -234,14 +234,18 @@ export function choosePlan(d: Distribution, offer: Offer, w: Wanted): PuppetPlan
     if (plan) return plan;
   }
   const label = distributionLabel(d);
-  const what = `${w.role === 'master' ? 'a Puppet server' : 'a Puppet agent'}${w.major !== undefined ? ` of Puppet ${w.major}` : ''}`;
+  const what = `${w.role === 'master' ? 'Puppet server' : 'Puppet agent'}${w.major !== undefined ? ` of Puppet ${w.major}` : ''}`;
   const from = w.source ? ` from ${SOURCE_LABEL[w.source]}` : '';
   const workable = all.filter((p) => fits(p, { ...w, source: undefined }));
+  // Nothing of the wanted major: what the host could run instead, so the master can be matched to it.
+  const otherMajors = w.major === undefined ? [] : all.filter((p) => fits(p, { ...w, source: undefined, major: undefined }));
   const why = w.majorReason ? ` (${w.majorReason})` : '';
   throw new OriginError(`no ${what}${from} for ${label}${why}`, {
     hint: workable.length
       ? `what would work: ${workable.map(describePlan).join('; ')}`
-      : `nothing publishes ${what} for ${label}${w.major !== undefined ? '; build the master on a Puppet its agents can match' : ''}`,
+      : otherMajors.length
+        ? `${label} can run ${otherMajors.map(describePlan).join('; ')}; build the master on a Puppet its agents can match`
+        : `nothing publishes a ${what} for ${label}${w.major !== undefined ? '; build the master on a Puppet its agents can match' : ''}`,
   });
 }
 
