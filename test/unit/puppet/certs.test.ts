@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { caCommands, formatCert, parseCertList } from '../../../src/puppet/certs.js';
-import { flavorFor } from '../../../src/puppet/generation.js';
+import { flavorFromProbe, parsePuppetProbe, plannedFlavor } from '../../../src/puppet/generation.js';
 
 const MD5_A = 'BD:27:A5:3B:AE:F5:1D:05:7E:8F:E7:E9:CA:BA:32:4B';
 const MD5_B = '09:97:22:B9:A9:16:AE:B1:32:93:EC:3A:6D:7A:CF:67';
@@ -105,15 +105,33 @@ describe('formatCert', () => {
 });
 
 describe('caCommands', () => {
-  it('uses `puppet cert` up to 5 and `puppetserver ca` from 6, quoting the certname', () => {
-    const old = caCommands(flavorFor('3.1.1', { puppet: '/usr/bin/puppet' }));
+  // The binaries are the ones the host's probe found.
+  const fedora19 = flavorFromProbe(parsePuppetProbe(['puppet=/usr/bin/puppet', 'puppetserver=', 'version=3.1.1', 'owner=puppet', 'confdir = /etc/puppet']));
+  const debian12 = flavorFromProbe(
+    parsePuppetProbe(['puppet=/usr/bin/puppet', 'puppetserver=/usr/bin/puppetserver', 'version=7.23.0', 'owner=puppet-agent', 'confdir = /etc/puppet']),
+  );
+
+  it('uses `puppet cert` up to 5, with the probed binary, quoting the certname', () => {
+    const old = caCommands(fedora19);
     expect(old.list(true).text).toBe('/usr/bin/puppet cert list --all');
     expect(old.list(false).text).toBe('/usr/bin/puppet cert list');
     expect(old.sign('broker.example.com').text).toBe('/usr/bin/puppet cert sign broker.example.com');
+    expect(old.clean('broker.example.com').text).toBe('/usr/bin/puppet cert clean broker.example.com');
     expect(old.revoke('x;reboot').text).toBe("/usr/bin/puppet cert revoke 'x;reboot'");
-    const now = caCommands(flavorFor('8.4.0'));
-    expect(now.list(true).text).toBe('/opt/puppetlabs/bin/puppetserver ca list --all');
-    expect(now.sign('broker.example.com').text).toBe('/opt/puppetlabs/bin/puppetserver ca sign --certname broker.example.com');
-    expect(now.clean('broker.example.com').text).toBe('/opt/puppetlabs/bin/puppetserver ca clean --certname broker.example.com');
+  });
+
+  it("uses `puppetserver ca` from 6: Debian's /usr/bin/puppetserver as probed", () => {
+    const now = caCommands(debian12);
+    expect(now.list(true).text).toBe('/usr/bin/puppetserver ca list --all');
+    expect(now.list(false).text).toBe('/usr/bin/puppetserver ca list');
+    expect(now.sign('broker.example.com').text).toBe('/usr/bin/puppetserver ca sign --certname broker.example.com');
+    expect(now.clean('broker.example.com').text).toBe('/usr/bin/puppetserver ca clean --certname broker.example.com');
+  });
+
+  it('plans the all-in-one binary for OpenVox before it is installed (sudo lacks /opt/puppetlabs/bin)', () => {
+    const planned = caCommands(plannedFlavor(8, 'openvox'));
+    expect(planned.list(true).text).toBe('/opt/puppetlabs/bin/puppetserver ca list --all');
+    expect(planned.revoke('node1.example.com').text).toBe('/opt/puppetlabs/bin/puppetserver ca revoke --certname node1.example.com');
+    expect(caCommands(plannedFlavor(3, 'distribution')).list(true).text).toBe('puppet cert list --all');
   });
 });
