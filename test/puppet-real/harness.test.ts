@@ -16,7 +16,15 @@ const AGENT = 'agent1.example.test';
 if (!REAL_PUPPET.available) console.warn(`test/puppet-real skipped: ${REAL_PUPPET.why}`);
 
 /** One command over a fresh SSH login, the host key checked against the harness's. */
-function ssh(h: PuppetHost, command: string, timeoutMs = 120_000): Promise<ExecResult> {
+async function ssh(h: PuppetHost, command: string, timeoutMs = 120_000): Promise<ExecResult> {
+  const t0 = Date.now();
+  const r = await sshOnce(h, command, timeoutMs);
+  const s = (Date.now() - t0) / 1000;
+  if (s > 3) console.info(`${h.name}: ${command}: exit ${r.code} after ${s.toFixed(1)} s`);
+  return r;
+}
+
+function sshOnce(h: PuppetHost, command: string, timeoutMs = 120_000): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const c = new Client();
     const timer = setTimeout(() => {

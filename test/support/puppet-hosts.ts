@@ -309,6 +309,7 @@ webserver: {
     client-auth: want
     ssl-host: 127.0.0.1
     ssl-port: ${s.masterPort}
+    idle-timeout-milliseconds: 5000
 }
 EOF_WS
 sed -i 's/^\\( *\\)#\\{0,1\\} *max-active-instances:.*/\\1max-active-instances: 1/' /etc/puppet/puppetserver/conf.d/puppetserver.conf
