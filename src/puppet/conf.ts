@@ -1,5 +1,5 @@
-// Reading and changing puppet.conf. From 3.x on Puppet edits its own file
-// (`puppet config set --section S KEY VALUE`); 2.7 has no such command, so there the
+// Reading and changing puppet.conf. From 3.5 on Puppet edits its own file
+// (`puppet config set --section S KEY VALUE`); 2.7 to 3.4 have no such command, so there the
 // value goes through augtool, quoted by the remote augeas service.
 import { UsageError } from '../engine/errors.js';
 import { augeasSet } from '../remote/augeas.js';

@@ -60,7 +60,7 @@ export interface PuppetFlavor {
   /** Binaries as absolute paths where the host told us (sudo's secure_path lacks /opt/puppetlabs/bin). */
   bin: { puppet: string; puppetserver: string };
   ca: 'puppet-cert' | 'puppetserver-ca';
-  /** How puppet.conf is changed: `puppet config set` from 3.x on, augtool before. */
+  /** How puppet.conf is changed: `puppet config set` from 3.5 on (3.0–3.4's config face only prints), augtool before. */
   confEdit: 'config-set' | 'augeas';
   confdir: string;
   config: string;
@@ -147,7 +147,8 @@ interface Generation {
 function commandFamilies(g: Generation) {
   return {
     ca: g.major >= 6 ? ('puppetserver-ca' as const) : ('puppet-cert' as const),
-    confEdit: g.major >= 3 ? ('config-set' as const) : ('augeas' as const),
+    // `puppet config set` (and --section) arrived in 3.5.0; a plan for 3 is taken as the last 3.x.
+    confEdit: g.major > 3 || (g.major === 3 && (!g.fromHost || g.minor >= 5)) ? ('config-set' as const) : ('augeas' as const),
     serverSection: g.major >= 7 ? ('server' as const) : ('master' as const),
     masterService: g.major >= 4 ? ('puppetserver' as const) : ('puppetmaster' as const),
     storeconfigs: g.major <= 3,

@@ -38,7 +38,7 @@ describe('puppet.conf commands', () => {
     expect(augeasPathOf(plannedFlavor(2, 'distribution'), { section: 'agent', key: 'server' })).toBe('/files/etc/puppet/puppet.conf/agent/server');
   });
   it('prints one key or all, optionally in a section', () => {
-    expect(printCommand(probed('3.1.1', '/usr/bin/puppet'), 'server', 'agent').text).toBe('/usr/bin/puppet config print server --section agent');
+    expect(printCommand(probed('3.8.7', '/usr/bin/puppet'), 'server', 'agent').text).toBe('/usr/bin/puppet config print server --section agent');
     expect(printCommand(probed('3.1.1', '/usr/bin/puppet')).text).toBe('/usr/bin/puppet config print');
   });
 });

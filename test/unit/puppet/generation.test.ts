@@ -166,7 +166,8 @@ describe('flavorFromProbe', () => {
       label: "Puppet 3.1.1 (the distribution's packages)",
       bin: { puppet: '/usr/bin/puppet', puppetserver: 'puppetserver' },
       ca: 'puppet-cert',
-      confEdit: 'config-set',
+      // 3.1's config face only prints: puppet.conf is edited with augtool.
+      confEdit: 'augeas',
       confdir: '/etc/puppet',
       config: '/etc/puppet/puppet.conf',
       vardir: '/var/lib/puppet',
@@ -188,6 +189,13 @@ describe('flavorFromProbe', () => {
       // 3.1 has no csr_attributes setting: beside puppet.conf.
       csrAttributes: '/etc/puppet/csr_attributes.yaml',
     });
+  });
+
+  it('`puppet config set` from 3.5 on (it and --section arrived in 3.5.0)', () => {
+    const probe = parsePuppetProbe(FEDORA19_PROBE);
+    expect(flavorFromProbe({ ...probe, version: '3.4.3' }).confEdit).toBe('augeas');
+    expect(flavorFromProbe({ ...probe, version: '3.5.0' }).confEdit).toBe('config-set');
+    expect(flavorFromProbe({ ...probe, version: '3.8.7' }).confEdit).toBe('config-set');
   });
 
   it('policy autosigning from 3.4 on', () => {
@@ -302,7 +310,7 @@ describe('plannedFlavor: before anything is installed', () => {
   });
   it("the distribution's 3 plans Fedora's layout, and takes a plain 3 as the last 3.x (policy autosign)", () => {
     const f = plannedFlavor(3, 'distribution');
-    expect(f).toMatchObject({ config: '/etc/puppet/puppet.conf', vardir: '/var/lib/puppet', masterService: 'puppetmaster', policyAutosign: true });
+    expect(f).toMatchObject({ config: '/etc/puppet/puppet.conf', vardir: '/var/lib/puppet', masterService: 'puppetmaster', policyAutosign: true, confEdit: 'config-set' });
     expect(f.paths.manifest).toBe('/etc/puppet/manifests/site.pp');
     expect(f.paths.basemodulepath).toBe('/etc/puppet/modules:/usr/share/puppet/modules');
   });
