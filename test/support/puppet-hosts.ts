@@ -48,11 +48,22 @@
 //   Root only, like the real systemctl ("Interactive authentication required" otherwise).
 // - puppetserver listens on 127.0.0.1:masterPort (a free port, never 8140): the master's
 //   webserver.conf says so, and `serverport = masterPort` is in [main] of every host's
-//   /etc/puppet/puppet.conf. JAVA_ARGS is -Xms256m -Xmx512m, jruby max-active-instances 1.
+//   /etc/puppet/puppet.conf. JAVA_ARGS is -Xms256m -Xmx512m, jruby max-active-instances 1,
+//   Jetty's idle timeout 5 s (on a reused keep-alive connection the agent's certificate
+//   GET after its CSR PUT otherwise stalls for the default 30 s). No `server` is set
+//   unless opts.puppetConf says so, and `puppet` does not resolve: the tool must say it.
+//   Start-up takes 30–40 s on two idle cores, up to ~90 s when the machine is loaded.
 // - Cleanup: stop() kills the JVM (pid in <dir>/puppetserver.pid) then sshd; the process
 //   exit hook does the same; a watchdog in each namespace kills both when the test
 //   process disappears (a killed worker), and the next start removes what dead workers
 //   left in /tmp (origin-puppet-<pid>-*).
+//
+// From a test that runs the CLI:
+//   const set = await startPuppetHosts(['puppet.example.test', 'agent1.example.test']);
+//   const env = set.env(testEnv());           // HOME/.ssh/config maps both names
+//   const r = await runCli(['origin:puppetmaster', 'puppet.example.test'], env);
+//   expect((await set.host('puppet.example.test').exec('cat /etc/puppet/puppet.conf')).stdout)…
+//   await set.stop();                         // in afterAll
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
