@@ -1,6 +1,9 @@
-// puppet:* against a real sshd. The `puppet` and `puppetserver` stand-ins answer from
-// files this test writes in the instance directory (the version, the CA's certificate
-// list, `config print`, a run's output and exit code), so a request that "arrives later"
+// puppet:* against a real sshd. The `puppet` stand-in (test/support/puppet-stand-in.ts)
+// answers as the Puppet it plays does: `--version`, `config print` of the probe with the
+// layout of that packaging (Fedora's 3.x, Debian's 7 in /etc/puppet, OpenVox's all-in-one),
+// `config set` and augtool sets remembered, so Puppet reports them afterwards. dpkg and rpm
+// answer the probe's question which package owns the binary. What the CA lists, a run's
+// output and exit code are files in a state directory, so a request that "arrives later"
 // is a file written while the task is waiting. Every test asserts the exact commands the
 // stand-ins recorded.
 import { chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,19 +11,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/engine/template.js';
-import { runCli, testEnv } from '../support/cli.js';
+import { PROBED_SETTINGS, PUPPET_PROBE } from '../../src/puppet/generation.js';
+import { runCli, testEnv, writeAwsCred } from '../support/cli.js';
+import { augtoolStandIn, packageOwnerStandIns, puppetserverStandIn, puppetStandIn, type PuppetLayout } from '../support/puppet-stand-in.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 let bin: string;
 let capture: string;
+let state: string;
 
 const SHA_SIGNED = '8F:0E:2C:71:9A:4B:66:D3:10:C2:7E:55:A1:B8:3F:E0:94:12:6D:7C:C0:5B:3A:29:E8:17:FD:40:6B:92:AE:13';
 const SHA_PENDING = '5B:C3:11:9E:02:7D:A4:68:F1:3C:90:2E:BB:47:D6:05:8A:71:C9:3E:14:F2:60:AD:2B:98:E5:37:0C:D4:61:AF';
 
-const file = (name: string) => join(sshd.dir, name);
-const write = (name: string, text: string) => writeFileSync(file(name), text, { mode: 0o644 });
+const write = (name: string, text: string) => writeFileSync(join(state, name), text, { mode: 0o644 });
 
 /** The CA as each generation prints it. */
 const LIST = {
@@ -36,39 +41,50 @@ const LIST = {
   },
 } as const;
 
-/** Makes the host look like it runs this Puppet; the CA holds `certs`. */
-function puppetHost(version: string, certs = ''): void {
-  write('puppet.version', `${version}\n`);
-  write('puppet.certs', certs);
+/** What the probe has each Puppet run: its version, then `config print` as that version takes it. */
+const PROBED = {
+  2: ['puppet --version', 'puppet master --configprint autosign,certname,confdir,config,manifest,modulepath,ssldir,vardir'],
+  3: ['puppet --version', 'puppet config print autosign certname confdir config manifest modulepath ssldir vardir'],
+  7: ['puppet --version', `puppet config print ${PROBED_SETTINGS.join(' ')} --section server --environment production`],
+} as const;
+
+interface HostPuppet {
+  layout?: PuppetLayout;
+  settings?: Record<string, string>;
+  certname?: string;
+  /** The package owning the binary, and the package tool that says so. */
+  owner?: { manager: 'deb' | 'rpm'; package?: string };
+}
+
+/** Makes the host run this Puppet; the CA holds `certs`. */
+function puppetHost(version: string, certs = '', o: HostPuppet = {}): void {
+  sshd.standIn('puppet', { script: puppetStandIn({ version, stateDir: state, layout: o.layout, settings: o.settings, certname: o.certname }) });
+  write('certs', certs);
+  const major = Number(version.split('.')[0]);
+  const owner = o.owner ?? (o.layout === 'aio' ? { manager: 'rpm', package: 'openvox-agent' } : major <= 3 ? { manager: 'rpm', package: 'puppet' } : { manager: 'deb', package: 'puppet-agent' });
+  const owners = packageOwnerStandIns({ manager: owner.manager, owner: owner.package });
+  sshd.standIn('dpkg', owners.dpkg);
+  sshd.standIn('rpm', owners.rpm);
 }
 
 beforeAll(async () => {
   sshd = await startSshd({ standIns: ['touch', 'mkdir', 'chmod', 'usermod'] });
   bin = join(sshd.dir, 'bin');
   capture = join(sshd.remoteHome, 'installed');
+  state = join(sshd.dir, 'puppet-state');
 });
 afterAll(async () => sshd?.stop());
 beforeEach(() => {
   sshd.resetStandIns();
-  for (const f of ['puppet.version', 'puppet.certs', 'puppet.config', 'puppet.run', 'puppet.run.exit', 'puppet.module.out', 'puppet.module.exit']) rmSync(file(f), { force: true });
-  rmSync(capture, { recursive: true, force: true });
-  mkdirSync(capture);
   const { uid, gid } = statSync(sshd.remoteHome);
-  chownSync(capture, uid, gid);
-  const d = sshd.dir;
-  sshd.standIn('puppet', {
-    script: `D='${d}'
-case "$1" in
-  --version) cat "$D/puppet.version" 2>/dev/null ;;
-  cert) [ "$2" = list ] && cat "$D/puppet.certs" ;;
-  config) [ "$2" = print ] && cat "$D/puppet.config" 2>/dev/null ;;
-  agent|apply) cat "$D/puppet.run" 2>/dev/null; exit "$(cat "$D/puppet.run.exit" 2>/dev/null || echo 0)" ;;
-  module) cat "$D/puppet.module.out" 2>/dev/null; exit "$(cat "$D/puppet.module.exit" 2>/dev/null || echo 0)" ;;
-esac
-exit 0
-`,
-  });
-  sshd.standIn('puppetserver', { script: `[ "$1 $2" = "ca list" ] && cat '${d}/puppet.certs'\nexit 0\n` });
+  for (const dir of [capture, state]) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    // The stand-ins run as the login user: config set writes into the state directory.
+    chownSync(dir, uid, gid);
+  }
+  sshd.standIn('puppetserver', { script: puppetserverStandIn({ stateDir: state }) });
+  sshd.standIn('augtool', augtoolStandIn({ stateDir: state }));
   // The login user cannot write /etc: root-owned uploads land in a capture directory, named by destination.
   sshd.standIn('install', {
     script: `for a; do src=$dst; dst=$a; done\ncp "$src" '${capture}'/"$(printf %s "$dst" | tr / _)"\n`,
@@ -84,8 +100,12 @@ function ran(...names: string[]): string[] {
     .map((c) => [c.name, ...c.args].join(' '));
 }
 
-/** What sudo ran: the text after `sudo -n sh -c`. */
+/** What sudo ran: the text after `sudo -n sh -c`, without the probe. */
 function sudoRan(): string[] {
+  return allSudo().filter((c) => c !== PUPPET_PROBE.text);
+}
+
+function allSudo(): string[] {
   return sshd
     .calls()
     .filter((c) => c.name === 'sudo')
@@ -100,17 +120,20 @@ function expectOk(r: { code: number; stderr: string }): void {
 const captured = (dest: string) => readFileSync(join(capture, dest.replace(/\//g, '_')), 'utf8');
 
 describe('puppet:cert:list', () => {
-  it('Puppet 3.x: runs `puppet cert list --all` as root and prints state name fingerprint', async () => {
+  it('Puppet 3.x: asks Puppet, runs `puppet cert list --all` as root and prints state name fingerprint', async () => {
     puppetHost('3.1.1', LIST[3].master + LIST[3].pending);
     const r = await runCli(['puppet:cert:list', 'testhost', '--all'], env);
     expect(r.stderr).toBe('task: puppet:cert:list testhost\n');
     expect(r.stdout).toBe(`+ testhost.example.com SHA256:${SHA_SIGNED}\n broker.example.com SHA256:${SHA_PENDING}\n`);
     expectOk(r);
-    expect(ran('puppet', 'puppetserver')).toEqual(['puppet --version', 'puppet cert list --all']);
-    expect(sudoRan()).toEqual([`${bin}/puppet cert list --all`]);
+    expect(ran('puppet', 'puppetserver')).toEqual([...PROBED[3], 'puppet cert list --all']);
+    // One read-only probe as root, then the binary it found.
+    expect(allSudo()).toEqual([PUPPET_PROBE.text, `${bin}/puppet cert list --all`]);
+    // Fedora's rpm says which package owns the binary (dpkg is not there).
+    expect(ran('dpkg', 'rpm')).toEqual([`dpkg -S ${bin}/puppet`, `rpm -qf --qf %{NAME}\n ${bin}/puppet`]);
   });
 
-  it('Puppet 7: runs `puppetserver ca list`, and --json gives objects', async () => {
+  it('Puppet 7: runs `puppetserver ca list` where the probe found it, and --json gives objects', async () => {
     puppetHost('7.30.0', LIST[7].pending + LIST[7].master);
     const r = await runCli(['puppet:cert:list', 'testhost', '--json'], env);
     expectOk(r);
@@ -118,22 +141,38 @@ describe('puppet:cert:list', () => {
       { name: 'broker.example.com', state: 'pending', algorithm: 'SHA256', fingerprint: SHA_PENDING, altNames: [] },
       { name: 'testhost.example.com', state: 'signed', algorithm: 'SHA256', fingerprint: SHA_SIGNED, altNames: ['DNS:puppet', 'DNS:testhost.example.com'] },
     ]);
-    expect(ran('puppet', 'puppetserver')).toEqual(['puppet --version', 'puppetserver ca list']);
+    expect(ran('puppet', 'puppetserver')).toEqual([...PROBED[7], 'puppetserver ca list']);
+    expect(sudoRan()).toEqual([`${bin}/puppetserver ca list`]);
+    // Each setting is a word of its own (one quoted word would be one unknown setting).
+    const print = sshd.calls().find((c) => c.name === 'puppet' && c.args[0] === 'config');
+    expect(print?.args).toEqual(['config', 'print', ...PROBED_SETTINGS, '--section', 'server', '--environment', 'production']);
   });
 
   it('with a certificate name lists --all and shows only that name', async () => {
     puppetHost('3.1.1', LIST[3].master + LIST[3].pending);
     const r = await runCli(['puppet:cert:list', 'testhost', 'Broker.example.com'], env);
     expect(r.stdout).toBe(` broker.example.com SHA256:${SHA_PENDING}\n`);
-    expect(ran('puppet')).toEqual(['puppet --version', 'puppet cert list --all']);
+    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet cert list --all']);
   });
 
-  it('--puppet 8 overrides what the host has (and says so)', async () => {
-    puppetHost('3.1.1', LIST[7].master);
-    const r = await runCli(['puppet:cert:list', 'testhost', '--puppet', '8'], env);
-    expect(r.stderr).toContain('testhost: the host has Puppet 3.1.1, but --puppet 8 was given; following --puppet');
-    // The host's binaries belong to its Puppet 3, so the all-in-one location is used
-    // (which this host does not have).
+  it("the host's Puppet wins over --puppet and --source, with a warning", async () => {
+    puppetHost('3.1.1', LIST[3].master);
+    const r = await runCli(['puppet:cert:list', 'testhost', '--puppet', '8', '--source', 'openvox'], env);
+    expectOk(r);
+    expect(r.stderr).toContain(
+      "warning: testhost has Puppet 3.1.1 (the distribution's packages), not what --puppet 8 and --source openvox says; following the host\n",
+    );
+    expect(r.stdout).toBe(`+ testhost.example.com SHA256:${SHA_SIGNED}\n`);
+    expect(sudoRan()).toEqual([`${bin}/puppet cert list`]);
+    // Saying what the host has is no warning.
+    const same = await runCli(['puppet:cert:list', 'testhost', '--puppet', '3', '--source', 'distribution'], env);
+    expectOk(same);
+    expect(same.stderr).toBe('task: puppet:cert:list testhost\n');
+  });
+
+  it('without Puppet, --puppet 8 plans OpenVox 8 and its /opt/puppetlabs binaries', async () => {
+    const r = await runCli(['puppet:cert:list', 'testhost', '--puppet', '8', '--verbose'], env);
+    expect(r.stderr).toContain('testhost: no Puppet yet; planning with OpenVox 8 (planned, OpenVox)');
     expect(sudoRan()).toEqual(['/opt/puppetlabs/bin/puppetserver ca list']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('/opt/puppetlabs/bin/puppetserver: not found');
@@ -148,12 +187,12 @@ describe('puppet:cert:list', () => {
     expect(r.stderr).toContain('is puppetserver running on testhost?');
   });
 
-  it('fails clearly on a host without Puppet', async () => {
+  it('fails clearly on a host without Puppet, pointing at how to install it', async () => {
     const r = await runCli(['puppet:cert:list', 'testhost'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('testhost: Puppet is not installed');
-    expect(r.stderr).toContain('--puppet 2.7|3|7|8');
-    expect(sudoRan()).toEqual([]);
+    expect(r.stderr).toContain('puppet:repo testhost');
+    expect(allSudo()).toEqual([PUPPET_PROBE.text]);
   });
 });
 
@@ -164,7 +203,7 @@ describe('puppet:cert:sign', () => {
     expect(r.stderr).toBe('task: puppet:cert:sign testhost broker.example.com\n');
     expectOk(r);
     expect(r.stdout).toBe('');
-    expect(ran('puppet', 'puppetserver')).toEqual(['puppet --version', 'puppet cert list --all', 'puppet cert sign broker.example.com']);
+    expect(ran('puppet', 'puppetserver')).toEqual([...PROBED[3], 'puppet cert list --all', 'puppet cert sign broker.example.com']);
   });
 
   it('Puppet 7: signs with puppetserver ca sign --certname', async () => {
@@ -178,7 +217,7 @@ describe('puppet:cert:sign', () => {
       fingerprint: SHA_PENDING,
       algorithm: 'SHA256',
     });
-    expect(ran('puppet', 'puppetserver')).toEqual(['puppet --version', 'puppetserver ca list --all', 'puppetserver ca sign --certname broker.example.com']);
+    expect(ran('puppet', 'puppetserver')).toEqual([...PROBED[7], 'puppetserver ca list --all', 'puppetserver ca sign --certname broker.example.com']);
   });
 
   it('an already signed certificate is success with a note, and nothing is signed', async () => {
@@ -195,14 +234,14 @@ describe('puppet:cert:sign', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('testhost: no certificate request from broker.example.com');
     expect(r.stderr).toContain('--wait');
-    expect(ran('puppet').filter((c) => c.includes('sign'))).toEqual([]);
+    expect(ran('puppet').filter((c) => c.startsWith('puppet cert sign'))).toEqual([]);
   });
 
   it('--wait polls until the request appears, then signs it', async () => {
     puppetHost('7.30.0', LIST[7].master);
     // 60 s at a time scale of 0.05 is 3 s of real time; the request arrives after 0.6 s.
     const slow = { ...env, ORIGIN_SETUP_TIME_SCALE: '0.05' };
-    const arrives = setTimeout(() => write('puppet.certs', LIST[7].pending + LIST[7].master), 600);
+    const arrives = setTimeout(() => write('certs', LIST[7].pending + LIST[7].master), 600);
     const started = Date.now();
     const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--wait', '--timeout', '60', '--verbose'], slow);
     clearTimeout(arrives);
@@ -214,6 +253,8 @@ describe('puppet:cert:sign', () => {
     expect(lists.length).toBeGreaterThanOrEqual(3);
     // Every list before the last found nothing; the one sign comes after the last list.
     expect(calls).toEqual([...lists, 'puppetserver ca sign --certname broker.example.com']);
+    // Puppet was asked once for the whole run.
+    expect(allSudo().filter((c) => c === PUPPET_PROBE.text)).toHaveLength(1);
   });
 
   it('--wait times out naming the agent and the master, and never signs', async () => {
@@ -233,7 +274,7 @@ describe('puppet:cert:sign', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the certificate of broker.example.com is revoked');
     expect(r.stderr).toContain('puppet:cert:clean testhost broker.example.com');
-    expect(ran('puppet')).toEqual(['puppet --version', 'puppet cert list --all']);
+    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet cert list --all']);
   });
 
   it('refuses a hostile certificate name before connecting', async () => {
@@ -258,7 +299,7 @@ describe('puppet:cert:clean and revoke', () => {
   it('revoke revokes a signed certificate and refuses a mere request', async () => {
     puppetHost('3.1.1', LIST[3].master + LIST[3].pending);
     expectOk(await runCli(['puppet:cert:revoke', 'testhost', 'testhost.example.com'], env));
-    expect(ran('puppet')).toEqual(['puppet --version', 'puppet cert list --all', 'puppet cert revoke testhost.example.com']);
+    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet cert list --all', 'puppet cert revoke testhost.example.com']);
     sshd.clearCalls();
     const r = await runCli(['puppet:cert:revoke', 'testhost', 'broker.example.com'], env);
     expect(r.code).toBe(1);
@@ -267,43 +308,103 @@ describe('puppet:cert:clean and revoke', () => {
   });
 });
 
+/** augtool's set commands, however the augeas service spells the autosave flag. */
+const augtoolSets = (calls: string[]) => calls.map((c) => c.replace(/^augtool --autosave /, 'augtool -s '));
+
 describe('puppet:master:configure', () => {
-  it('Puppet 3.x: puppet config set in [main], site defaults not swapped, both directories made', async () => {
+  it("Puppet 3.1 (no config set before 3.5): augtool sets in [main], site modules after Fedora's, both directories made", async () => {
     puppetHost('3.1.1');
-    const r = await runCli(['puppet:master:configure', 'testhost', '--server', 'puppet.example.com'], env);
+    const r = await runCli(['puppet:master:configure', 'testhost', '--server', 'puppet.example.com', '--json'], env);
     expectOk(r);
-    expect(ran('puppet', 'augtool')).toEqual([
-      'puppet --version',
-      'puppet config set --section main server puppet.example.com',
+    expect(augtoolSets(ran('puppet', 'augtool'))).toEqual([
+      ...PROBED[3],
+      'augtool -s set /files/etc/puppet/puppet.conf/main/server "puppet.example.com"',
+      'augtool -s set /files/etc/puppet/puppet.conf/main/modulepath "/etc/puppet/modules:/usr/share/puppet/modules:/var/lib/puppet/site/modules"',
+      'augtool -s set /files/etc/puppet/puppet.conf/main/manifestdir "/var/lib/puppet/site/manifests"',
+      'augtool -s set /files/etc/puppet/puppet.conf/main/manifest "/var/lib/puppet/site/manifests/site.pp"',
+      // Puppet is asked again what it now reads.
+      ...PROBED[3],
+    ]);
+    expect(ran('mkdir')).toEqual(['mkdir -p /var/lib/puppet/site/modules /var/lib/puppet/site/manifests']);
+    expect(JSON.parse(r.stdout).effective).toEqual({
+      manifest: '/var/lib/puppet/site/manifests/site.pp',
+      basemodulepath: '/etc/puppet/modules:/usr/share/puppet/modules:/var/lib/puppet/site/modules',
+    });
+  });
+
+  it('Puppet 3.8: puppet config set in [main]', async () => {
+    puppetHost('3.8.7');
+    const r = await runCli(['puppet:master:configure', 'testhost'], env);
+    expectOk(r);
+    expect(ran('puppet').filter((c) => c.startsWith('puppet config set'))).toEqual([
       'puppet config set --section main modulepath /etc/puppet/modules:/usr/share/puppet/modules:/var/lib/puppet/site/modules',
       'puppet config set --section main manifestdir /var/lib/puppet/site/manifests',
       'puppet config set --section main manifest /var/lib/puppet/site/manifests/site.pp',
     ]);
-    expect(ran('mkdir')).toEqual(['mkdir -p /var/lib/puppet/site/modules /var/lib/puppet/site/manifests']);
   });
 
-  it('Puppet 7: basemodulepath and default_manifest in [server], $codedir kept literal', async () => {
-    puppetHost('7.30.0');
-    const r = await runCli(['puppet:master:configure', 'testhost', '--siteroot', '/srv/site'], env);
+  it("Debian's Puppet 7: the site before Debian's basemodulepath, default_manifest in [server], production made", async () => {
+    puppetHost('7.23.0');
+    const r = await runCli(['puppet:master:configure', 'testhost', '--siteroot', '/srv/site', '--json'], env);
     expectOk(r);
+    // No warning: Puppet now reads the site's manifest.
+    expect(r.stderr).toBe('task: puppet:master:configure testhost\n');
     expect(ran('puppet')).toEqual([
-      'puppet --version',
-      'puppet config set --section server basemodulepath /srv/site/modules:$codedir/modules:/opt/puppetlabs/puppet/modules',
+      ...PROBED[7],
+      'puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules',
       'puppet config set --section server default_manifest /srv/site/manifests/site.pp',
+      ...PROBED[7],
     ]);
-    expect(sudoRan()[0]).toBe(`${bin}/puppet config set --section server basemodulepath '/srv/site/modules:$codedir/modules:/opt/puppetlabs/puppet/modules'`);
+    // The binary the probe found, as root.
+    expect(sudoRan()).toEqual([
+      `${bin}/puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules`,
+      `${bin}/puppet config set --section server default_manifest /srv/site/manifests/site.pp`,
+      'mkdir -p /srv/site/modules /srv/site/manifests /etc/puppet/code/environments/production',
+    ]);
+    expect(ran('mkdir')).toEqual(['mkdir -p /srv/site/modules /srv/site/manifests /etc/puppet/code/environments/production']);
+    const out = JSON.parse(r.stdout);
+    expect(out.config).toBe('/etc/puppet/puppet.conf');
+    expect(out.effective).toEqual({ manifest: '/srv/site/manifests/site.pp', basemodulepath: '/srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules' });
+
+    // A re-run finds the site in basemodulepath already and does not add it twice.
+    sshd.clearCalls();
+    expectOk(await runCli(['puppet:master:configure', 'testhost', '--siteroot', '/srv/site'], env));
+    expect(ran('puppet')).toContain('puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules');
+  });
+
+  it('OpenVox 8: the all-in-one basemodulepath and environments', async () => {
+    puppetHost('8.10.0', '', { layout: 'aio' });
+    const r = await runCli(['puppet:master:configure', 'testhost'], env);
+    expectOk(r);
+    expect(ran('puppet').filter((c) => c.startsWith('puppet config set'))).toEqual([
+      'puppet config set --section server basemodulepath /var/lib/puppet/site/modules:/etc/puppetlabs/code/modules:/opt/puppetlabs/puppet/modules',
+      'puppet config set --section server default_manifest /var/lib/puppet/site/manifests/site.pp',
+    ]);
+    expect(ran('mkdir')).toEqual(['mkdir -p /var/lib/puppet/site/modules /var/lib/puppet/site/manifests /etc/puppetlabs/code/environments/production']);
+  });
+
+  it('warns when Puppet still reads another manifest for production', async () => {
+    // An environment.conf of production's own: Puppet keeps reporting its manifest
+    // whatever default_manifest says (a stand-in without a state directory forgets the sets).
+    puppetHost('7.23.0');
+    sshd.standIn('puppet', { script: puppetStandIn({ version: '7.23.0', settings: { manifest: '/etc/puppet/code/environments/production/manifests' } }) });
+    const r = await runCli(['puppet:master:configure', 'testhost'], env);
+    expectOk(r);
+    expect(r.stderr).toContain(
+      'warning: testhost: Puppet reads the production manifest from /etc/puppet/code/environments/production/manifests, not /var/lib/puppet/site/manifests/site.pp',
+    );
   });
 
   it('Puppet 2.7: quoted augtool sets instead of puppet config set', async () => {
     puppetHost('2.7.23');
     const r = await runCli(['puppet:master:configure', 'testhost'], env);
     expectOk(r);
-    // augtool's autosave flag, however the augeas service spells it.
-    expect(ran('puppet', 'augtool').map((c) => c.replace(/^augtool --autosave /, 'augtool -s '))).toEqual([
-      'puppet --version',
+    expect(augtoolSets(ran('puppet', 'augtool'))).toEqual([
+      ...PROBED[2],
       'augtool -s set /files/etc/puppet/puppet.conf/main/modulepath "/etc/puppet/modules:/usr/share/puppet/modules:/var/lib/puppet/site/modules"',
       'augtool -s set /files/etc/puppet/puppet.conf/main/manifestdir "/var/lib/puppet/site/manifests"',
       'augtool -s set /files/etc/puppet/puppet.conf/main/manifest "/var/lib/puppet/site/manifests/site.pp"',
+      ...PROBED[2],
     ]);
   });
 });
@@ -358,8 +459,8 @@ describe('enable_logging', () => {
 });
 
 describe('puppet:master:autosign', () => {
-  it('writes secret and policy, sets autosign, prints only the secret file path, reuses it on a re-run', async () => {
-    puppetHost('7.30.0');
+  it("writes secret and policy into the confdir Puppet reported (Debian's /etc/puppet), prints only the secret file path, reuses it", async () => {
+    puppetHost('7.23.0');
     const r = await runCli(['puppet:master:autosign', 'testhost', '--verbose'], env);
     expectOk(r);
     const local = join(env.HOME!, '.origin-setup', 'autosign', 'testhost.secret');
@@ -370,23 +471,31 @@ describe('puppet:master:autosign', () => {
     expect(r.stdout + r.stderr).not.toContain(secret);
     expect(sshd.readCallLog()).not.toContain(secret);
 
-    expect(captured('/etc/puppetlabs/puppet/autosign-secret')).toBe(`${secret}\n`);
-    const policy = captured('/etc/puppetlabs/puppet/autosign-policy.sh');
-    expect(policy).toBe(renderTemplate('autosign-policy.sh', { secretfile: '/etc/puppetlabs/puppet/autosign-secret' }));
+    expect(captured('/etc/puppet/autosign-secret')).toBe(`${secret}\n`);
+    const policy = captured('/etc/puppet/autosign-policy.sh');
+    expect(policy).toBe(renderTemplate('autosign-policy.sh', { secretfile: '/etc/puppet/autosign-secret' }));
     expect(ran('install', 'puppet').map((c) => c.replace(/\S*\.origin-setup-\w+\.tmp/, 'TMP'))).toEqual([
-      'puppet --version',
-      'install -m 0600 -o puppet -g puppet TMP /etc/puppetlabs/puppet/autosign-secret',
-      'install -m 0755 -o root -g root TMP /etc/puppetlabs/puppet/autosign-policy.sh',
-      'puppet config set --section server autosign /etc/puppetlabs/puppet/autosign-policy.sh',
+      ...PROBED[7],
+      'install -m 0600 -o puppet -g puppet TMP /etc/puppet/autosign-secret',
+      'install -m 0755 -o root -g root TMP /etc/puppet/autosign-policy.sh',
+      'puppet config set --section server autosign /etc/puppet/autosign-policy.sh',
     ]);
 
     const again = await runCli(['puppet:master:autosign', 'testhost'], env);
     expectOk(again);
     expect(readFileSync(local, 'utf8').trim()).toBe(secret);
-    expect(captured('/etc/puppetlabs/puppet/autosign-secret')).toBe(`${secret}\n`);
+    expect(captured('/etc/puppet/autosign-secret')).toBe(`${secret}\n`);
   });
 
-  it('the agent side puts the same secret into csr_attributes.yaml', async () => {
+  it('OpenVox 8: the policy goes into /etc/puppetlabs/puppet', async () => {
+    puppetHost('8.10.0', '', { layout: 'aio' });
+    const r = await runCli(['puppet:master:autosign', 'testhost', '--secret', 'a-secret-of-enough-length'], env);
+    expectOk(r);
+    expect(readdirSync(capture).sort()).toEqual(['_etc_puppetlabs_puppet_autosign-policy.sh', '_etc_puppetlabs_puppet_autosign-secret']);
+    expect(ran('puppet')).toContain('puppet config set --section server autosign /etc/puppetlabs/puppet/autosign-policy.sh');
+  });
+
+  it('the agent side puts the same secret into the csr_attributes file Puppet names', async () => {
     puppetHost('3.8.7');
     const secretFile = join(mkdtempSync(join(tmpdir(), 'secret-')), 's');
     writeFileSync(secretFile, "it's-a-long-secret\n", { mode: 0o600 });
@@ -395,6 +504,12 @@ describe('puppet:master:autosign', () => {
     expect(r.stdout).toBe('/etc/puppet/csr_attributes.yaml\n');
     expect(captured('/etc/puppet/csr_attributes.yaml')).toContain("  1.2.840.113549.1.9.7: 'it''s-a-long-secret'\n");
     expect(r.stderr).not.toContain('long-secret');
+
+    // Wherever this Puppet keeps it.
+    puppetHost('8.10.0', '', { layout: 'aio', settings: { csr_attributes: '/etc/puppetlabs/puppet/agent/csr_attributes.yaml' } });
+    const moved = await runCli(['puppet:agent:csr_attributes', 'testhost', 'puppet.example.com', '--secret-file', secretFile], env);
+    expectOk(moved);
+    expect(moved.stdout).toBe('/etc/puppetlabs/puppet/agent/csr_attributes.yaml\n');
   });
 
   it('refuses Puppet 3 before 3.4, which has no policy autosigning', async () => {
@@ -403,18 +518,26 @@ describe('puppet:master:autosign', () => {
     expect(r.code).toBe(1);
     // Even the verbose echo line, which shows option values, hides it.
     expect(r.stderr.split('\n')[0]).toBe('task: puppet:master:autosign testhost --secret ****');
-    expect(r.stderr).toContain('Puppet 3.1.1 has no policy-based autosigning');
+    expect(r.stderr).toContain("testhost: Puppet 3.1.1 (the distribution's packages) has no policy-based autosigning");
     expect(r.stderr).not.toContain('a-secret-of-enough-length');
     expect(readdirSync(capture)).toEqual([]);
   });
 });
 
 describe('storedconfigs and pluginsync', () => {
-  it('storedconfigs sets the real setting names on 3.x and refuses Puppet 7', async () => {
+  it('storedconfigs sets the real setting names on 3.x (augtool on 3.1) and refuses Puppet 7', async () => {
     puppetHost('3.1.1');
     expectOk(await runCli(['puppet:master:storedconfigs', 'testhost'], env));
-    expect(ran('puppet')).toEqual([
-      'puppet --version',
+    expect(augtoolSets(ran('puppet', 'augtool'))).toEqual([
+      ...PROBED[3],
+      'augtool -s set /files/etc/puppet/puppet.conf/master/storeconfigs "true"',
+      'augtool -s set /files/etc/puppet/puppet.conf/master/dbadapter "sqlite3"',
+      'augtool -s set /files/etc/puppet/puppet.conf/master/dblocation "/var/lib/puppet/server_data/storeconfigs.sqlite"',
+    ]);
+    sshd.clearCalls();
+    puppetHost('3.8.7');
+    expectOk(await runCli(['puppet:master:storedconfigs', 'testhost'], env));
+    expect(ran('puppet').filter((c) => c.startsWith('puppet config set'))).toEqual([
       'puppet config set --section master storeconfigs true',
       'puppet config set --section master dbadapter sqlite3',
       'puppet config set --section master dblocation /var/lib/puppet/server_data/storeconfigs.sqlite',
@@ -423,47 +546,48 @@ describe('storedconfigs and pluginsync', () => {
     puppetHost('7.30.0');
     const r = await runCli(['puppet:master:storedconfigs', 'testhost'], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Puppet 7.30.0 has no ActiveRecord storeconfigs');
+    expect(r.stderr).toContain("Puppet 7.30.0 (the distribution's packages) has no ActiveRecord storeconfigs");
     expect(r.stderr).toContain('PuppetDB');
-    expect(ran('puppet')).toEqual(['puppet --version']);
+    expect(ran('puppet')).toEqual([...PROBED[7]]);
   });
 
-  it('pluginsync sets main/pluginsync up to 5, and on 8 says it is always on', async () => {
-    puppetHost('3.1.1');
+  it('pluginsync sets main/pluginsync up to 5, and on OpenVox 8 says it is always on', async () => {
+    puppetHost('3.8.7');
     expectOk(await runCli(['puppet:agent:pluginsync', 'testhost', '--no-enabled'], env));
-    expect(ran('puppet')).toEqual(['puppet --version', 'puppet config set --section main pluginsync false']);
+    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet config set --section main pluginsync false']);
     sshd.clearCalls();
-    puppetHost('8.4.0');
+    puppetHost('8.4.0', '', { layout: 'aio' });
     const r = await runCli(['puppet:agent:pluginsync', 'testhost'], env);
     expectOk(r);
-    expect(r.stderr).toContain('Puppet 8.4.0 always syncs plugins');
-    expect(ran('puppet')).toEqual(['puppet --version']);
+    expect(r.stderr).toContain('OpenVox 8.4.0 (OpenVox) always syncs plugins');
+    expect(ran('puppet')).toEqual([...PROBED[7]]);
   });
 });
 
 describe('puppet:agent', () => {
   it('set_server writes server and ca_server (split CA)', async () => {
-    puppetHost('3.1.1');
+    puppetHost('3.8.7');
     const r = await runCli(['puppet:agent:set_server', 'testhost', 'puppet.example.com', '--ca-server', 'puppetca.example.com', '--section', 'agent'], env);
     expectOk(r);
     expect(ran('puppet')).toEqual([
-      'puppet --version',
+      ...PROBED[3],
       'puppet config set --section agent server puppet.example.com',
       'puppet config set --section agent ca_server puppetca.example.com',
     ]);
+    expect(sudoRan()[0]).toBe(`${bin}/puppet config set --section agent server puppet.example.com`);
   });
 
   it('onetime: exit 2 (changes applied) is success, 4 is a failure quoting the Error lines', async () => {
     puppetHost('7.30.0');
-    write('puppet.run', 'Info: Applying configuration version 1\nNotice: /Stage[main]/Ntp/Service[ntpd]/ensure: changed stopped to running\n');
-    write('puppet.run.exit', '2');
+    write('run', 'Info: Applying configuration version 1\nNotice: /Stage[main]/Ntp/Service[ntpd]/ensure: changed stopped to running\n');
+    write('run.exit', '2');
     const ok = await runCli(['puppet:agent:onetime', 'testhost', '--noop'], env);
     expectOk(ok);
     expect(ok.stdout).toBe('Info: Applying configuration version 1\nNotice: /Stage[main]/Ntp/Service[ntpd]/ensure: changed stopped to running\n');
-    expect(ran('puppet')).toEqual(['puppet --version', 'puppet agent --onetime --no-daemonize --verbose --detailed-exitcodes --noop']);
+    expect(ran('puppet')).toEqual([...PROBED[7], 'puppet agent --onetime --no-daemonize --verbose --detailed-exitcodes --noop']);
 
-    write('puppet.run', 'Info: Applying configuration version 2\nError: /Stage[main]/Ntp/Package[ntp]: Could not find package ntp\n');
-    write('puppet.run.exit', '4');
+    write('run', 'Info: Applying configuration version 2\nError: /Stage[main]/Ntp/Package[ntp]: Could not find package ntp\n');
+    write('run.exit', '4');
     const bad = await runCli(['puppet:agent:onetime', 'testhost'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('testhost: puppet agent exited 4 (some resources failed): Error: /Stage[main]/Ntp/Package[ntp]: Could not find package ntp');
@@ -472,12 +596,41 @@ describe('puppet:agent', () => {
 
 describe('top level', () => {
   it('config KEY prints just the value; version prints the version', async () => {
-    puppetHost('3.1.1');
-    write('puppet.config', 'broker.example.com\n');
+    puppetHost('3.1.1', '', { certname: 'broker.example.com' });
     const r = await runCli(['puppet:config', 'testhost', 'certname'], env);
     expect(r.stdout).toBe('broker.example.com\n');
-    expect(ran('puppet')).toEqual(['puppet --version', 'puppet config print certname']);
+    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet config print certname']);
     expect((await runCli(['puppet:version', 'testhost'], env)).stdout).toBe('3.1.1\n');
+  });
+
+  it('version --json gives the source and the paths Puppet reported', async () => {
+    puppetHost('7.23.0');
+    const r = await runCli(['puppet:version', 'testhost', '--json'], env);
+    expectOk(r);
+    expect(JSON.parse(r.stdout)).toEqual({
+      host: 'testhost',
+      version: '7.23.0',
+      major: 7,
+      source: 'distribution',
+      puppet: `${bin}/puppet`,
+      ca: 'puppetserver-ca',
+      confdir: '/etc/puppet',
+      config: '/etc/puppet/puppet.conf',
+      vardir: '/var/cache/puppet',
+      ssldir: '/var/lib/puppet/ssl',
+      codedir: '/etc/puppet/code',
+      environmentpath: '/etc/puppet/code/environments',
+      manifest: 'no_manifest',
+      basemodulepath: '/etc/puppet/code/modules:/usr/share/puppet/modules',
+      autosign: '/etc/puppet/autosign.conf',
+      csrAttributes: '/etc/puppet/csr_attributes.yaml',
+    });
+    // Debian's dpkg named the owner; there is no rpm.
+    expect(ran('dpkg', 'rpm')).toEqual([`dpkg -S ${bin}/puppet`]);
+
+    puppetHost('8.10.0', '', { layout: 'aio' });
+    const openvox = JSON.parse((await runCli(['puppet:version', 'testhost', '--json'], env)).stdout);
+    expect(openvox).toMatchObject({ source: 'openvox', confdir: '/etc/puppetlabs/puppet', ssldir: '/etc/puppetlabs/puppet/ssl', vardir: '/opt/puppetlabs/puppet/cache' });
   });
 
   it('apply passes the manifest and --modulepath quoted, with detailed exit codes', async () => {
@@ -486,43 +639,123 @@ describe('top level', () => {
     expectOk(r);
     expect(sudoRan()).toEqual([`${bin}/puppet apply --verbose --detailed-exitcodes --modulepath site/modules 'site/manifests/my site.pp'`]);
   });
+});
 
-  it('repo: Fedora 40 installs the puppet8-release rpm through dnf', async (t) => {
+describe('puppet:repo', () => {
+  it('Fedora 40: installs the openvox8-release rpm through dnf', async (t) => {
     if (!sshd.canFakeRelease) t.skip();
     sshd.withDistribution('fedora40');
     sshd.standIn('rpm', { exit: 1 });
     const r = await runCli(['puppet:repo', 'testhost'], env);
     expectOk(r);
-    expect(r.stdout).toBe('https://yum.puppet.com/puppet8-release-fedora-40.noarch.rpm\n');
+    expect(r.stdout).toBe('https://yum.voxpupuli.org/openvox8-release-fedora-40.noarch.rpm\n');
     expect(ran('rpm', 'dnf')).toEqual([
-      'rpm -q --qf %{VERSION}-%{RELEASE}\\n puppet8-release',
-      'dnf -y install https://yum.puppet.com/puppet8-release-fedora-40.noarch.rpm',
+      'rpm -q --qf %{VERSION}-%{RELEASE}\\n openvox8-release',
+      'dnf -y install https://yum.voxpupuli.org/openvox8-release-fedora-40.noarch.rpm',
     ]);
   });
 
-  it('repo: Ubuntu 22.04 fetches puppet7-release-jammy.deb on the host and installs it with apt-get', async (t) => {
+  it('an installed release package is left alone', async (t) => {
+    if (!sshd.canFakeRelease) t.skip();
+    sshd.withDistribution('fedora40');
+    sshd.standIn('rpm', { stdout: '8.0.0-1.fc40\n' });
+    const r = await runCli(['puppet:repo', 'testhost', '--json'], env);
+    expectOk(r);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'release-package', source: 'openvox', package: 'openvox8-release', added: false });
+    expect(r.stderr).toContain('openvox8-release is already installed on testhost');
+    expect(ran('dnf')).toEqual([]);
+  });
+
+  it('Ubuntu 22.04: fetches openvox8-release-ubuntu22.04.deb on the host and installs it with apt-get; --puppet 7 takes OpenVox 7', async (t) => {
     if (!sshd.canFakeRelease) t.skip();
     sshd.withDistribution('ubuntu2204');
     sshd.standIn('dpkg-query', { exit: 1 });
-    const r = await runCli(['puppet:repo', 'testhost', '--puppet', '7'], env);
+    const r = await runCli(['puppet:repo', 'testhost'], env);
     expectOk(r);
+    expect(r.stdout).toBe('https://apt.voxpupuli.org/openvox8-release-ubuntu22.04.deb\n');
     expect(ran('wget', 'apt-get')).toEqual([
-      'wget -q -O /var/cache/origin-setup/puppet7-release-jammy.deb https://apt.puppet.com/puppet7-release-jammy.deb',
+      'wget -q -O /var/cache/origin-setup/openvox8-release-ubuntu22.04.deb https://apt.voxpupuli.org/openvox8-release-ubuntu22.04.deb',
       'apt-get -q update',
-      'apt-get -y install /var/cache/origin-setup/puppet7-release-jammy.deb',
+      'apt-get -y install /var/cache/origin-setup/openvox8-release-ubuntu22.04.deb',
     ]);
+    sshd.clearCalls();
+    const seven = await runCli(['puppet:repo', 'testhost', '--puppet', '7'], env);
+    expectOk(seven);
+    expect(seven.stdout).toBe('https://apt.voxpupuli.org/openvox7-release-ubuntu22.04.deb\n');
   });
 
-  it('repo: Fedora 19 with --puppet 3 uses the distribution packages; --puppet 8 is refused', async (t) => {
+  it('Fedora 19: OpenVox publishes nothing there; --source distribution says there is nothing to add', async (t) => {
     if (!sshd.canFakeRelease) t.skip();
     sshd.withDistribution('fedora19');
-    const r = await runCli(['puppet:repo', 'testhost', '--puppet', '3'], env);
-    expectOk(r);
-    expect(r.stderr).toContain('fedora 19 ships Puppet 3 in its own repositories: no repository to add');
     const refused = await runCli(['puppet:repo', 'testhost'], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('Puppet 8 has no packages for fedora 19');
+    expect(refused.stderr).toContain('OpenVox publishes no Puppet 8 packages for fedora 19');
+    expect(refused.stderr).toContain('--source distribution');
+    const own = await runCli(['puppet:repo', 'testhost', '--source', 'distribution', '--json'], env);
+    expectOk(own);
+    expect(own.stderr).toContain('fedora 19 installs Puppet from its own repositories: no repository to add');
+    expect(JSON.parse(own.stdout)).toMatchObject({ kind: 'distribution', added: false });
     expect(ran('yum', 'dnf', 'rpm')).toEqual([]);
+    expect(allSudo()).toEqual([]);
+  });
+
+  it('PuppetSource in the config file is the default; an unknown --source is a usage error', async (t) => {
+    if (!sshd.canFakeRelease) t.skip();
+    sshd.withDistribution('fedora19');
+    writeAwsCred(env, 'PuppetSource=distribution\n');
+    const r = await runCli(['puppet:repo', 'testhost'], env);
+    expectOk(r);
+    expect(r.stderr).toContain('no repository to add');
+    const bad = await runCli(['puppet:repo', 'testhost', '--source', 'puppetlabs'], env);
+    expect(bad.code).toBe(2);
+  });
+
+  it('--source puppetcore without a Forge key fails naming both places for it, and changes nothing', async (t) => {
+    if (!sshd.canFakeRelease) t.skip();
+    sshd.withDistribution('rhel9');
+    const r = await runCli(['puppet:repo', 'testhost', '--source', 'puppetcore'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Puppet Core needs a Forge API key');
+    expect(r.stderr).toContain('PUPPET_CORE_KEY');
+    expect(r.stderr).toContain('PuppetCoreKey');
+    expect(allSudo()).toEqual([]);
+    expect(ran('rpm', 'dnf', 'yum', 'install', 'mkdir')).toEqual([]);
+    expect(readdirSync(capture)).toEqual([]);
+  });
+
+  it('--source puppetcore on EL 9: the key from PUPPET_CORE_KEY travels only as file content, even with --debug --verbose', async (t) => {
+    if (!sshd.canFakeRelease) t.skip();
+    sshd.withDistribution('rhel9');
+    sshd.standIn('rpm', { exit: 1 });
+    const key = 'forge-KEY-0123456789abcdef';
+    const r = await runCli(['puppet:repo', 'testhost', '--source', 'puppetcore', '--debug', '--verbose'], { ...env, PUPPET_CORE_KEY: key });
+    expectOk(r);
+    expect(r.stdout).toBe('https://yum-puppetcore.puppet.com/public/puppet8-release-el-9.noarch.rpm\n');
+    expect(ran('rpm', 'dnf')).toEqual([
+      'rpm -q --qf %{VERSION}-%{RELEASE}\\n puppet8-release',
+      'dnf -y install https://yum-puppetcore.puppet.com/public/puppet8-release-el-9.noarch.rpm',
+      // The credentials script lists the release package's .repo files.
+      'rpm -ql puppet8-release',
+    ]);
+    expect(r.stdout + r.stderr).not.toContain(key);
+    expect(sshd.readCallLog()).not.toContain(key);
+    // Only as the content of a root-only file.
+    expect(captured('/var/cache/origin-setup/forge-key')).toBe(`${key}\n`);
+    expect(ran('install').map((c) => c.replace(/\S*\.origin-setup-\w+\.tmp/, 'TMP'))).toEqual(['install -m 0600 -o root -g root TMP /var/cache/origin-setup/forge-key']);
+  });
+
+  it('--source puppetcore on Debian 12: PuppetCoreKey from the config file goes into apt auth.conf.d', async (t) => {
+    if (!sshd.canFakeRelease) t.skip();
+    sshd.withDistribution('debian12');
+    sshd.standIn('dpkg-query', { exit: 1 });
+    const key = 'cfg-KEY-fedcba9876543210';
+    writeAwsCred(env, `PuppetCoreKey=${key}\n`);
+    const r = await runCli(['puppet:repo', 'testhost', '--source', 'puppetcore', '--puppet', '7', '--debug', '--verbose'], env);
+    expectOk(r);
+    expect(r.stdout).toBe('https://apt-puppetcore.puppet.com/public/puppet7-release-bookworm.deb\n');
+    expect(r.stdout + r.stderr).not.toContain(key);
+    expect(sshd.readCallLog()).not.toContain(key);
+    expect(captured('/etc/apt/auth.conf.d/apt-puppetcore-puppet.conf')).toBe(`machine apt-puppetcore.puppet.com\nlogin forge-key\npassword ${key}\n`);
   });
 });
 
@@ -534,8 +767,8 @@ describe('puppet:module:install', () => {
     expect(r.stdout).toBe('puppetlabs-ntp installed\npuppetlabs-stdlib installed\n');
     expect(sudoRan()).toEqual([`${bin}/puppet module install puppetlabs-ntp`, `${bin}/puppet module install puppetlabs-stdlib`]);
 
-    write('puppet.module.out', "Error: Could not install module 'puppetlabs-ntp' (latest)\n  Module 'puppetlabs-ntp' (v3.0.0) is already installed\n");
-    write('puppet.module.exit', '1');
+    write('module.out', "Error: Could not install module 'puppetlabs-ntp' (latest)\n  Module 'puppetlabs-ntp' (v3.0.0) is already installed\n");
+    write('module.exit', '1');
     const again = await runCli(['puppet:module:install', 'testhost', 'puppetlabs-ntp', '--version', '3.0.0'], env);
     expectOk(again);
     expect(again.stdout).toBe('puppetlabs-ntp already installed\n');

@@ -21,6 +21,9 @@
 //     `ca sign|clean|revoke` succeed. Options: certList, stateDir.
 //   packageOwnerStandIns(o): { dpkg, rpm } behaviours answering the probe's owner query
 //     (`dpkg -S PATH` / `rpm -qf --qf '%{NAME}\n' PATH`) as a Debian or an rpm host would.
+//   augtoolStandIn(o): `augtool -s set /files<config>/SECTION/KEY "VALUE"` (how 2.7 to 3.4
+//     are configured) kept in STATE/puppet.conf like config set, so Puppet then reports it.
+//     Options: stateDir, config (default /etc/puppet/puppet.conf).
 //   probeOutput(o): the lines PUPPET_PROBE prints on such a host (for unit tests).
 //
 // What the `puppet` script answers, per version (from puppetlabs/puppet's
@@ -260,6 +263,23 @@ if [ "$1 $2" = "ca list" ]; then
 fi
 exit 0
 `;
+}
+
+/** augtool's set on puppet.conf, remembered where the puppet stand-in reads config set. */
+export function augtoolStandIn(o: { stateDir: string; config?: string }): StandInBehaviour {
+  const prefix = `/files${o.config ?? '/etc/puppet/puppet.conf'}/`;
+  return {
+    script: `S=${quote(o.stateDir)}
+P=${quote(prefix)}
+[ "$1" = -s ] || [ "$1" = --autosave ] || exit 0
+[ "$2" = set ] || exit 0
+case $3 in "$P"*) ;; *) exit 0 ;; esac
+rest=\${3#"$P"}
+# augtool's "…" syntax: only the backslash and double-quote escapes matter for these values.
+v=$(printf '%s' "$4" | sed -e 's/^"//' -e 's/"$//' -e 's/\\\\"/"/g' -e 's/\\\\\\\\/\\\\/g')
+printf '%s\\t%s\\t%s\\n' "\${rest%%/*}" "\${rest#*/}" "$v" >> "$S/puppet.conf"
+`,
+  };
 }
 
 export interface PackageOwnerOptions {
