@@ -66,6 +66,8 @@ export interface PuppetFlavor {
   config: string;
   vardir: string;
   paths: PuppetPaths;
+  /** The name this host's certificate has (or will have), as Puppet reported it. */
+  certname?: string;
   serverSection: 'master' | 'server';
   masterService: 'puppetmaster' | 'puppetserver';
   /** ActiveRecord storeconfigs existed up to 3.x (PuppetDB replaced it). */
@@ -96,7 +98,7 @@ const AIO_BIN = '/opt/puppetlabs/bin';
  * Puppet 2.7 has no `config print`; `--configprint` prints the same `key = value` lines.
  * Puppet 3.x's `config print` has no --section (its master reads [main] for these).
  */
-export const PUPPET_PROBE = sh`p=${AIO_BIN}/puppet; [ -x "$p" ] || p=$(command -v puppet 2>/dev/null); s=${AIO_BIN}/puppetserver; [ -x "$s" ] || s=$(command -v puppetserver 2>/dev/null); echo "puppet=$p"; echo "puppetserver=$s"; [ -n "$p" ] || exit 0; v=$("$p" --version 2>/dev/null | head -n 1); echo "version=$v"; o=$( { dpkg -S "$p" || rpm -qf --qf '%{NAME}\n' "$p"; } 2>/dev/null | head -n 1); echo "owner=\${o%%:*}"; case $v in 2.*|*v2.*) "$p" master --configprint ${LEGACY_SETTINGS.join(',')} ;; 3.*) "$p" config print ${LEGACY_SETTINGS} ;; [4-6].*) "$p" config print ${PROBED_SETTINGS} --section master --environment production ;; *) "$p" config print ${PROBED_SETTINGS} --section server --environment production ;; esac 2>/dev/null`;
+export const PUPPET_PROBE = sh`p=${AIO_BIN}/puppet; [ -x "$p" ] || p=$(command -v puppet 2>/dev/null); s=${AIO_BIN}/puppetserver; [ -x "$s" ] || s=$(command -v puppetserver 2>/dev/null); echo "puppet=$p"; echo "puppetserver=$s"; [ -n "$p" ] || exit 0; v=$("$p" --version 2>/dev/null | head -n 1); echo "version=$v"; [ -n "$v" ] || exit 0; o=$( { dpkg -S "$p" || rpm -qf --qf '%{NAME}\\n' "$p"; } 2>/dev/null | head -n 1); echo "owner=\${o%%:*}"; case $v in 2.*|*v2.*) "$p" master --configprint ${LEGACY_SETTINGS.join(',')} ;; 3.*) "$p" config print ${LEGACY_SETTINGS} ;; [4-6].*) "$p" config print ${PROBED_SETTINGS} --section master --environment production ;; *) "$p" config print ${PROBED_SETTINGS} --section server --environment production ;; esac 2>/dev/null`;
 
 export function parsePuppetProbe(lines: readonly string[]): PuppetProbe {
   const probe: PuppetProbe = { settings: {} };
@@ -235,7 +237,7 @@ export function flavorFromProbe(probe: PuppetProbe): PuppetFlavor {
     puppet: probe.puppet ?? 'puppet',
     puppetserver: probe.puppetserver ?? (source === 'distribution' ? 'puppetserver' : `${AIO_BIN}/puppetserver`),
   };
-  return assemble(version, major, source, paths, bin, true);
+  return { ...assemble(version, major, source, paths, bin, true), ...(s.certname ? { certname: s.certname } : {}) };
 }
 
 /** A flavor from a plan alone (before anything is installed). */

@@ -130,7 +130,7 @@ describe('puppet:cert:list', () => {
     // One read-only probe as root, then the binary it found.
     expect(allSudo()).toEqual([PUPPET_PROBE.text, `${bin}/puppet cert list --all`]);
     // Fedora's rpm says which package owns the binary (dpkg is not there).
-    expect(ran('dpkg', 'rpm')).toEqual([`dpkg -S ${bin}/puppet`, `rpm -qf --qf %{NAME}\n ${bin}/puppet`]);
+    expect(ran('dpkg', 'rpm')).toEqual([`dpkg -S ${bin}/puppet`, `rpm -qf --qf %{NAME}\\n ${bin}/puppet`]);
   });
 
   it('Puppet 7: runs `puppetserver ca list` where the probe found it, and --json gives objects', async () => {

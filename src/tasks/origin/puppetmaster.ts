@@ -53,7 +53,10 @@ export const puppetmasterTask = defineTask({
       await ctx.invoke('remote:git:submodule:update', [host, o.siteroot], { init: true, recursive: true });
     }
     // With --hostname the master's own agent (and any reading main/server) uses that name.
-    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server: o.hostname, ...generation });
+    // From 6 on `puppetserver ca` reaches the CA over HTTPS at `server`, whose default
+    // (`puppet`) rarely resolves: the master names itself, by its certificate's name.
+    const server = o.hostname ?? (flavor.ca === 'puppetserver-ca' ? flavor.certname : undefined);
+    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server, ...generation });
     await ctx.invoke('puppet:master:enable_logging', [host]);
     if (o.forge && o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
 
