@@ -29,6 +29,7 @@ export const puppetclientTask = defineTask({
   summary: "make a host a Puppet agent of MASTER and sign its certificate once its request arrives",
   args: [hostArg, { name: 'master', description: 'the Puppet master the agent reports to', validate: sshHost }],
   options: {
+    autosign: { type: 'boolean', description: "put the CA's autosign secret into the agent's request (after origin:puppetmaster --autosign)" },
     caServer: { type: 'string', description: 'a separate CA host: the agent asks it for certificates, and signing happens there', placeholder: 'HOST', validate: sshHost as OptionCheck },
     source: { type: 'string', description: "where the agent's Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they match the master, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
     puppet: { type: 'string', description: "Puppet major (default: the master's; never newer than it)", choices: GENERATION_CHOICES, placeholder: '3|7|8' },
@@ -42,6 +43,8 @@ export const puppetclientTask = defineTask({
     const { flavor, generation, platform } = await preparePuppetHost(ctx, host, o, { role: 'agent', master });
 
     await ctx.invoke('puppet:agent:set_server', [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
+    // The secret must be in place before the agent's first request.
+    if (o.autosign) await ctx.invoke('puppet:agent:csr_attributes', [host, ca], generation);
     await ctx.invoke('puppet:agent:enable_logging', [host]);
     const service = agentServiceFor(flavor, platform.distro);
     await ctx.invoke('remote:service:enable', [host, service]);

@@ -36,6 +36,7 @@ export const puppetmasterTask = defineTask({
     siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl as OptionCheck },
     siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath as OptionCheck },
     modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE', validate: moduleList as OptionCheck },
+    autosign: { type: 'boolean', description: 'sign agents whose request carries the shared secret (puppet:master:autosign; agents use origin:puppetclient --autosign)' },
     forge: { type: 'boolean', description: 'install the --modules from the Forge (--no-forge: none, e.g. on a host without internet)', default: true },
     source: { type: 'string', description: "where Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they carry a server, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
     puppet: { type: 'string', description: 'Puppet major to install (default: what the source offers; OpenVox 8)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
@@ -57,6 +58,8 @@ export const puppetmasterTask = defineTask({
     // (`puppet`) rarely resolves: the master names itself, by its certificate's name.
     const server = o.hostname ?? (flavor.ca === 'puppetserver-ca' ? flavor.certname : undefined);
     await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server, ...generation });
+    // Before the service starts: the server reads the autosign setting when it starts.
+    if (o.autosign) await ctx.invoke('puppet:master:autosign', [host], generation);
     await ctx.invoke('puppet:master:enable_logging', [host]);
     if (o.forge && o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
 
