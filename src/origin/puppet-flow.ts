@@ -50,18 +50,34 @@ async function masterPuppet(ctx: TaskContext, master: string, agent: string): Pr
   return flavor;
 }
 
-/** The packages for a role from the packaging a host already has. */
+/**
+ * The packages for a role from the packaging a host already has: its own agent package,
+ * and the server that goes with it. The distribution's server must be on offer, or
+ * installed already (yum and dnf 4 no longer list an installed package as available).
+ */
 async function packagesOfInstalled(ctx: TaskContext, host: string, platform: Platform, here: PuppetFlavor, role: Role): Promise<string[]> {
-  let plan: PuppetPlan | undefined;
-  if (here.source === 'distribution') plan = distributionPlan(platform.distro, await distributionOffer(ctx, host, platform));
-  else plan = repositoryPlan(here.source, here.major, platform.distro) ?? repositoryPlan(here.source, 8, platform.distro);
-  const names = role === 'master' ? plan?.server : plan?.agent;
-  if (!names?.length) {
-    throw new OriginError(`${host} has ${here.label}, and that packaging offers no ${role === 'master' ? 'server' : 'agent'} for ${platform.label}`, {
-      hint: 'one host never mixes two packagings: remove the installed Puppet first, then choose with --source',
-    });
-  }
-  return names;
+  const manager = platform.packages.name;
+  const plan: PuppetPlan | undefined =
+    here.source === 'distribution'
+      ? distributionPlan(platform.distro, { [here.package ?? (manager === 'apt-get' ? 'puppet-agent' : 'puppet')]: here.version ?? String(here.major) })
+      : repositoryPlan(here.source, here.major, platform.distro) ?? repositoryPlan(here.source, 8, platform.distro);
+  if (role === 'agent' && plan) return plan.agent;
+  const server = here.source === 'distribution' ? distributionServer(here, manager) : plan?.server[0];
+  const available = async (name: string) => {
+    if ((await distributionOffer(ctx, host, platform))[name] !== undefined) return true;
+    const remote = await ctx.ssh(host);
+    return (await remote.run(platform.packages.version(name), { readOnly: true, allowExit: 'any' })).code === 0;
+  };
+  if (server && (here.source !== 'distribution' || (await available(server)))) return [server];
+  throw new OriginError(`${host} has ${here.label}, and that packaging offers no server for ${platform.label}`, {
+    hint: 'one host never mixes two packagings: remove the installed Puppet first, then choose with --source',
+  });
+}
+
+/** The distribution's server package for its installed Puppet. */
+function distributionServer(here: PuppetFlavor, manager: PackageManagerName): string {
+  if (here.major >= 4) return 'puppetserver';
+  return manager === 'apt-get' ? 'puppetmaster' : 'puppet-server';
 }
 
 /**

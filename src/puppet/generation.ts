@@ -68,6 +68,8 @@ export interface PuppetFlavor {
   paths: PuppetPaths;
   /** The name this host's certificate has (or will have), as Puppet reported it. */
   certname?: string;
+  /** The package that owns the puppet binary (puppet-agent, puppet, openvox-agent). */
+  package?: string;
   serverSection: 'master' | 'server';
   masterService: 'puppetmaster' | 'puppetserver';
   /** ActiveRecord storeconfigs existed up to 3.x (PuppetDB replaced it). */
@@ -237,7 +239,11 @@ export function flavorFromProbe(probe: PuppetProbe): PuppetFlavor {
     puppet: probe.puppet ?? 'puppet',
     puppetserver: probe.puppetserver ?? (source === 'distribution' ? 'puppetserver' : `${AIO_BIN}/puppetserver`),
   };
-  return { ...assemble(version, major, source, paths, bin, true), ...(s.certname ? { certname: s.certname } : {}) };
+  return {
+    ...assemble(version, major, source, paths, bin, true),
+    ...(s.certname ? { certname: s.certname } : {}),
+    ...(probe.owner ? { package: probe.owner } : {}),
+  };
 }
 
 /** A flavor from a plan alone (before anything is installed). */

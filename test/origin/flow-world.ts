@@ -1,26 +1,44 @@
 // A small fake host for the origin:* workflow tests: the real test sshd, with stand-ins
-// that keep a little state so a whole flow can run end to end.
-// - The package managers (dnf, yum, apt-get) remember what was installed (one marker
-//   file per package) and print a configurable "available" list for `list`.
-// - rpm -q / dpkg-query answer from those markers, so puppet:repo sees what is there.
-// - puppet answers --version only once a Puppet package is installed, prints a
-//   configurable certname, and plays the 2.7/3.x CA (`puppet cert list|sign`) from a
-//   state file the test writes; puppetserver plays the 6+ CA (`puppetserver ca`) from
-//   the same file. A request therefore "arrives" when the test appends it.
+// that keep a little state so a whole flow can run end to end, and that answer the way
+// the real tools do (test/support/package-stand-ins.ts, test/support/puppet-stand-in.ts).
+// - The package managers answer the targeted queries (`yum -q list available NAME…`,
+//   `dnf -q list --available NAME…`, `apt-cache policy NAME…`) from the catalogue of the
+//   distribution the test names, and remember what was installed (one marker file per
+//   package; a server marks its agent, as the packages' dependencies would).
+// - rpm -q / dpkg-query answer from those markers, and `rpm -qf` / `dpkg -S` name the
+//   Puppet package that owns the binary, so puppet:repo and the probe see what is there.
+// - puppet answers only once a Puppet package is installed; then it is the stand-in of
+//   the version and layout the test names (config print/set, --version), keeping
+//   puppet.conf in the world's state. Its CA (`puppet cert list|sign`, 2.7 to 5) and
+//   puppetserver's (`puppetserver ca`, 6+) play from a state file the test writes: a
+//   request "arrives" when the test appends it.
 // - install and touch succeed without touching /etc or /var/log, and mkdir and chmod
 //   pretend for system directories (/etc, /var, /opt, /usr) while working for real in the
 //   login's home: the test login is not root and sudo is a stand-in. usermod only records.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEnv } from '../support/cli.js';
+import { CATALOGUES, packageQueryScript, type Catalogue, type Flavour } from '../support/package-stand-ins.js';
+import { augtoolStandIn, puppetStandIn, type PuppetLayout } from '../support/puppet-stand-in.js';
 import { startSshd, type Sshd, type StandInCall } from '../support/sshd.js';
+
+export interface WorldPuppet {
+  /** What `puppet --version` says once a Puppet package is installed. */
+  version: string;
+  layout?: PuppetLayout;
+  certname?: string;
+}
 
 export interface World {
   sshd: Sshd;
   /** Where the stand-ins keep their state (writable by the test login). */
   state: string;
-  /** Forgets installed packages, the CA and the calls; sets the distribution and the Puppet version. */
-  reset(o: { distribution: string; puppetVersion: string; certname?: string; available?: string[] }): void;
+  /**
+   * Forgets installed packages, the CA, puppet.conf and the calls; sets the distribution,
+   * what its repositories offer (a CATALOGUES key, default the distribution's own) and the
+   * Puppet the host reports once one is installed.
+   */
+  reset(o: { distribution: string; catalogue?: string | { flavour: Flavour; catalogue: Catalogue }; puppet: WorldPuppet }): void;
   /** Marks packages as installed, as if a previous run had put them there. */
   installed(...packages: string[]): void;
   isInstalled(pkg: string): boolean;
@@ -36,25 +54,10 @@ export interface World {
 export const FP1 = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
 export const FP2 = Array.from({ length: 32 }, (_, i) => (i * 5 + 33).toString(16).toUpperCase().padStart(2, '0')).join(':');
 
-const PUPPET_PACKAGES = 'puppet puppet-server puppet-agent puppetserver puppetmaster';
+// Each server package pulls in its agent; the agents own the puppet binary.
+const SERVER_AGENT: Record<string, string> = { 'puppet-server': 'puppet', puppetmaster: 'puppet', puppetserver: 'puppet-agent', 'openvox-server': 'openvox-agent' };
+const AGENTS = ['openvox-agent', 'puppet-agent', 'puppet'];
 
-function packageManagerScript(state: string): string {
-  return `S='${state}'
-for a in "$@"; do
-  case $a in list) cat "$S/available" 2>/dev/null; exit 0 ;; esac
-done
-inst=
-for a in "$@"; do
-  if [ -n "$inst" ]; then
-    case $a in -*|*/*) ;; *) : > "$S/pkg.$a" ;; esac
-  fi
-  [ "$a" = install ] && inst=1
-done
-exit 0
-`;
-}
-
-// rpm -q --qf FORMAT PKG and dpkg-query -W -f FORMAT PKG: the package is the last word.
 // Real for the login's own files, pretended for system directories.
 function systemPathsPretendScript(real: string): string {
   return `for a in "$@"; do
@@ -64,42 +67,61 @@ exec ${real} "$@"
 `;
 }
 
-function versionQueryScript(state: string): string {
+/** The agent that owns the puppet binary: an installed agent, or the one a server pulled in. */
+function ownerLookup(): string {
+  const pairs = Object.entries(SERVER_AGENT).map(([srv, agent]) => `[ -e "$S/pkg.${srv}" ] && { echo ${agent}; return 0; }`);
+  return `owner() {
+  for n in ${AGENTS.join(' ')}; do [ -e "$S/pkg.$n" ] && { echo "$n"; return 0; }; done
+  ${pairs.join('\n  ')}
+  return 1
+}`;
+}
+
+// rpm -q --qf FORMAT PKG (installed?) and rpm -qf --qf FORMAT FILE (who owns it?).
+function rpmScript(state: string): string {
   return `S='${state}'
+${ownerLookup()}
 for last; do :; done
+if [ "$1" = -qf ]; then owner && exit 0; echo "file $last is not owned by any package"; exit 1; fi
 if [ -e "$S/pkg.$last" ]; then echo 1.0-1; exit 0; fi
 echo "package $last is not installed"
 exit 1
 `;
 }
 
+// dpkg-query -W -f FORMAT PKG (installed?) and dpkg -S FILE (who owns it?).
+function dpkgScript(state: string): string {
+  return `S='${state}'
+${ownerLookup()}
+for last; do :; done
+if [ "$1" = -S ]; then o=$(owner) && { echo "$o: $last"; exit 0; }; echo "dpkg-query: no path found matching pattern $last" >&2; exit 1; fi
+if [ -e "$S/pkg.$last" ]; then echo 1.0-1; exit 0; fi
+echo "dpkg-query: no packages found matching $last" >&2
+exit 1
+`;
+}
+
+/** puppet: absent until a Puppet package is installed; then the CA here, the rest the version's stand-in. */
 function puppetScript(state: string): string {
   return `S='${state}'
-installed() { for p in ${PUPPET_PACKAGES}; do [ -e "$S/pkg.$p" ] && return 0; done; return 1; }
-case $1 in
-  --version) installed || exit 127; cat "$S/version"; exit 0 ;;
-  config)
-    case $2 in
-      print) [ "$3" = certname ] && cat "$S/certname"; exit 0 ;;
-      *) exit 0 ;;
-    esac ;;
-  cert)
-    case $2 in
-      list)
-        [ -f "$S/ca" ] || exit 0
-        while read -r st name fp; do
-          case $st in
-            pending) echo "  \\"$name\\" (SHA256) $fp" ;;
-            signed) [ "$3" = --all ] && echo "+ \\"$name\\" (SHA256) $fp" ;;
-          esac
-        done < "$S/ca"
-        exit 0 ;;
-      sign)
-        grep -q "^pending $3 " "$S/ca" 2>/dev/null || { echo "Error: Could not find certificate request for $3" >&2; exit 24; }
-        sed "s/^pending $3 /signed $3 /" "$S/ca" > "$S/ca.new" && cat "$S/ca.new" > "$S/ca"
-        echo "Notice: Signed certificate request for $3"
-        exit 0 ;;
-    esac ;;
+${ownerLookup()}
+owner >/dev/null || { echo "sh: 1: puppet: not found" >&2; exit 127; }
+[ "$1" = cert ] || exec /bin/sh "$S/puppet-version.sh" "$@"
+case $2 in
+  list)
+    [ -f "$S/ca" ] || exit 0
+    while read -r st name fp; do
+      case $st in
+        pending) echo "  \\"$name\\" (SHA256) $fp" ;;
+        signed) [ "$3" = --all ] && echo "+ \\"$name\\" (SHA256) $fp" ;;
+      esac
+    done < "$S/ca"
+    exit 0 ;;
+  sign)
+    grep -q "^pending $3 " "$S/ca" 2>/dev/null || { echo "Error: Could not find certificate request for $3" >&2; exit 24; }
+    sed "s/^pending $3 /signed $3 /" "$S/ca" > "$S/ca.new" && cat "$S/ca.new" > "$S/ca"
+    echo "Notice: Signed certificate request for $3"
+    exit 0 ;;
 esac
 exit 0
 `;
@@ -134,7 +156,7 @@ exit 0
 }
 
 export async function startWorld(o: { hosts: string[]; distribution: string }): Promise<World> {
-  const sshd = await startSshd({ hosts: o.hosts, distribution: o.distribution, standIns: ['touch', 'usermod', 'mkdir', 'chmod'] });
+  const sshd = await startSshd({ hosts: o.hosts, distribution: o.distribution, standIns: ['touch', 'usermod', 'mkdir', 'chmod', 'apt-cache'] });
   const state = join(sshd.dir, 'world');
   mkdirSync(state, { recursive: true });
   chmodSync(state, 0o777);
@@ -144,11 +166,22 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
     chmodSync(p, 0o666);
   };
 
-  const configure = () => {
-    for (const pm of ['dnf', 'yum', 'apt-get', 'apt']) sshd.standIn(pm, { script: packageManagerScript(state) });
-    for (const q of ['rpm', 'dpkg-query']) sshd.standIn(q, { script: versionQueryScript(state) });
+  const configure = (r: Parameters<World['reset']>[0]) => {
+    const named = r.catalogue ?? r.distribution;
+    const offer = typeof named === 'string' ? CATALOGUES[named] : named;
+    if (!offer) throw new Error(`no catalogue ${String(named)}; known: ${Object.keys(CATALOGUES).join(', ')}`);
+    const query = packageQueryScript(offer.flavour, offer.catalogue, { state });
+    const managers = offer.flavour === 'apt' ? ['apt-get', 'apt', 'apt-cache'] : offer.flavour === 'yum3' ? ['yum'] : ['dnf', 'yum'];
+    for (const pm of managers) sshd.standIn(pm, { script: query });
+    // A host has one of the two package tools; the other is not there at all.
+    const absent = (name: string) => ({ stderr: `sh: 1: ${name}: not found\n`, exit: 127 });
+    const deb = offer.flavour === 'apt';
+    sshd.standIn('rpm', deb ? absent('rpm') : { script: rpmScript(state) });
+    for (const q of ['dpkg', 'dpkg-query']) sshd.standIn(q, deb ? { script: dpkgScript(state) } : absent(q));
+    write('puppet-version.sh', puppetStandIn({ ...r.puppet, stateDir: state }));
     sshd.standIn('puppet', { script: puppetScript(state) });
     sshd.standIn('puppetserver', { script: puppetserverScript(state) });
+    sshd.standIn('augtool', augtoolStandIn({ stateDir: state }));
     // Root-owned destinations: the stand-in sudo never becomes root.
     sshd.standIn('install', { exit: 0 });
     sshd.standIn('touch', { exit: 0 });
@@ -162,12 +195,9 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
     reset(r) {
       sshd.resetStandIns();
       for (const f of ['ca', 'ca.new']) write(f, '');
-      for (const f of readdirSync(state)) if (f.startsWith('pkg.')) rmSync(join(state, f), { force: true });
-      write('version', `${r.puppetVersion}\n`);
-      write('certname', `${r.certname ?? 'agent.example.org'}\n`);
-      write('available', (r.available ?? []).map((l) => `${l}\n`).join(''));
+      for (const f of readdirSync(state)) if (f.startsWith('pkg.') || f === 'puppet.conf') rmSync(join(state, f), { force: true });
       sshd.withDistribution(r.distribution);
-      configure();
+      configure({ ...r, puppet: { certname: 'agent.example.org', ...r.puppet } });
     },
     installed(...packages) {
       for (const p of packages) write(`pkg.${p}`, '');
@@ -215,4 +245,26 @@ export async function requestAfterAgentStart(agent: World, ca: World, service: s
   }
   await new Promise((r) => setTimeout(r, delayMs));
   ca.caEntry('pending', certname, FP2);
+}
+
+/**
+ * The calls one Puppet probe records on a world host: `puppet --version` alone while no
+ * Puppet is installed; then the owner query (dpkg, and rpm where dpkg finds nothing) and
+ * the settings this version is asked for.
+ */
+export function probeCalls(world: World, o: { version?: string; manager?: 'rpm' | 'deb' } = {}): string[] {
+  if (!o.version) return ['puppet --version'];
+  const bin = `${world.sshd.dir}/bin/puppet`;
+  const major = Number(o.version.split('.')[0]);
+  const owner = o.manager === 'deb' ? [`dpkg -S ${bin}`] : [`dpkg -S ${bin}`, `rpm -qf --qf %{NAME}\\n ${bin}`];
+  const print =
+    major <= 3
+      ? 'puppet config print autosign certname confdir config manifest modulepath ssldir vardir'
+      : `puppet config print autosign basemodulepath certname codedir confdir config csr_attributes environmentpath manifest modulepath ssldir vardir --section ${major >= 7 ? 'server' : 'master'} --environment production`;
+  return ['puppet --version', ...owner, print];
+}
+
+/** Recorded calls with every probe's calls taken out (what changed the host, and the queries). */
+export function withoutProbes(commands: readonly string[]): string[] {
+  return commands.filter((c) => !/^(puppet --version|dpkg -S |rpm -qf |puppet config print (autosign|all))/.test(c));
 }

@@ -136,6 +136,44 @@ export const DISTRIBUTIONS: Record<string, { osRelease: string | null; redhatRel
     ].join('\n'),
     redhatRelease: null,
   },
+  fedora42: {
+    osRelease: [
+      'NAME="Fedora Linux"',
+      'VERSION="42 (Cloud Edition)"',
+      'ID=fedora',
+      'VERSION_ID=42',
+      'PLATFORM_ID="platform:f42"',
+      'PRETTY_NAME="Fedora Linux 42 (Cloud Edition)"',
+      'VARIANT_ID=cloud',
+      '',
+    ].join('\n'),
+    redhatRelease: 'Fedora release 42 (Adams)\n',
+  },
+  ubuntu2404: {
+    osRelease: [
+      'PRETTY_NAME="Ubuntu 24.04.1 LTS"',
+      'NAME="Ubuntu"',
+      'VERSION_ID="24.04"',
+      'VERSION="24.04.1 LTS (Noble Numbat)"',
+      'VERSION_CODENAME=noble',
+      'ID=ubuntu',
+      'ID_LIKE=debian',
+      '',
+    ].join('\n'),
+    redhatRelease: null,
+  },
+  debian13: {
+    osRelease: [
+      'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"',
+      'NAME="Debian GNU/Linux"',
+      'VERSION_ID="13"',
+      'VERSION="13 (trixie)"',
+      'VERSION_CODENAME=trixie',
+      'ID=debian',
+      '',
+    ].join('\n'),
+    redhatRelease: null,
+  },
   debian12: {
     osRelease: [
       'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"',
