@@ -53,7 +53,7 @@ function buildhostTree(packages: string): string[] {
 
 describe('origin:buildhost', () => {
   it('prepares a Fedora 19 build box: tools, the published directory, http, the sources and their build dependencies', async () => {
-    world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    world.reset({ distribution: 'fedora19' });
     const r = await runCli(['origin:buildhost', BUILD, URL], worldEnv(world));
     expect(r.code, r.stderr).toBe(0);
     expect(echoes(r.stderr)).toEqual(buildhostTree('git tito rpm-build httpd createrepo yum-utils firewalld augeas'));
@@ -84,7 +84,7 @@ describe('origin:buildhost', () => {
   });
 
   it('with --build on RHEL 9 builds each package with tito into the repository and runs createrepo_c (dnf builddep)', async () => {
-    world.reset({ distribution: 'rhel9', puppetVersion: '8.4.0' });
+    world.reset({ distribution: 'rhel9' });
     const r = await runCli(['origin:buildhost', BUILD, URL, '--build', '--test', '--repo', 'origin'], worldEnv(world));
     expect(r.code, r.stderr).toBe(0);
     const tree = buildhostTree('git tito rpm-build httpd createrepo_c dnf-plugins-core firewalld augeas').map((l) => l.replace('/var/www/html/repo', '/var/www/html/origin'));
@@ -101,7 +101,7 @@ describe('origin:buildhost', () => {
   });
 
   it('refuses an apt host before installing anything', async () => {
-    world.reset({ distribution: 'ubuntu2204', puppetVersion: '8.4.0' });
+    world.reset({ distribution: 'ubuntu2204' });
     const r = await runCli(['origin:buildhost', BUILD, URL], worldEnv(world));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: build\.test: origin:buildhost needs a yum or dnf host \(tito builds RPMs\), and build\.test runs ubuntu 22\.04/);
@@ -109,7 +109,7 @@ describe('origin:buildhost', () => {
   });
 
   it('refuses a URL that git would read as an option, and a bad repository name, with exit 2', async () => {
-    world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    world.reset({ distribution: 'fedora19' });
     for (const argv of [
       ['origin:buildhost', BUILD, '--upload-pack=touch /tmp/pwned'],
       ['origin:buildhost', BUILD, URL, '--repo', '../etc'],
@@ -124,7 +124,7 @@ describe('origin:buildhost', () => {
 
 describe('origin:builddep', () => {
   it('warns and installs nothing when the working copy has no spec files', async () => {
-    world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    world.reset({ distribution: 'fedora19' });
     const r = await runCli(['origin:builddep', BUILD, 'empty-tree'], worldEnv(world));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('warning: build.test: no .spec files under empty-tree: nothing to install\n');
@@ -133,7 +133,7 @@ describe('origin:builddep', () => {
   });
 
   it('fails naming the find command when the working copy is missing', async () => {
-    world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    world.reset({ distribution: 'fedora19' });
     const r = await runCli(['origin:builddep', BUILD, 'not-cloned'], worldEnv(world));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: build\.test: `find not-cloned -name '\*\.spec' -type f` exited 1/);
@@ -143,7 +143,7 @@ describe('origin:builddep', () => {
 
 describe('origin:buildrepo', () => {
   it('writes a .repo file from the template that points the host at the build box', async () => {
-    world.reset({ distribution: 'fedora19', puppetVersion: '3.1.1' });
+    world.reset({ distribution: 'fedora19' });
     // Keep what install was asked to put in place, to read it back.
     const kept = join(world.state, 'kept');
     mkdirSync(kept, { recursive: true });
@@ -171,7 +171,7 @@ describe('origin:buildrepo', () => {
   });
 
   it('refuses an apt host', async () => {
-    world.reset({ distribution: 'debian12', puppetVersion: '8.4.0' });
+    world.reset({ distribution: 'debian12' });
     const r = await runCli(['origin:buildrepo', TARGET, 'build.example.org'], worldEnv(world));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/origin:buildrepo needs a yum or dnf host \(the build box publishes a yum repository\)/);

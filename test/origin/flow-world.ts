@@ -38,7 +38,7 @@ export interface World {
    * what its repositories offer (a CATALOGUES key, default the distribution's own) and the
    * Puppet the host reports once one is installed.
    */
-  reset(o: { distribution: string; catalogue?: string | { flavour: Flavour; catalogue: Catalogue }; puppet: WorldPuppet }): void;
+  reset(o: { distribution: string; catalogue?: string | { flavour: Flavour; catalogue: Catalogue }; puppet?: WorldPuppet }): void;
   /** Marks packages as installed, as if a previous run had put them there. */
   installed(...packages: string[]): void;
   isInstalled(pkg: string): boolean;
@@ -53,6 +53,8 @@ export interface World {
 
 export const FP1 = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
 export const FP2 = Array.from({ length: 32 }, (_, i) => (i * 5 + 33).toString(16).toUpperCase().padStart(2, '0')).join(':');
+
+const FLAVOURS: Record<string, Flavour> = { rhel64: 'yum3', centos64: 'yum3', centos7: 'yum3', amzn2: 'yum3', fedora40: 'dnf4' };
 
 // Each server package pulls in its agent; the agents own the puppet binary.
 const SERVER_AGENT: Record<string, string> = { 'puppet-server': 'puppet', puppetmaster: 'puppet', puppetserver: 'puppet-agent', 'openvox-server': 'openvox-agent' };
@@ -168,8 +170,9 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
 
   const configure = (r: Parameters<World['reset']>[0]) => {
     const named = r.catalogue ?? r.distribution;
-    const offer = typeof named === 'string' ? CATALOGUES[named] : named;
-    if (!offer) throw new Error(`no catalogue ${String(named)}; known: ${Object.keys(CATALOGUES).join(', ')}`);
+    // Distributions without a catalogue offer no Puppet; their package tool is still theirs.
+    const offer = typeof named === 'string' ? (CATALOGUES[named] ?? { flavour: FLAVOURS[named], catalogue: { available: {} } }) : named;
+    if (!offer.flavour) throw new Error(`no catalogue or package tool for ${String(named)}`);
     const query = packageQueryScript(offer.flavour, offer.catalogue, { state });
     const managers = offer.flavour === 'apt' ? ['apt-get', 'apt', 'apt-cache'] : offer.flavour === 'yum3' ? ['yum'] : ['dnf', 'yum'];
     for (const pm of managers) sshd.standIn(pm, { script: query });
@@ -178,7 +181,7 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
     const deb = offer.flavour === 'apt';
     sshd.standIn('rpm', deb ? absent('rpm') : { script: rpmScript(state) });
     for (const q of ['dpkg', 'dpkg-query']) sshd.standIn(q, deb ? { script: dpkgScript(state) } : absent(q));
-    write('puppet-version.sh', puppetStandIn({ ...r.puppet, stateDir: state }));
+    write('puppet-version.sh', puppetStandIn({ ...r.puppet!, stateDir: state }));
     sshd.standIn('puppet', { script: puppetScript(state) });
     sshd.standIn('puppetserver', { script: puppetserverScript(state) });
     sshd.standIn('augtool', augtoolStandIn({ stateDir: state }));
@@ -197,7 +200,7 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
       for (const f of ['ca', 'ca.new']) write(f, '');
       for (const f of readdirSync(state)) if (f.startsWith('pkg.') || f === 'puppet.conf') rmSync(join(state, f), { force: true });
       sshd.withDistribution(r.distribution);
-      configure({ ...r, puppet: { certname: 'agent.example.org', ...r.puppet } });
+      configure({ ...r, puppet: { version: '8.28.1', layout: 'aio', certname: 'agent.example.org', ...r.puppet } });
     },
     installed(...packages) {
       for (const p of packages) write(`pkg.${p}`, '');

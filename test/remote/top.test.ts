@@ -87,6 +87,9 @@ describe('remote:distribution', () => {
     amzn2: 'amzn 2',
     ubuntu2204: 'ubuntu 22.04',
     debian12: 'debian 12',
+    debian13: 'debian 13',
+    fedora42: 'fedora 42',
+    ubuntu2404: 'ubuntu 24.04',
   };
   it('covers every distribution the harness knows', () => {
     expect(Object.keys(expected).sort()).toEqual(Object.keys(DISTRIBUTIONS).sort());
