@@ -118,6 +118,12 @@ export class HostState {
     }
   }
 
+  /** Closes the connection on purpose: the next command opens a new login (not a "lost" one). */
+  async relogin(): Promise<void> {
+    await this.close();
+    this.everConnected = false;
+  }
+
   async close(): Promise<void> {
     const client = this.client;
     const wasAlive = this.alive;

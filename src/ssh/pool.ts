@@ -76,6 +76,9 @@ class HostHandle implements RemoteHost {
   probe(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
     return this.state.probe(command, options, this.log);
   }
+  relogin(): Promise<void> {
+    return this.state.relogin();
+  }
   run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
     return this.state.run(command, options, this.log);
   }

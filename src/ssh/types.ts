@@ -61,6 +61,11 @@ export interface RemoteHost {
    * waiting for a reboot).
    */
   probe?(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
+  /**
+   * Ends the run's connection so the next command logs in afresh: what changed about
+   * the login itself (a group joined with usermod) applies from a new login only.
+   */
+  relogin?(): Promise<void>;
   run(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
   /** Writes content to a remote file. */
   upload(content: string | Buffer, remotePath: string, options?: UploadOptions): Promise<void>;

@@ -92,7 +92,12 @@ export const masterJoinGroupTask = defineTask({
     const remote = await ctx.ssh(host);
     const who = user ?? remote.user;
     await remote.run(joinGroupCommand(who), { sudo: true });
-    ctx.log.verbose(`${who} is in group puppet from its next login`);
+    if (who === remote.user && !remote.isRoot && !ctx.dryRun && remote.relogin) {
+      // A group applies from a new login only, and the steps after this one need it now:
+      // Debian's /var/lib/puppet (the site root's parent) is 0750 puppet:puppet.
+      await remote.relogin();
+      ctx.log.verbose(`${who} is in group puppet; logged in again so the run has the group`);
+    } else ctx.log.verbose(`${who} is in group puppet from its next login`);
     return { host, user: who, group: 'puppet' };
   },
   render: () => undefined,
