@@ -138,14 +138,20 @@ export function generationOptions(flavor: PuppetFlavor): { puppet?: string; sour
   return ['2.7', '3', '7', '8'].includes(puppet) ? { puppet, source: flavor.source } : { source: flavor.source };
 }
 
-/** The packages a master needs: the server and git (the site repository is a clone). */
+/**
+ * What puppet:*:enable_logging needs: rsyslog, whose rule it writes into /etc/rsyslog.d.
+ * Hosts that log to the journal alone (Debian 12, Amazon Linux 2023) do not have it.
+ */
+export const LOGGING_PACKAGES = ['rsyslog'] as const;
+
+/** The packages a master needs: the server, git (the site repository is a clone) and rsyslog. */
 export function masterPackages(server: readonly string[]): string[] {
-  return [...server, 'git'];
+  return [...server, 'git', ...LOGGING_PACKAGES];
 }
 
-/** The agent packages; the seeds' 2.7/3 rpm hosts name facter as well, as the transcript does. */
+/** The agent packages and rsyslog; the seeds' 2.7/3 rpm hosts name facter as well, as the transcript does. */
 export function agentPackages(agent: readonly string[], flavor: PuppetFlavor, manager: PackageManagerName): string[] {
-  return flavor.major < 4 && manager !== 'apt-get' ? [...agent, 'facter'] : [...agent];
+  return [...agent, ...(flavor.major < 4 && manager !== 'apt-get' ? ['facter'] : []), ...LOGGING_PACKAGES];
 }
 
 /** A certificate entry as puppet:cert:list returns it. */
