@@ -31,9 +31,13 @@ function without(list: string, dir: string): string[] {
  * The puppet.conf settings that point the master at the site. Up to 3.x: modulepath,
  * manifestdir and manifest in [main], as the seed had, the site modules after the
  * packaging's own. From 4 on directory environments own modulepath and manifest, so the
- * site goes first in basemodulepath (the packaging's directories, as Puppet reported
- * them, stay after it) and into default_manifest of the server section, which every
- * environment without a manifest of its own falls back to.
+ * site goes first in basemodulepath of the server section (the packaging's directories,
+ * as Puppet reported them, stay after it) and into default_manifest, which every
+ * environment without a manifest of its own falls back to. default_manifest goes to
+ * [main]: Puppet resolves an environment's manifest from the default_manifest of its own
+ * run mode, so in [server] only the server saw it, while `puppet config print manifest
+ * --section server` (how this tool reads back what Puppet uses), puppet lookup and
+ * puppet apply still reported the environment's manifests/ directory.
  */
 export function masterSettings(flavor: PuppetFlavor, layout: SiteLayout, server?: string): Setting[] {
   const settings: Setting[] = server ? [{ section: 'main', key: 'server', value: server }] : [];
@@ -41,7 +45,7 @@ export function masterSettings(flavor: PuppetFlavor, layout: SiteLayout, server?
   if (flavor.major >= 4) {
     settings.push(
       { section: flavor.serverSection, key: 'basemodulepath', value: [layout.moduledir, ...packaged].join(':') },
-      { section: flavor.serverSection, key: 'default_manifest', value: layout.manifest },
+      { section: 'main', key: 'default_manifest', value: layout.manifest },
     );
   } else {
     settings.push(

@@ -343,7 +343,7 @@ describe('puppet:master:configure', () => {
     ]);
   });
 
-  it("Debian's Puppet 7: the site before Debian's basemodulepath, default_manifest in [server], production made", async () => {
+  it("Debian's Puppet 7: the site before Debian's basemodulepath, default_manifest in [main], production made", async () => {
     puppetHost('7.23.0');
     const r = await runCli(['puppet:master:configure', 'testhost', '--siteroot', '/srv/site', '--json'], env);
     expectOk(r);
@@ -352,13 +352,13 @@ describe('puppet:master:configure', () => {
     expect(ran('puppet')).toEqual([
       ...PROBED[7],
       'puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules',
-      'puppet config set --section server default_manifest /srv/site/manifests/site.pp',
+      'puppet config set --section main default_manifest /srv/site/manifests/site.pp',
       ...PROBED[7],
     ]);
     // The binary the probe found, as root.
     expect(sudoRan()).toEqual([
       `${bin}/puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules`,
-      `${bin}/puppet config set --section server default_manifest /srv/site/manifests/site.pp`,
+      `${bin}/puppet config set --section main default_manifest /srv/site/manifests/site.pp`,
       'mkdir -p /srv/site/modules /srv/site/manifests /etc/puppet/code/environments/production',
     ]);
     expect(ran('mkdir')).toEqual(['mkdir -p /srv/site/modules /srv/site/manifests /etc/puppet/code/environments/production']);
@@ -378,7 +378,7 @@ describe('puppet:master:configure', () => {
     expectOk(r);
     expect(ran('puppet').filter((c) => c.startsWith('puppet config set'))).toEqual([
       'puppet config set --section server basemodulepath /var/lib/puppet/site/modules:/etc/puppetlabs/code/modules:/opt/puppetlabs/puppet/modules',
-      'puppet config set --section server default_manifest /var/lib/puppet/site/manifests/site.pp',
+      'puppet config set --section main default_manifest /var/lib/puppet/site/manifests/site.pp',
     ]);
     expect(ran('mkdir')).toEqual(['mkdir -p /var/lib/puppet/site/modules /var/lib/puppet/site/manifests /etc/puppetlabs/code/environments/production']);
   });

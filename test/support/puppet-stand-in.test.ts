@@ -74,13 +74,16 @@ describe('config print and set, per version', () => {
       'vardir = /var/cache/puppet\nnosuch = \nconfdir = /etc/puppet\n',
     );
   });
-  it('config set is remembered per section, [main] for every section; default_manifest is the manifest', () => {
+  it("config set is remembered per section, [main] for every section; [main]'s default_manifest is the manifest", () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'puppet-state-'));
     const p = puppetStandIn({ version: '8.10.0', layout: 'aio', stateDir });
-    expect(run(p, ['config', 'set', '--section', 'server', 'default_manifest', '/srv/site.pp']).code).toBe(0);
+    // As Puppet 7.23's config print: a default_manifest only in [server] is not the manifest, even with --section server.
+    expect(run(p, ['config', 'set', '--section', 'server', 'default_manifest', '/srv/server.pp']).code).toBe(0);
+    expect(run(p, ['config', 'print', 'manifest', '--section', 'server']).stdout).toBe('/etc/puppetlabs/code/environments/production/manifests\n');
+    expect(run(p, ['config', 'set', 'default_manifest', '/srv/site.pp']).code).toBe(0);
     expect(run(p, ['config', 'set', 'server', 'puppet.example.com']).code).toBe(0);
     expect(run(p, ['config', 'print', 'manifest', 'server', '--section', 'server']).stdout).toBe('manifest = /srv/site.pp\nserver = puppet.example.com\n');
-    expect(run(p, ['config', 'print', 'manifest', '--section', 'agent']).stdout).toBe('/etc/puppetlabs/code/environments/production/manifests\n');
+    expect(run(p, ['config', 'print', 'manifest', '--section', 'agent']).stdout).toBe('/srv/site.pp\n');
   });
   it('cert exists up to 5 only; agent and module answer from the state directory', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'puppet-state-'));

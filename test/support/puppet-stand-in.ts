@@ -39,7 +39,8 @@
 //   master --configprint K1,K2     (2.7's way, and every version's up to 5) as up to 3.4 above
 //   config set [--section S] KEY VALUE   from 3.5 on: kept in STATE/puppet.conf, so later
 //       prints in S (or any section, for [main]) report it; before 3.5 an error, exit 1.
-//       A manifest not set by itself follows default_manifest (4 and later).
+//       A manifest not set by itself follows default_manifest of [main] (4 and later; like
+//       Puppet's config print, a default_manifest only in [server] does not show there).
 //   cert list|sign|clean|revoke    up to 5: the list from STATE/certs (else certList);
 //       6 and later: `Error: Unknown Puppet subcommand 'cert'`, exit 1
 //   agent|apply                    prints STATE/run, exits with STATE/run.exit (default 0)
@@ -183,7 +184,9 @@ set_value() {
 }
 value_of() {
   set_value "$1" "$2" && return 0
-  if [ "$1" = manifest ] && [ "$MAJOR" -ge 4 ] && set_value default_manifest "$2"; then return 0; fi
+  # Like Puppet: an environment's manifest follows default_manifest of the run mode's
+  # sections (user: [main]), whatever --section says.
+  if [ "$1" = manifest ] && [ "$MAJOR" -ge 4 ] && set_value default_manifest main; then return 0; fi
   default_of "$1"
 }
 # print SECTION KEY…
