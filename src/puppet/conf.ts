@@ -41,9 +41,15 @@ export async function setPuppetSettings(host: RemoteHost, flavor: PuppetFlavor, 
 
 /**
  * `puppet config print [KEY] [--section S]`, as root: run as another user Puppet reads
- * that user's own ~/.puppet configuration instead of the system's.
+ * that user's own ~/.puppet configuration instead of the system's. Before 3.5 there is no
+ * --section (and 2.7 has no `config print`): the application of that section prints its
+ * view with --configprint.
  */
 export function printCommand(flavor: PuppetFlavor, key?: string, section?: Section): ShellCommand {
+  if (flavor.confEdit === 'augeas') {
+    const app = section === 'master' || section === 'server' ? 'master' : 'agent';
+    return cmd(flavor.bin.puppet, app, '--configprint', key ?? 'all');
+  }
   return cmd(flavor.bin.puppet, 'config', 'print', key ? [key] : [], section ? ['--section', section] : []);
 }
 

@@ -200,7 +200,7 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
       for (const f of ['ca', 'ca.new']) write(f, '');
       for (const f of readdirSync(state)) if (f.startsWith('pkg.') || f === 'puppet.conf') rmSync(join(state, f), { force: true });
       sshd.withDistribution(r.distribution);
-      configure({ ...r, puppet: { version: '8.28.1', layout: 'aio', certname: 'agent.example.org', ...r.puppet } });
+      configure({ ...r, puppet: { certname: 'agent.example.org', ...(r.puppet ?? { version: '8.28.1', layout: 'aio' }) } });
     },
     installed(...packages) {
       for (const p of packages) write(`pkg.${p}`, '');

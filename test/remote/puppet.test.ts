@@ -599,8 +599,12 @@ describe('top level', () => {
     puppetHost('3.1.1', '', { certname: 'broker.example.com' });
     const r = await runCli(['puppet:config', 'testhost', 'certname'], env);
     expect(r.stdout).toBe('broker.example.com\n');
-    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet config print certname']);
+    // 3.1's config face has no --section (3.5 brought it): --configprint, the agent's view.
+    expect(ran('puppet')).toEqual([...PROBED[3], 'puppet agent --configprint certname']);
     expect((await runCli(['puppet:version', 'testhost'], env)).stdout).toBe('3.1.1\n');
+    const master = await runCli(['puppet:config', 'testhost', 'ssldir', '--section', 'master'], env);
+    expect(master.stdout).toBe('/var/lib/puppet/ssl\n');
+    expect(ran('puppet').at(-1)).toBe('puppet master --configprint ssldir');
   });
 
   it('version --json gives the source and the paths Puppet reported', async () => {

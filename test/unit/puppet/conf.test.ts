@@ -39,6 +39,8 @@ describe('puppet.conf commands', () => {
   });
   it('prints one key or all, optionally in a section', () => {
     expect(printCommand(probed('3.8.7', '/usr/bin/puppet'), 'server', 'agent').text).toBe('/usr/bin/puppet config print server --section agent');
-    expect(printCommand(probed('3.1.1', '/usr/bin/puppet')).text).toBe('/usr/bin/puppet config print');
+    expect(printCommand(probed('3.1.1', '/usr/bin/puppet')).text).toBe('/usr/bin/puppet agent --configprint all');
+    // Before 3.5 there is no --section: the master's own view.
+    expect(printCommand(probed('3.1.1', '/usr/bin/puppet'), 'ssldir', 'master').text).toBe('/usr/bin/puppet master --configprint ssldir');
   });
 });
