@@ -73,7 +73,7 @@ describe('origin:puppetclient', () => {
     expect(echoes(r.stderr)).toEqual([
       `task: origin:puppetclient ${CLIENT} ${MASTER}`,
       `  task: remote:available ${CLIENT}`,
-      ...prepareTree(CLIENT, 'puppet facter firewalld augeas'),
+      ...prepareTree(CLIENT, 'puppet facter rsyslog firewalld augeas'),
       ...agentTail(CLIENT, 'puppetagent', MASTER),
     ]);
     expect(r.stderr).toContain(`  - ${CLIENT}: fedora 19's Puppet 3.1.1 (the default: the distribution carries it; its master ${MASTER} runs Puppet 3.1.1 (the distribution's packages))\n`);
@@ -83,7 +83,7 @@ describe('origin:puppetclient', () => {
       'yum -q list available puppet puppet-server puppetserver',
       'timedatectl set-timezone UTC',
       'hostname',
-      'yum -y install puppet facter firewalld augeas',
+      'yum -y install puppet facter rsyslog firewalld augeas',
       'systemctl is-active firewalld',
       'firewall-cmd --add-service ssh',
       'firewall-cmd --permanent --add-service ssh',
@@ -97,7 +97,8 @@ describe('origin:puppetclient', () => {
       'systemctl restart rsyslog',
       'systemctl enable puppetagent',
       'systemctl start puppetagent',
-      'puppet config print certname',
+      // Puppet 3.1's config face has no --section; --configprint gives the agent's own view.
+      'puppet agent --configprint certname',
     ]);
     // On the master: its Puppet, then lists until the request shows, one sign, the check.
     const onMaster = withoutProbes(master.commands());
@@ -118,7 +119,7 @@ describe('origin:puppetclient', () => {
     expect(echoes(r.stderr)).toEqual([
       `task: origin:puppetclient ${CLIENT} ${MASTER}`,
       `  task: remote:available ${CLIENT}`,
-      ...prepareTree(CLIENT, 'puppet-agent ufw augeas-tools'),
+      ...prepareTree(CLIENT, 'puppet-agent rsyslog ufw augeas-tools'),
       ...agentTail(CLIENT, 'puppet', MASTER),
     ]);
     const onClient = client.commands();
@@ -138,7 +139,7 @@ describe('origin:puppetclient', () => {
       `task: origin:puppetclient ${CLIENT} ${MASTER}`,
       `  task: remote:available ${CLIENT}`,
       `  task: puppet:repo ${CLIENT}`,
-      ...prepareTree(CLIENT, 'openvox-agent firewalld augeas'),
+      ...prepareTree(CLIENT, 'openvox-agent rsyslog firewalld augeas'),
       ...agentTail(CLIENT, 'puppet', MASTER),
     ]);
     expect(r.stderr).toContain(`  - ${CLIENT}: OpenVox 7 (the default: the distribution has none that fits; its master ${MASTER} runs Puppet 7.23.0 (the distribution's packages))\n`);
@@ -149,7 +150,7 @@ describe('origin:puppetclient', () => {
       'dnf -y install https://yum.voxpupuli.org/openvox7-release-el-9.noarch.rpm',
       'timedatectl set-timezone UTC',
     ]);
-    expect(onClient).toContain('dnf -y install openvox-agent firewalld augeas');
+    expect(onClient).toContain('dnf -y install openvox-agent rsyslog firewalld augeas');
     expect(onClient.slice(-3)).toEqual(['systemctl enable puppet', 'systemctl start puppet', 'puppet config print certname']);
   });
 

@@ -50,7 +50,7 @@ describe('origin:puppetmaster', () => {
     expect(echoes(r.stderr)).toEqual([
       `task: origin:puppetmaster ${MASTER}`,
       `  task: remote:available ${MASTER}`,
-      ...tree({ packages: 'puppet-server git firewalld augeas', service: 'puppetmaster', siterepo: true }),
+      ...tree({ packages: 'puppet-server git rsyslog firewalld augeas', service: 'puppetmaster', siterepo: true }),
     ]);
     expect(r.stderr).toContain(`  - ${MASTER}: fedora 19's Puppet 3.1.1 (the default: the distribution carries it)\n`);
     const user = world.sshd.user;
@@ -62,7 +62,7 @@ describe('origin:puppetmaster', () => {
       // origin:prepare
       'timedatectl set-timezone UTC',
       'hostname',
-      'yum -y install puppet-server git firewalld augeas',
+      'yum -y install puppet-server git rsyslog firewalld augeas',
       'systemctl is-active firewalld',
       'firewall-cmd --add-service ssh',
       'firewall-cmd --permanent --add-service ssh',
@@ -104,7 +104,7 @@ describe('origin:puppetmaster', () => {
     expect(echoes(r.stderr)).toEqual([
       `task: origin:puppetmaster ${MASTER}`,
       `  task: remote:available ${MASTER}`,
-      ...tree({ packages: 'puppetserver git ufw augeas-tools', service: 'puppetserver', siterepo: false }),
+      ...tree({ packages: 'puppetserver git rsyslog ufw augeas-tools', service: 'puppetserver', siterepo: false }),
     ]);
     expect(r.stderr).toContain(`  - ${MASTER}: debian 12's Puppet 7.23.0 (the default: the distribution carries it)\n`);
     const commands = world.commands();
@@ -113,14 +113,14 @@ describe('origin:puppetmaster', () => {
       'apt-cache policy puppet-agent puppet puppetserver puppetmaster puppet-master',
       'timedatectl set-timezone UTC',
     ]);
-    expect(commands).toContain('apt-get -y install puppetserver git ufw augeas-tools');
+    expect(commands).toContain('apt-get -y install puppetserver git rsyslog ufw augeas-tools');
     // Nothing from Puppet's own repositories, nothing in /etc/puppetlabs or /opt/puppetlabs.
     expect(commands.filter((c) => /apt\.puppet\.com|voxpupuli|\/etc\/puppetlabs|\/opt\/puppetlabs/.test(c))).toEqual([]);
     expect(commands.filter((c) => c.startsWith('puppet config set'))).toEqual([
       // `puppetserver ca` reaches the CA at `server`: the master names itself.
       'puppet config set --section main server puppet.example.org',
       'puppet config set --section server basemodulepath /var/lib/puppet/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules',
-      'puppet config set --section server default_manifest /var/lib/puppet/site/manifests/site.pp',
+      'puppet config set --section main default_manifest /var/lib/puppet/site/manifests/site.pp',
     ]);
     // Debian's packages have no production environment: without it default_manifest is ignored.
     expect(commands).toContain('mkdir -p /var/lib/puppet/site/modules /var/lib/puppet/site/manifests /etc/puppet/code/environments/production');
@@ -137,7 +137,7 @@ describe('origin:puppetmaster', () => {
       `task: origin:puppetmaster ${MASTER}`,
       `  task: remote:available ${MASTER}`,
       `  task: puppet:repo ${MASTER}`,
-      ...tree({ packages: 'openvox-server git firewalld augeas', service: 'puppetserver', siterepo: true }).map((l) =>
+      ...tree({ packages: 'openvox-server git rsyslog firewalld augeas', service: 'puppetserver', siterepo: true }).map((l) =>
         l === `    task: remote:hostname ${MASTER}` ? `    task: remote:hostname ${MASTER} puppet.example.org` : l,
       ),
     ]);
@@ -150,13 +150,13 @@ describe('origin:puppetmaster', () => {
     };
     // The distribution was asked first (dnf, targeted), then the repository came before the package that needs it.
     expect(at('dnf -q list --available puppet puppet-server puppetserver')).toBeLessThan(at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm'));
-    expect(at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm')).toBeLessThan(at('dnf -y install openvox-server git firewalld augeas'));
-    expect(at('hostnamectl set-hostname puppet.example.org')).toBeLessThan(at('dnf -y install openvox-server git firewalld augeas'));
+    expect(at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm')).toBeLessThan(at('dnf -y install openvox-server git rsyslog firewalld augeas'));
+    expect(at('hostnamectl set-hostname puppet.example.org')).toBeLessThan(at('dnf -y install openvox-server git rsyslog firewalld augeas'));
     // OpenVox 8 settings go to the [server] section, the all-in-one layout as Puppet reported it.
     expect(commands.filter((c) => c.startsWith('puppet config set'))).toEqual([
       'puppet config set --section main server puppet.example.org',
       'puppet config set --section server basemodulepath /var/lib/puppet/site/modules:/etc/puppetlabs/code/modules:/opt/puppetlabs/puppet/modules',
-      'puppet config set --section server default_manifest /var/lib/puppet/site/manifests/site.pp',
+      'puppet config set --section main default_manifest /var/lib/puppet/site/manifests/site.pp',
     ]);
     expect(commands).toContain('mkdir -p /var/lib/puppet/site/modules /var/lib/puppet/site/manifests /etc/puppetlabs/code/environments/production');
     expect(commands.slice(-5)).toEqual([
@@ -171,8 +171,8 @@ describe('origin:puppetmaster', () => {
 
   it('takes OpenVox 8 where the distribution has no server (Fedora 42) or none that can serve (Ubuntu 22.04: Puppet 5)', async () => {
     for (const [distribution, url, pkg] of [
-      ['fedora42', 'dnf -y install https://yum.voxpupuli.org/openvox8-release-fedora-42.noarch.rpm', 'dnf -y install openvox-server git firewalld augeas'],
-      ['ubuntu2204', 'apt-get -y install /var/cache/origin-setup/openvox8-release-ubuntu22.04.deb', 'apt-get -y install openvox-server git ufw augeas-tools'],
+      ['fedora42', 'dnf -y install https://yum.voxpupuli.org/openvox8-release-fedora-42.noarch.rpm', 'dnf -y install openvox-server git rsyslog firewalld augeas'],
+      ['ubuntu2204', 'apt-get -y install /var/cache/origin-setup/openvox8-release-ubuntu22.04.deb', 'apt-get -y install openvox-server git rsyslog ufw augeas-tools'],
     ] as const) {
       world.reset({ distribution, puppet: { version: '8.28.1', layout: 'aio' } });
       const r = await runCli(['origin:puppetmaster', MASTER, '--no-forge'], worldEnv(world));
@@ -216,7 +216,7 @@ describe('origin:puppetmaster', () => {
     r = await runCli(['origin:puppetmaster', MASTER, '--source', 'puppetcore', '--no-forge', '--verbose', '--debug'], worldEnv(world, { extra: { PUPPET_CORE_KEY: key } }));
     expect(r.code, r.stderr).toBe(0);
     expect(world.commands()).toContain('dnf -y install https://yum-puppetcore.puppet.com/public/puppet8-release-el-9.noarch.rpm');
-    expect(world.commands()).toContain('dnf -y install puppetserver git firewalld augeas');
+    expect(world.commands()).toContain('dnf -y install puppetserver git rsyslog firewalld augeas');
     expect(`${r.stdout}${r.stderr}${world.sshd.readCallLog()}`).not.toContain(key);
   });
 
@@ -227,7 +227,7 @@ describe('origin:puppetmaster', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`  - ${MASTER}: Puppet 3.1.1 (the distribution's packages) (already installed)\n`);
     expect(echoes(r.stderr).slice(0, 3)).toEqual([`task: origin:puppetmaster ${MASTER}`, `  task: remote:available ${MASTER}`, `  task: origin:prepare ${MASTER}`]);
-    expect(world.commands()).toContain('yum -y install puppet-server git firewalld augeas');
+    expect(world.commands()).toContain('yum -y install puppet-server git rsyslog firewalld augeas');
     expect(world.commands().at(-1)).toBe('systemctl enable puppetmaster');
   });
 
@@ -276,13 +276,13 @@ describe('origin:puppetmaster', () => {
     expect(err).toContain(`  - remote:firewall:service ${MASTER} ssh: already run, reusing its result\n`);
     expect(world.commands().filter((c) => c === 'firewall-cmd --add-service ssh')).toHaveLength(1);
     const installs = () => world.commands().filter((c) => c.startsWith('yum -y install'));
-    expect(installs()).toEqual(['yum -y install puppet-server git firewalld augeas']);
+    expect(installs()).toEqual(['yum -y install puppet-server git rsyslog firewalld augeas']);
     const calls = world.commands().length;
     // What a user would type for the same preparation: the same canonical arguments.
-    const again = await runner!.invoke(0, 'origin:prepare', [MASTER], { packages: ['puppet-server', 'git'] });
-    expect(again).toMatchObject({ host: MASTER, distribution: 'fedora 19', packages: ['puppet-server', 'git', 'firewalld', 'augeas'] });
+    const again = await runner!.invoke(0, 'origin:prepare', [MASTER], { packages: ['puppet-server', 'git', 'rsyslog'] });
+    expect(again).toMatchObject({ host: MASTER, distribution: 'fedora 19', packages: ['puppet-server', 'git', 'rsyslog', 'firewalld', 'augeas'] });
     expect(world.commands().length).toBe(calls);
-    expect(echoes(err).filter((l) => l.includes('origin:prepare'))).toEqual([`  task: origin:prepare ${MASTER} --packages puppet-server git`]);
+    expect(echoes(err).filter((l) => l.includes('origin:prepare'))).toEqual([`  task: origin:prepare ${MASTER} --packages puppet-server git rsyslog`]);
     // --verbose shows what Puppet itself reported.
     expect(err).toContain(`${MASTER}: Puppet 3.1.1 (the distribution's packages): ${world.sshd.dir}/bin/puppet, config /etc/puppet/puppet.conf, ssldir /var/lib/puppet/ssl, manifest /var/lib/puppet/site/manifests/site.pp`);
   });
@@ -319,10 +319,10 @@ describe('origin:puppetmaster', () => {
       .map((l) => l.replace(/^.*would run on master\.test: /, ''));
     const order = [
       "sudo -n sh -c 'dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm'",
-      "sudo -n sh -c 'dnf -y install openvox-server git firewalld augeas'",
+      "sudo -n sh -c 'dnf -y install openvox-server git rsyslog firewalld augeas'",
       `git clone --quiet -- ${SITE} /var/lib/puppet/site`,
       // Planned from the all-in-one layout, since nothing is installed to ask.
-      "sudo -n sh -c '/opt/puppetlabs/bin/puppet config set --section server default_manifest /var/lib/puppet/site/manifests/site.pp'",
+      "sudo -n sh -c '/opt/puppetlabs/bin/puppet config set --section main default_manifest /var/lib/puppet/site/manifests/site.pp'",
       "sudo -n sh -c 'firewall-cmd --add-port 8140/tcp'",
       "sudo -n sh -c 'systemctl start puppetserver'",
       "sudo -n sh -c 'systemctl enable puppetserver'",
