@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { echoes, FP2, probeCalls, requestAfterAgentStart, startWorld, withoutProbes, worldEnv, type World } from './flow-world.js';
+import { echoes, FP2, probeCalls, requestAfterAgentStart, startWorld, withoutProbes, worldEnv, type World, type WorldPuppet } from './flow-world.js';
 
 let client: World;
 let master: World;
@@ -31,6 +31,17 @@ const env = (extra: NodeJS.ProcessEnv = {}) => worldEnv(client, { other: master,
 function debianMaster(): void {
   master.reset({ distribution: 'debian12', puppet: { version: '7.23.0', layout: 'distribution' } });
   master.installed('puppetserver');
+}
+
+/** Enrols CLIENT (DISTRIBUTION, and the Puppet it would report) under the Debian 12 master; the request arrives once the agent starts. */
+async function enrolUnderDebianMaster(distribution: string, puppet: WorldPuppet) {
+  client.reset({ distribution, puppet: { ...puppet, certname: CERTNAME } });
+  debianMaster();
+  const arrives = requestAfterAgentStart(client, master, 'puppet', CERTNAME, 100);
+  const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
+  await arrives;
+  expect(r.code, r.stderr).toBe(0);
+  return r;
 }
 
 function prepareTree(host: string, packages: string): string[] {
@@ -110,12 +121,7 @@ describe('origin:puppetclient', () => {
   });
 
   it("enrols a Debian 12 agent of a Debian 12 master from Debian's own packages: no repository at all", async () => {
-    client.reset({ distribution: 'debian12', puppet: { version: '7.23.0', layout: 'distribution', certname: CERTNAME } });
-    debianMaster();
-    const arrives = requestAfterAgentStart(client, master, 'puppet', CERTNAME, 100);
-    const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
-    await arrives;
-    expect(r.code, r.stderr).toBe(0);
+    const r = await enrolUnderDebianMaster('debian12', { version: '7.23.0', layout: 'distribution' });
     expect(echoes(r.stderr)).toEqual([
       `task: origin:puppetclient ${CLIENT} ${MASTER}`,
       `  task: remote:available ${CLIENT}`,
@@ -129,12 +135,7 @@ describe('origin:puppetclient', () => {
   });
 
   it("enrols a RHEL 9 agent of a Debian 12 master (Puppet 7) with OpenVox 7: the master's major, the agent's best source", async () => {
-    client.reset({ distribution: 'rhel9', puppet: { version: '7.37.2', layout: 'aio', certname: CERTNAME } });
-    debianMaster();
-    const arrives = requestAfterAgentStart(client, master, 'puppet', CERTNAME, 100);
-    const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
-    await arrives;
-    expect(r.code, r.stderr).toBe(0);
+    const r = await enrolUnderDebianMaster('rhel9', { version: '7.37.2', layout: 'aio' });
     expect(echoes(r.stderr)).toEqual([
       `task: origin:puppetclient ${CLIENT} ${MASTER}`,
       `  task: remote:available ${CLIENT}`,
