@@ -120,8 +120,16 @@ export async function choosePuppet(
     return { flavor: here, packages: await packagesOfInstalled(ctx, host, platform, here, o.role) };
   }
 
-  const offer = source === undefined || source === 'distribution' ? await distributionOffer(ctx, host, platform) : {};
-  const plan = choosePlan(platform.distro, offer, { role: o.role, source, major, majorReason });
+  const wanted = { role: o.role, source, major, majorReason };
+  const asksDistribution = source === undefined || source === 'distribution';
+  let plan: PuppetPlan;
+  try {
+    plan = choosePlan(platform.distro, asksDistribution ? await distributionOffer(ctx, host, platform) : {}, wanted);
+  } catch (e) {
+    if (asksDistribution) throw e;
+    // The source asked for has nothing here: ask the distribution too, so the error can name what would work.
+    plan = choosePlan(platform.distro, await distributionOffer(ctx, host, platform), wanted);
+  }
   // A missing key must stop the run before anything changes on the host.
   if (plan.release?.forgeKey) forgeKey(ctx);
   const how = source ? `from --source ${source}` : plan.source === 'distribution' ? 'the default: the distribution carries it' : 'the default: the distribution has none that fits';

@@ -200,6 +200,14 @@ describe('origin:puppetmaster', () => {
     expect(r.stderr).toMatch(/what would work: OpenVox 8 \(--source openvox --puppet 8\)/);
     // Only questions were asked: nothing installed, nothing configured.
     expect(withoutProbes(world.commands())).toEqual(['dnf -q list --available puppet puppet-server puppetserver']);
+
+    // OpenVox publishes nothing for the seed's Fedora 19: refused before any change, naming its own Puppet 3.
+    world.reset({ distribution: 'fedora19', puppet: { version: '3.1.1' } });
+    r = await runCli(['origin:puppetmaster', MASTER, '--source', 'openvox'], worldEnv(world));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: no Puppet server from OpenVox for fedora 19');
+    expect(r.stderr).toContain("what would work: fedora 19's Puppet 3.1.1 (--source distribution)");
+    expect(withoutProbes(world.commands())).toEqual(['yum -q list available puppet puppet-server puppetserver']);
   });
 
   it('Puppet Core needs a Forge key: without one the run stops before any change and names both places; the key is never printed', async () => {
