@@ -524,6 +524,29 @@ describe('puppet:master:autosign', () => {
   });
 });
 
+describe('split CA and policy autosigning on every source', () => {
+  it.each([
+    { what: "the seeds' distribution Puppet 3.8", version: '3.8.7', layout: 'distribution3', owner: { manager: 'rpm', package: 'puppet' }, source: 'distribution', confdir: '/etc/puppet', section: 'master' },
+    { what: "Debian 12's Puppet 7", version: '7.23.0', layout: 'distribution', owner: { manager: 'deb', package: 'puppet-agent' }, source: 'distribution', confdir: '/etc/puppet', section: 'server' },
+    { what: 'OpenVox 8', version: '8.28.1', layout: 'aio', owner: { manager: 'rpm', package: 'openvox-agent' }, source: 'openvox', confdir: '/etc/puppetlabs/puppet', section: 'server' },
+    { what: 'Puppet Core 8', version: '8.10.0', layout: 'aio', owner: { manager: 'deb', package: 'puppet-agent' }, source: 'puppetcore', confdir: '/etc/puppetlabs/puppet', section: 'server' },
+  ] as const)('$what: the policy beside its puppet.conf, autosign in [$section], ca_server written', async (c) => {
+    puppetHost(c.version, '', { layout: c.layout, owner: c.owner });
+    const version = await runCli(['puppet:version', 'testhost', '--json'], env);
+    expectOk(version);
+    expect(JSON.parse(version.stdout)).toMatchObject({ source: c.source, confdir: c.confdir, config: `${c.confdir}/puppet.conf` });
+
+    const r = await runCli(['puppet:master:autosign', 'testhost', '--secret', 'a-secret-of-enough-length'], env);
+    expectOk(r);
+    expect(captured(`${c.confdir}/autosign-secret`)).toBe('a-secret-of-enough-length\n');
+    expect(ran('puppet')).toContain(`puppet config set --section ${c.section} autosign ${c.confdir}/autosign-policy.sh`);
+
+    const split = await runCli(['puppet:agent:set_server', 'testhost', 'puppet.example.com', '--ca-server', 'puppetca.example.com'], env);
+    expectOk(split);
+    expect(ran('puppet').slice(-2)).toEqual(['puppet config set --section main server puppet.example.com', 'puppet config set --section main ca_server puppetca.example.com']);
+  });
+});
+
 describe('storedconfigs and pluginsync', () => {
   it('storedconfigs sets the real setting names on 3.x (augtool on 3.1) and refuses Puppet 7', async () => {
     puppetHost('3.1.1');
