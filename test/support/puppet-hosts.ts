@@ -22,7 +22,8 @@
 //     hostKeyLine(name?); exec(command, { timeoutMs? }) → { code, stdout, stderr } as root
 //     inside the host's namespaces (real PATH, no stand-ins); calls(); clearCalls();
 //     standIn(name, behaviour); resetStandIns(); puppetserverPid(): number | undefined;
-//     puppetserverLog(): string; sshdLog(); stop() }
+//     puppetserverLog(): string; agentPid(): number | undefined; agentLog(): string;
+//     sshdLog(); stop() }
 //
 // Inside each host (sshd runs under `unshare --mount --uts --propagation private`):
 // - /etc and /var are overlays of the machine's (upper/work dirs in the instance dir),
@@ -46,6 +47,16 @@
 //   returns once the unit's restart-file reads 1 (exit 1 with the log tail when it dies
 //   or after readyTimeoutSeconds). is-active/status answer from the process; stop stops it.
 //   Root only, like the real systemctl ("Interactive authentication required" otherwise).
+// - The agent service `puppet` is REAL too: `systemctl start|restart puppet` (or enable
+//   --now, or `service puppet start`) runs what Debian's puppet.service runs, `puppet agent
+//   $PUPPET_EXTRA_OPTS --no-daemonize` as root with /etc/default/puppet (and
+//   /etc/sysconfig/puppet*) as environment, detached (setsid), plus `--logdest console`
+//   into <dir>/puppet-agent.log in place of the journal. Its first start makes the real
+//   CSR; it runs until `systemctl stop puppet` (TERM), stop() or the process exit.
+//   is-active/status answer from the process (failed when it exited at once); reload
+//   sends HUP. A test may put PUPPET_EXTRA_OPTS="--waitforcert 5" into the agent host's
+//   /etc/default/puppet (host configuration) so the daemon asks for its certificate
+//   every 5 s instead of every 2 minutes.
 // - puppetserver listens on 127.0.0.1:masterPort (a free port, never 8140): the master's
 //   webserver.conf says so, and `serverport = masterPort` is in [main] of every host's
 //   /etc/puppet/puppet.conf. JAVA_ARGS is -Xms256m -Xmx512m, jruby max-active-instances 1,
@@ -53,8 +64,9 @@
 //   GET after its CSR PUT otherwise stalls for the default 30 s). No `server` is set
 //   unless opts.puppetConf says so, and `puppet` does not resolve: the tool must say it.
 //   Start-up takes 30–40 s on two idle cores, up to ~90 s when the machine is loaded.
-// - Cleanup: stop() kills the JVM (pid in <dir>/puppetserver.pid) then sshd; the process
-//   exit hook does the same; a watchdog in each namespace kills both when the test
+// - Cleanup: stop() kills the agent daemon (its argv[0] is <dir>/puppet-agent, pid in
+//   <dir>/puppet-agent.pid) and the JVM (pid in <dir>/puppetserver.pid), then sshd; the process
+//   exit hook does the same; a watchdog in each namespace kills them all when the test
 //   process disappears (a killed worker), and the next start removes what dead workers
 //   left in /tmp (origin-puppet-<pid>-*).
 //
@@ -181,6 +193,10 @@ export interface PuppetHost {
   resetStandIns(): void;
   /** The running puppetserver JVM, if any. */
   puppetserverPid(): number | undefined;
+  /** The running agent daemon (`systemctl start puppet`), if any. */
+  agentPid(): number | undefined;
+  /** The agent daemon's output (every start appends). */
+  agentLog(): string;
   /** puppetserver's stdout/stderr (every start appends). */
   puppetserverLog(): string;
   sshdLog(): string;
@@ -242,6 +258,17 @@ function killAllSync(pids: number[]): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/** The agent daemon of an instance, only if that pid still is that instance's agent. */
+function agentPid(dir: string): number | undefined {
+  const pid = readPid(join(dir, 'puppet-agent.pid'));
+  if (pid === undefined || !alive(pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`${join(dir, 'puppet-agent')}\0`) ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -354,6 +381,7 @@ SELF=$$
   trap '' HUP
   while [ -d /proc/$WATCH ]; do sleep 2; done
   p=$(cat "$D/puppetserver.pid" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+  p=$(cat "$D/puppet-agent.pid" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p" 2>/dev/null
   kill -9 $SELF 2>/dev/null
 ) </dev/null >/dev/null 2>&1 &
 exec ${SSHD} -D -f '${s.config}' -E "$D/sshd.log"
@@ -463,20 +491,115 @@ esac
 `;
 }
 
-/** systemctl and service: puppetserver for real, other units as state files. */
+/**
+ * The real agent service, as Debian's puppet.service runs it: `puppet agent
+ * $PUPPET_EXTRA_OPTS --no-daemonize` with /etc/default/puppet (and /etc/sysconfig/puppet*)
+ * as environment, as root inside the host. Its argv[0] names the instance directory (ruby
+ * ignores argv[0]), so the cleanup that finds processes by the directory finds it too.
+ */
+function agentCtl(dir: string): string {
+  return `#!/bin/sh
+# puppet-agent-ctl ACTION: start | stop | restart | reload | is-active | status (the unit, for real).
+D='${dir}'
+PIDF="$D/puppet-agent.pid"
+LOG="$D/puppet-agent.log"
+TAG="$D/puppet-agent"
+pid_alive() {
+  p=$(cat "$PIDF" 2>/dev/null) || return 1
+  [ -n "$p" ] && [ -r "/proc/$p/stat" ] || return 1
+  st=$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f1)
+  [ "$st" != Z ] || return 1
+  tr '\\0' ' ' < "/proc/$p/cmdline" | grep -q -- "^$TAG " || return 1
+  echo "$p"
+}
+need_root() {
+  [ "$(id -u)" = 0 ] && return 0
+  echo "Failed to $1 puppet.service: Interactive authentication required." >&2
+  echo "See system logs and 'systemctl status puppet.service' for details." >&2
+  exit 1
+}
+do_stop() {
+  p=$(pid_alive) || { rm -f "$PIDF"; return 0; }
+  echo "=== $(date -u +%FT%TZ) systemctl stop puppet" >> "$LOG"
+  kill -TERM "$p" 2>/dev/null
+  i=0
+  while pid_alive >/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+  pid_alive >/dev/null && kill -KILL "$p" 2>/dev/null
+  rm -f "$PIDF"
+}
+do_start() {
+  pid_alive >/dev/null && return 0
+  PUPPET_EXTRA_OPTS=
+  for f in /etc/sysconfig/puppetagent /etc/sysconfig/puppet /etc/default/puppet; do
+    [ -r "$f" ] || continue
+    set -a; . "$f"; set +a
+  done
+  echo "=== $(date -u +%FT%TZ) systemctl start puppet: puppet agent $PUPPET_EXTRA_OPTS --no-daemonize" >> "$LOG"
+  cd / || exit 1
+  # --logdest console stands in for the journal, which takes the unit's stdout.
+  # shellcheck disable=SC2086
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 USER=root LOGNAME=root \\
+    setsid /bin/bash -c 'exec -a "$0" /usr/bin/ruby /usr/bin/puppet agent "$@"' "$TAG" $PUPPET_EXTRA_OPTS --no-daemonize --logdest console \\
+    >> "$LOG" 2>&1 < /dev/null &
+  echo $! > "$PIDF"
+  # Type=simple: started once the process runs; a bad option ends it at once (failed).
+  sleep 0.2
+  if ! pid_alive >/dev/null; then
+    sleep 1
+    rm -f "$PIDF"
+    echo "puppet.service: the agent exited at once:" >&2
+    tail -n 20 "$LOG" >&2
+    : > "$D/puppet-agent.failed"
+    exit 1
+  fi
+  rm -f "$D/puppet-agent.failed"
+}
+state() {
+  if pid_alive >/dev/null; then echo active
+  elif [ -e "$D/puppet-agent.failed" ]; then echo failed
+  else echo inactive; fi
+}
+case $1 in
+  start) need_root start; do_start ;;
+  stop) need_root stop; do_stop ;;
+  restart|force-reload|reload-or-restart) need_root restart; do_stop; do_start ;;
+  reload) need_root reload; p=$(pid_alive) && kill -HUP "$p" ;;
+  try-restart|condrestart) need_root restart; if pid_alive >/dev/null; then do_stop; do_start; fi ;;
+  is-active) s=$(state); echo "$s"; [ "$s" = active ] || exit 3 ;;
+  is-failed) s=$(state); echo "$s"; [ "$s" = failed ] ;;
+  status)
+    s=$(state)
+    echo "* puppet.service - Puppet agent"
+    echo "     Loaded: loaded (/lib/systemd/system/puppet.service; $(cat "$D/units/puppet.enabled" 2>/dev/null || echo disabled))"
+    case $s in
+      active) echo "     Active: active (running)"; echo "   Main PID: $(pid_alive) (puppet)" ;;
+      *) echo "     Active: $s (dead)" ;;
+    esac
+    [ "$s" = active ] || exit 3 ;;
+  *) echo "puppet-agent-ctl: unknown action $1" >&2; exit 1 ;;
+esac
+`;
+}
+
+/** systemctl and service: puppetserver and the puppet agent for real, other units as state files. */
 function unitScript(dir: string, kind: 'systemctl' | 'service'): string {
   const common = `D='${dir}'
 U="$D/units"
 unit_name() { u=\${1%.service}; echo "$u"; }
 one() {
   verb=$1; u=$(unit_name "$2")
-  if [ "$u" = puppetserver ]; then
+  ctl=
+  case $u in
+    puppetserver) ctl="$D/puppetserver-ctl" ;;
+    puppet) ctl="$D/puppet-agent-ctl" ;;
+  esac
+  if [ -n "$ctl" ]; then
     case $verb in
-      enable) [ "$(id -u)" = 0 ] || { echo "Failed to enable unit: Interactive authentication required." >&2; return 1; }; echo enabled > "$U/puppetserver.enabled"; [ -n "$now" ] && { /bin/sh "$D/puppetserver-ctl" start || return $?; }; return 0 ;;
-      disable) [ "$(id -u)" = 0 ] || { echo "Failed to disable unit: Interactive authentication required." >&2; return 1; }; rm -f "$U/puppetserver.enabled"; [ -n "$now" ] && { /bin/sh "$D/puppetserver-ctl" stop || return $?; }; return 0 ;;
-      is-enabled) if [ -e "$U/puppetserver.enabled" ]; then echo enabled; return 0; fi; echo disabled; return 1 ;;
+      enable) [ "$(id -u)" = 0 ] || { echo "Failed to enable unit: Interactive authentication required." >&2; return 1; }; echo enabled > "$U/$u.enabled"; [ -n "$now" ] && { /bin/sh "$ctl" start || return $?; }; return 0 ;;
+      disable) [ "$(id -u)" = 0 ] || { echo "Failed to disable unit: Interactive authentication required." >&2; return 1; }; rm -f "$U/$u.enabled"; [ -n "$now" ] && { /bin/sh "$ctl" stop || return $?; }; return 0 ;;
+      is-enabled) if [ -e "$U/$u.enabled" ]; then echo enabled; return 0; fi; echo disabled; return 1 ;;
       daemon-reload|mask|unmask) return 0 ;;
-      *) /bin/sh "$D/puppetserver-ctl" "$verb"; return $? ;;
+      *) /bin/sh "$ctl" "$verb"; return $? ;;
     esac
   fi
   case $verb in
@@ -562,6 +685,7 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
   };
   [...PUPPET_HOST_STAND_INS, ...(o.standIns ?? [])].forEach(addStandIn);
   writeFileSync(join(dir, 'puppetserver-ctl'), puppetserverCtl(dir, o.readyTimeoutSeconds ?? 150), { mode: 0o755 });
+  writeFileSync(join(dir, 'puppet-agent-ctl'), agentCtl(dir), { mode: 0o755 });
   const builtIns = () => {
     writeFileSync(join(cfgDir, 'systemctl.sh'), unitScript(dir, 'systemctl'));
     writeFileSync(join(cfgDir, 'service.sh'), unitScript(dir, 'service'));
@@ -754,9 +878,13 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
       host.clearCalls();
     },
     puppetserverPid: () => jvmPid(dir),
+    agentPid: () => agentPid(dir),
+    agentLog: () => (existsSync(join(dir, 'puppet-agent.log')) ? readFileSync(join(dir, 'puppet-agent.log'), 'utf8') : ''),
     puppetserverLog: () => (existsSync(join(dir, 'puppetserver.log')) ? readFileSync(join(dir, 'puppetserver.log'), 'utf8') : ''),
     sshdLog,
     async stop() {
+      const agent = agentPid(dir);
+      if (agent !== undefined && !(await killAndWait([agent], 'SIGTERM', 5000))) await killAndWait([agent], 'SIGKILL', 5000);
       const jvm = jvmPid(dir);
       if (jvm !== undefined && !(await killAndWait([jvm], 'SIGTERM', 15_000))) await killAndWait([jvm], 'SIGKILL', 5000);
       const c = child;
