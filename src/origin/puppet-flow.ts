@@ -8,7 +8,7 @@ import { platformOf } from '../platform/index.js';
 import type { PackageManagerName, Platform } from '../platform/types.js';
 import { plannedFlavor, reportedPuppet, type PuppetFlavor } from '../puppet/generation.js';
 import { forgeKey } from '../puppet/repo.js';
-import { choosePlan, distributionNames, distributionPlan, repositoryPlan, sourceSetting, type Offer, type PuppetPlan, type PuppetSource, type Role } from '../puppet/sources.js';
+import { choosePlan, distributionNames, REPOSITORY_PACKAGES, sourceSetting, type Offer, type PuppetPlan, type PuppetSource, type Role } from '../puppet/sources.js';
 import { prepareWith, type PrepareChoices } from './prepare-plan.js';
 
 /** What --puppet accepts on the origin workflows. */
@@ -56,28 +56,16 @@ async function masterPuppet(ctx: TaskContext, master: string, agent: string): Pr
  * installed already (yum and dnf 4 no longer list an installed package as available).
  */
 async function packagesOfInstalled(ctx: TaskContext, host: string, platform: Platform, here: PuppetFlavor, role: Role): Promise<string[]> {
-  const manager = platform.packages.name;
-  const plan: PuppetPlan | undefined =
-    here.source === 'distribution'
-      ? distributionPlan(platform.distro, { [here.package ?? (manager === 'apt-get' ? 'puppet-agent' : 'puppet')]: here.version ?? String(here.major) })
-      : repositoryPlan(here.source, here.major, platform.distro) ?? repositoryPlan(here.source, 8, platform.distro);
-  if (role === 'agent' && plan) return plan.agent;
-  const server = here.source === 'distribution' ? distributionServer(here, manager) : plan?.server[0];
-  const available = async (name: string) => {
-    if ((await distributionOffer(ctx, host, platform))[name] !== undefined) return true;
-    const remote = await ctx.ssh(host);
-    return (await remote.run(platform.packages.version(name), { readOnly: true, allowExit: 'any' })).code === 0;
-  };
-  if (server && (here.source !== 'distribution' || (await available(server)))) return [server];
-  throw new OriginError(`${host} has ${here.label}, and that packaging offers no server for ${platform.label}`, {
+  if (here.source !== 'distribution') return [REPOSITORY_PACKAGES[here.source][role === 'master' ? 'server' : 'agent']];
+  const apt = platform.packages.name === 'apt-get';
+  if (role === 'agent') return [here.package ?? (apt ? 'puppet-agent' : 'puppet')];
+  const server = here.major >= 4 ? 'puppetserver' : apt ? 'puppetmaster' : 'puppet-server';
+  if ((await distributionOffer(ctx, host, platform))[server] !== undefined) return [server];
+  const installed = await (await ctx.ssh(host)).run(platform.packages.version(server), { readOnly: true, allowExit: 'any' });
+  if (installed.code === 0) return [server];
+  throw new OriginError(`${host} has ${here.label}, and ${platform.label} offers no ${server} to serve it`, {
     hint: 'one host never mixes two packagings: remove the installed Puppet first, then choose with --source',
   });
-}
-
-/** The distribution's server package for its installed Puppet. */
-function distributionServer(here: PuppetFlavor, manager: PackageManagerName): string {
-  if (here.major >= 4) return 'puppetserver';
-  return manager === 'apt-get' ? 'puppetmaster' : 'puppet-server';
 }
 
 /**

@@ -168,17 +168,23 @@ export function releasePackage(source: 'openvox' | 'puppetcore', major: number, 
     : { package: pkg, url: `https://yum-puppetcore.puppet.com/public/${pkg}-${rpmTag}-${rel}.noarch.rpm`, format: 'rpm', forgeKey: true, repoHost: 'yum-puppetcore.puppet.com' };
 }
 
+/** The agent and server packages of a repository source (the same names on rpm and deb). */
+export const REPOSITORY_PACKAGES = {
+  openvox: { agent: 'openvox-agent', server: 'openvox-server' },
+  puppetcore: { agent: 'puppet-agent', server: 'puppetserver' },
+} as const;
+
 /** OpenVox or Puppet Core of one major, when that source publishes it for the distribution. */
 export function repositoryPlan(source: 'openvox' | 'puppetcore', major: number, d: Distribution): PuppetPlan | undefined {
   if (!publishedMajors(source, d).includes(major)) return undefined;
-  const openvox = source === 'openvox';
+  const names = REPOSITORY_PACKAGES[source];
   return {
     source,
     major,
-    agent: [openvox ? 'openvox-agent' : 'puppet-agent'],
-    server: [openvox ? 'openvox-server' : 'puppetserver'],
+    agent: [names.agent],
+    server: [names.server],
     release: releasePackage(source, major, d),
-    label: `${openvox ? 'OpenVox' : 'Puppet Core'} ${major}`,
+    label: `${source === 'openvox' ? 'OpenVox' : 'Puppet Core'} ${major}`,
   };
 }
 
