@@ -3,7 +3,8 @@
 import { homedir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { CommanderError } from 'commander';
-import { Settings, type GlobalFlags } from './config/settings.js';
+import { primeSecrets } from './config/awscred.js';
+import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
 import { normalizeArgv } from './engine/argv.js';
 import { DryRunStop, EXIT, exitCodeFor, OriginError, UsageError } from './engine/errors.js';
 import { BIN, knownNamespaces, renderList, suggest, usageLine } from './engine/help.js';
@@ -29,8 +30,13 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const word = commandIndex >= 0 ? argv[commandIndex] : undefined;
   const helpTarget = word === 'help' ? argv[commandIndex + 1] : undefined;
   const task = word ? findTask(helpTarget ?? word) : undefined;
+  // Secrets are registered before anything can be printed: the environment's now, the
+  // awscred file's when the settings read it (before the first echo line), or, for an
+  // error found before that, in report().
   const redactor = new Redactor();
-  for (const key of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PUPPET_CORE_KEY']) redactor.add(io.env[key]);
+  registerEnvSecrets(io.env, redactor);
+  const home = io.env.HOME || homedir();
+  let settings: Settings | undefined;
   const wantsDebug = argv.includes('--debug');
   let output: Output | undefined;
   const outputFor = (flags: GlobalFlags) =>
@@ -56,7 +62,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
       },
       async run(t, words, options, flags) {
         const out = outputFor(flags);
-        const settings = new Settings(flags, io.env, io.cwd, io.env.HOME || homedir());
+        settings = new Settings(flags, io.env, io.cwd, home, redactor);
         runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr } : undefined);
         io.onRunner?.(runner);
         try {
@@ -85,8 +91,22 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
+    // A task run that failed before its settings were read (commander's usage errors):
+    // the file's secrets are registered now, so the error line cannot show one. `list`
+    // and `help` never read the file.
+    if (task && word !== 'help' && !settings) primeSecrets(awscredFlag(argv), io.cwd, home, (s) => redactor.add(s));
     return report(err, fallback(), task);
   }
+}
+
+/** The last --awscred value on the command line (commander keeps the last one). */
+function awscredFlag(argv: readonly string[]): string | undefined {
+  let flag: string | undefined;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    if (argv[i] === '--awscred') flag = argv[++i];
+    else if (argv[i]!.startsWith('--awscred=')) flag = argv[i]!.slice('--awscred='.length);
+  }
+  return flag;
 }
 
 function unknownTask(word: string): UsageError {

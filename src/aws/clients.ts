@@ -29,7 +29,9 @@ export class AwsClients {
     this.ec2Promise ??= (async () => {
       silenceSdkVersionNotice();
       const sdk = await import('@aws-sdk/client-ec2');
-      return { sdk, client: new sdk.EC2Client(this.clientConfig(this.settings.region())) };
+      const client = new sdk.EC2Client(this.clientConfig(this.settings.region()));
+      this.redactResolvedCredentials(client);
+      return { sdk, client };
     })();
     return this.ec2Promise;
   }
@@ -39,7 +41,9 @@ export class AwsClients {
       silenceSdkVersionNotice();
       const sdk = await import('@aws-sdk/client-route-53');
       // Route53 is a global service; the SDK signs for us-east-1 whatever region is set.
-      return { sdk, client: new sdk.Route53Client(this.clientConfig(this.settings.region() ?? 'us-east-1')) };
+      const client = new sdk.Route53Client(this.clientConfig(this.settings.region() ?? 'us-east-1'));
+      this.redactResolvedCredentials(client);
+      return { sdk, client };
     })();
     return this.route53Promise;
   }
@@ -56,9 +60,8 @@ export class AwsClients {
     if (region) config.region = region;
     if (this.settings.flags.endpointUrl) config.endpoint = this.settings.flags.endpointUrl;
     if (this.settings.flags.profile) config.profile = this.settings.flags.profile;
+    // Settings registered the file's secrets with the redactor when it read the file.
     if (cred?.accessKeyId && cred.secretAccessKey) {
-      this.redactor.add(cred.secretAccessKey);
-      this.redactor.add(cred.sessionToken);
       config.credentials = {
         accessKeyId: cred.accessKeyId,
         secretAccessKey: cred.secretAccessKey,
@@ -66,6 +69,29 @@ export class AwsClients {
       };
     }
     return config;
+  }
+
+  /**
+   * Whatever the SDK's credential chain resolves (SSO, credential_process, a profile's
+   * keys, container or instance credentials) is registered with the redactor before the
+   * request is sent, so nothing printed after the first AWS request can show it. The
+   * identity is read where the SDK keeps it for signing: resolved in the serialize step,
+   * so it is there in the build step.
+   */
+  private redactResolvedCredentials(client: { middlewareStack: { add(mw: unknown, options: object): void } }): void {
+    const redactor = this.redactor;
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>, context: Record<string, unknown>) => async (args: unknown) => {
+        const smithy = context.__smithy_context as { selectedHttpAuthScheme?: { identity?: Record<string, unknown> } } | undefined;
+        const identity = smithy?.selectedHttpAuthScheme?.identity;
+        for (const key of ['secretAccessKey', 'sessionToken']) {
+          const value = identity?.[key];
+          if (typeof value === 'string') redactor.add(value);
+        }
+        return next(args);
+      },
+      { step: 'build', name: 'originSetupRedactCredentials', override: true },
+    );
   }
 }
 

@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import { parse } from 'ini';
 import { OriginError, UsageError } from '../engine/errors.js';
 
+/** A credentials file is a few lines; anything bigger is the wrong file. */
+export const MAX_AWSCRED_BYTES = 64 * 1024;
+
 export interface OsSection {
   baseOSImage?: string;
   remoteUser?: string;
@@ -47,13 +50,18 @@ export function findAwsCredPath(flag: string | undefined, cwd: string, home = ho
   return undefined;
 }
 
-export function loadAwsCred(path: string): AwsCred {
+/**
+ * Reads and parses the file. Every secret in it goes to onSecret first, before any check
+ * can fail and before the caller prints anything: the redactor must know them all.
+ */
+export function loadAwsCred(path: string, onSecret: (secret: string) => void = () => {}): AwsCred {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new OriginError(`cannot read ${path}: ${(err as Error).message}`);
   }
+  scanSecrets(text, onSecret);
   const raw = parse(escapeSectionDots(text)) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
   const sections: Record<string, OsSection> = {};
@@ -64,10 +72,12 @@ export function loadAwsCred(path: string): AwsCred {
     }
   }
   const mode = statSync(path).mode & 0o777;
+  const secretAccessKey = str(raw.AWSSecretKey) ?? str(raw.AWSSecretAccessKey);
+  for (const v of [secretAccessKey, str(raw.AWSSessionToken), str(raw.PuppetCoreKey)]) if (v) onSecret(v);
   return {
     path,
     accessKeyId: str(raw.AWSAccessKeyId),
-    secretAccessKey: str(raw.AWSSecretKey) ?? str(raw.AWSSecretAccessKey),
+    secretAccessKey,
     sessionToken: str(raw.AWSSessionToken),
     keyPairName: str(raw.AWSKeyPairName),
     ec2Type: str(raw.AWSEC2Type),
@@ -78,6 +88,39 @@ export function loadAwsCred(path: string): AwsCred {
     sections,
     looseMode: mode & 0o077 ? mode.toString(8).padStart(4, '0') : undefined,
   };
+}
+
+/** A key whose value is a secret: the known ones, and misspellings of them (AWSSecretKy, PuppetCorekey). */
+export function isSecretKey(key: string): boolean {
+  return /secret|token|password|corekey|credential/i.test(key);
+}
+
+/**
+ * Every value of a secret-looking key, line by line and without trusting the file to be
+ * well formed: as written, and without surrounding quotes (the form the parser yields).
+ */
+export function scanSecrets(text: string, onSecret: (secret: string) => void): void {
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([^=;#[\s][^=]*?)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || !isSecretKey(m[1]!)) continue;
+    const value = m[2]!;
+    onSecret(value);
+    const unquoted = /^(["'])(.*)\1$/.exec(value)?.[2];
+    if (unquoted !== undefined) onSecret(unquoted.trim());
+  }
+}
+
+/**
+ * For an error that happens before the settings are resolved (a usage error commander
+ * finds): the secrets of the file that would be used, best effort, never failing.
+ */
+export function primeSecrets(flag: string | undefined, cwd: string, home: string, onSecret: (secret: string) => void): void {
+  try {
+    const path = findAwsCredPath(flag, cwd, home);
+    if (path && statSync(path).isFile() && statSync(path).size <= MAX_AWSCRED_BYTES) scanSecrets(readFileSync(path, 'utf8'), onSecret);
+  } catch {
+    // The run fails for its own reason; a file that cannot be read holds nothing to print.
+  }
 }
 
 /** Section names such as [rhel6.4] contain dots, which the ini package reads as nesting. */

@@ -1,6 +1,20 @@
 // Global options, the config file and the environment, resolved once per run.
 // The config file is read lazily: `list` and `help` never touch it.
+// Every secret it learns (the file's, the environment's) goes to the redactor as soon as
+// it is known, before anything the run prints.
+import type { SecretSink } from '../engine/output.js';
 import { findAwsCredPath, loadAwsCred, type AwsCred } from './awscred.js';
+
+/** Environment variables that hold a secret. */
+export const SECRET_ENV = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PUPPET_CORE_KEY'] as const;
+
+/** Registers the environment's secrets, as given and trimmed (forgeKey trims PUPPET_CORE_KEY). */
+export function registerEnvSecrets(env: NodeJS.ProcessEnv, sink: SecretSink): void {
+  for (const key of SECRET_ENV) {
+    sink.add(env[key]);
+    sink.add(env[key]?.trim());
+  }
+}
 
 export interface GlobalFlags {
   verbose: boolean;
@@ -29,13 +43,16 @@ export class Settings {
     readonly env: NodeJS.ProcessEnv,
     readonly cwd: string,
     readonly home: string,
-  ) {}
+    private readonly secrets?: SecretSink,
+  ) {
+    if (secrets) registerEnvSecrets(env, secrets);
+  }
 
   /** The awscred file, or null when there is none (the SDK chain is used then). */
   awscred(): AwsCred | null {
     if (this.cred === undefined) {
       const path = findAwsCredPath(this.flags.awscred, this.cwd, this.home);
-      this.cred = path ? loadAwsCred(path) : null;
+      this.cred = path ? loadAwsCred(path, (secret) => this.secrets?.add(secret)) : null;
     }
     return this.cred;
   }

@@ -46,13 +46,15 @@ export function bind(task: AnyTask, words: readonly string[], given: Record<stri
 
 function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
   const flag = `--${flagName(key)}`;
+  // A sensitive value is registered with the redactor only once bound: its errors never quote it.
+  const not = (v: unknown) => (spec.sensitive ? '' : `, not ${shown(v)}`);
   if (spec.type === 'boolean') return Boolean(value);
   if (value === undefined) return undefined;
   let out: unknown;
   switch (spec.type) {
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n)) throw new UsageError(`${flag} wants a number, not ${shown(value)}`);
+      if (!Number.isFinite(n)) throw new UsageError(`${flag} wants a number${not(value)}`);
       out = n;
       break;
     }
@@ -65,13 +67,19 @@ function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
   const values = Array.isArray(out) ? out : [out];
   for (const v of values) {
     if (spec.choices && !spec.choices.includes(String(v))) {
-      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}, not ${shown(v)}`);
+      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}${not(v)}`);
     }
   }
   if (spec.validate) {
     const problem = (spec.validate as (v: unknown) => string | undefined)(out);
-    if (problem) throw new UsageError(`${flag}: ${problem}`);
+    if (problem) throw new UsageError(`${flag}: ${spec.sensitive ? hide(problem, values) : problem}`);
   }
+  return out;
+}
+
+function hide(text: string, values: readonly unknown[]): string {
+  let out = text;
+  for (const v of values) if (String(v) !== '') out = out.split(String(v)).join('****');
   return out;
 }
 

@@ -37,17 +37,34 @@ export function wantsColor(stream: Writable, env: NodeJS.ProcessEnv, flag: boole
   return Boolean((stream as Writable & { isTTY?: boolean }).isTTY);
 }
 
-export class Redactor {
+/** Where a secret is registered as soon as it is known (the redactor). */
+export interface SecretSink {
+  add(secret: string | undefined): void;
+}
+
+export class Redactor implements SecretSink {
   private readonly secrets = new Set<string>();
+  /** Longest first, so a secret that contains another is replaced whole. */
+  private ordered: string[] = [];
 
   add(secret: string | undefined): void {
     // Short values would redact ordinary words; real credentials are long.
-    if (secret && secret.length >= 8) this.secrets.add(secret);
+    if (!secret || secret.length < 8) return;
+    // The form JSON output and escaped error values show it in (quotes, backslashes, control characters).
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    let grew = false;
+    for (const s of [secret, escaped]) {
+      if (!this.secrets.has(s)) {
+        this.secrets.add(s);
+        grew = true;
+      }
+    }
+    if (grew) this.ordered = [...this.secrets].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('****');
+    for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join('****');
     return out;
   }
 }
