@@ -1,11 +1,13 @@
 // Launching one named instance: refuse a Name already in use, size the image's own root
-// device, tag at launch, make the request idempotent, and journal the instance at once.
+// device, tag at launch, make the request idempotent, journal the instance at once, and
+// look at the Name again after the launch, when a concurrent run may have taken it too.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BlockDeviceMapping, Instance } from '@aws-sdk/client-ec2';
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError, UsageError } from '../engine/errors.js';
-import { dryRun, mutate } from './ec2.js';
+import { sleep } from '../engine/wait.js';
+import { dryRun, mutate, tagValue } from './ec2.js';
 import { imageById } from './images.js';
 import { LIVE_STATES } from './instances.js';
 import { instanceLabel, terminateInstance } from './instance-state.js';
@@ -96,15 +98,79 @@ export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promis
   const instance = out.Instances?.[0];
   if (!instance?.InstanceId) throw new OriginError('RunInstances answered without an instance id');
   const id = instance.InstanceId;
+  const label = instanceLabel({ ...instance, Tags: instance.Tags ?? nameTag });
   ctx.journal.record({
     kind: 'instance',
-    id: instanceLabel({ ...instance, Tags: instance.Tags ?? nameTag }),
+    id: label,
     undo: async () => {
       await terminateInstance(ctx, id);
     },
   });
   ctx.log.verbose(`launched ${id} (${spec.name}), ${instance.State?.Name ?? 'pending'}`);
+  await keepNameUnique(ctx, spec.name, { ...instance, Tags: instance.Tags ?? nameTag }, label);
   return { id, name: spec.name, image: spec.image, type: spec.type, state: instance.State?.Name };
+}
+
+/**
+ * How long after RunInstances the Name is looked up again. EC2's lists are eventually
+ * consistent: a namesake launched a moment ago by another run may not be listed at once.
+ */
+export const NAME_SETTLE_SECONDS = 2;
+
+/** States in which a namesake launched alongside this one counts: it is still coming up or up. */
+const RACE_STATES = ['pending', 'running'];
+
+/** Earliest LaunchTime first; the instance id breaks ties (and orders instances without a time last). */
+function launchOrder(a: Instance, b: Instance): number {
+  const ta = a.LaunchTime ? new Date(a.LaunchTime).getTime() : Number.POSITIVE_INFINITY;
+  const tb = b.LaunchTime ? new Date(b.LaunchTime).getTime() : Number.POSITIVE_INFINITY;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.InstanceId! < b.InstanceId! ? -1 : a.InstanceId! > b.InstanceId! ? 1 : 0;
+}
+
+/**
+ * The check before the launch and the launch are two requests: runs started together all
+ * pass the check and all launch. So after the launch the Name is looked up again, and of
+ * the live (pending or running) instances carrying it, exactly one stays: the earliest
+ * launched, the lower instance id on a tie. Every run sees the same instances and applies
+ * the same order, so each knows on its own whether it won; a loser terminates the instance
+ * it launched (here, not in the rollback, so --keep-on-failure cannot keep a duplicate) and
+ * fails naming the winner. It never touches another run's instance.
+ */
+async function keepNameUnique(ctx: TaskContext, name: string, self: Instance, label: string): Promise<void> {
+  await sleep(NAME_SETTLE_SECONDS, ctx.settings.timeScale, ctx.signal);
+  const { client, sdk } = await ctx.aws.ec2();
+  const seen = new Map<string, Instance>();
+  for await (const page of sdk.paginateDescribeInstances(
+    { client },
+    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: RACE_STATES }] },
+  )) {
+    for (const r of page.Reservations ?? []) {
+      for (const i of r.Instances ?? []) if (i.InstanceId && tagValue(i.Tags, 'Name') === name) seen.set(i.InstanceId, i);
+    }
+  }
+  // A list that does not show this instance yet still counts it, with RunInstances' LaunchTime.
+  const mine = seen.get(self.InstanceId!);
+  seen.set(self.InstanceId!, { ...self, ...mine, LaunchTime: mine?.LaunchTime ?? self.LaunchTime });
+  const ranked = [...seen.values()].sort(launchOrder);
+  const winner = ranked[0]!;
+  if (winner.InstanceId === self.InstanceId) {
+    const others = ranked.slice(1).map((i) => i.InstanceId);
+    if (others.length) ctx.log.info(`${label} keeps the name '${name}': ${others.join(', ')}, launched later by another run, is terminated by that run`);
+    return;
+  }
+  const when = winner.LaunchTime ? ` at ${new Date(winner.LaunchTime).toISOString()}` : '';
+  ctx.log.info(`another run launched ${winner.InstanceId} named '${name}' first${when}: terminating ${label}`);
+  try {
+    await terminateInstance(ctx, self.InstanceId!);
+    // Removed on purpose: the rollback must not try again.
+    ctx.journal.forget('instance', label);
+  } catch (err) {
+    ctx.log.warn(`could not terminate ${label} (${(err as Error).message}); the rollback tries again`);
+  }
+  throw new OriginError(`another run launched an instance named '${name}' at the same time: ${winner.InstanceId} was first${when}, so ${self.InstanceId} was terminated`, {
+    hint: `${winner.InstanceId} is '${name}' now; continue from it (origin:baseinstance --reuse) or choose another name`,
+  });
 }
 
 /**

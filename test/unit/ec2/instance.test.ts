@@ -113,7 +113,8 @@ describe('ec2:instance:create', () => {
     expect(r.stdout).toBe(`${ID}\n`);
     expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\n');
     expect(inputs(DescribeImagesCommand)).toEqual([{ ImageIds: ['ami-b71078de'] }]);
-    expect(seen).toEqual([nameFilter('puppet')]);
+    // The Name before the launch, and again after it (a concurrent run may have launched one too).
+    expect(seen).toEqual([nameFilter('puppet'), { Filters: [{ Name: 'tag:Name', Values: ['puppet'] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }]);
     const [run] = inputs(RunInstancesCommand);
     expect(run).toEqual({
       ImageId: 'ami-b71078de',
