@@ -16,6 +16,7 @@ import { Runner } from '../../src/engine/runner.js';
 import { defineTask, type AnyTask } from '../../src/engine/task.js';
 import { systemPaths } from '../../src/platform/system.js';
 import { runCli, testEnv } from '../support/cli.js';
+import { startCli } from '../support/cli-watch.js';
 import { DISTRIBUTIONS, startSshd, type Sshd } from '../support/sshd.js';
 import { recorded, sudoed } from './recorded.js';
 
@@ -554,10 +555,12 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
   it('--wait polls with backoff until an sshd that starts late answers', async () => {
     await stopLate();
     const logins = late.logins();
-    const pending = runCli(['remote:available', 'latehost', '--wait', '--timeout', '20000', '--verbose'], lateEnv);
-    await sleep(700);
+    const cli = startCli(['remote:available', 'latehost', '--wait', '--timeout', '20000', '--verbose'], lateEnv);
+    // sshd starts once the CLI has said its second try was refused too (a fixed sleep
+    // raced it: on a loaded machine the CLI might not have tried twice yet).
+    await cli.stderrMatches(/- try 2: .*refused/);
     await startLate();
-    const r = await pending;
+    const r = await cli.result;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('true\n');
     expect(r.stderr).toMatch(/- try 1: latehost \(127\.0\.0\.1:\d+\) refused the connection/);
@@ -590,8 +593,14 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
   it('--wait gets in once the key is authorized, as when cloud-init writes it after sshd starts', async () => {
     const late_key = late.newKey('cloudinit');
     const env2 = late.env(testEnv(), { identityFile: late_key });
-    setTimeout(() => late.authorize(late_key), 30);
-    const r = await runCli(['remote:available', 'latehost', '--wait', '--timeout', '60000', '--verbose'], env2);
+    const cli = startCli(['remote:available', 'latehost', '--wait', '--timeout', '60000', '--verbose'], env2);
+    // The key goes in once the CLI reports its first refusal: in the same turn of the event
+    // loop, so before its next try (2 ms later at the tests' time scale) and well inside
+    // the grace period. A timer here raced the CLI: authorized before the first try, or
+    // after the grace had run out, on a loaded machine.
+    await cli.stderrMatches(/- try 1: authentication failed/);
+    late.authorize(late_key);
+    const r = await cli.result;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('true\n');
     expect(r.stderr).toMatch(/- try 1: authentication failed/);
@@ -620,9 +629,9 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
     expect((await runCli(['remote:available', 'late;host'], lateEnv)).code).toBe(2);
   });
 
-  /** Waits (real time) until the reboot stand-in has been called. */
+  /** Waits until the reboot stand-in has been called (it runs a second after the command returns). */
   async function rebootCalled(): Promise<void> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (!late.calls().some((c) => c.name === 'reboot')) {
       if (Date.now() > deadline) throw new Error('reboot was never called');
       await sleep(50);
@@ -638,13 +647,16 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
   });
 
   it('reboot --wait returns once the host went down and answers again', async () => {
-    const pending = runCli(['remote:reboot', 'latehost', '--wait', '--timeout', '30000'], lateEnv);
+    const cli = startCli(['remote:reboot', 'latehost', '--wait', '--timeout', '30000', '--verbose'], lateEnv);
     await rebootCalled();
     await stopLate();
-    await sleep(300);
+    // Up again once the CLI has seen it down (a fixed pause raced its tries).
+    await cli.stderrMatches(/- try \d+: .*refused/);
     await startLate();
-    const r = await pending;
-    expect(r).toEqual({ code: 0, stdout: '', stderr: 'task: remote:reboot latehost\n' });
+    const r = await cli.result;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').filter((l) => !/^\s+- /.test(l))).toEqual(['task: remote:reboot latehost --wait --timeout 30000', '']);
   });
 
   it('reboot --dry-run prints the command and does not wait', async () => {
