@@ -39,13 +39,18 @@ export class Journal {
   async rollback(): Promise<RollbackReport> {
     const report: RollbackReport = { removed: [], failed: [] };
     while (this.entries.length > 0) {
-      const entry = this.entries.pop()!;
+      // Listed until its undo has answered, so describe() during a rollback (a second
+      // Ctrl-C) still names it.
+      const entry = this.entries[this.entries.length - 1]!;
       const label = `${entry.kind} ${entry.id}`;
       try {
         await entry.undo();
         report.removed.push(label);
       } catch (err) {
         report.failed.push(`${label} (${(err as Error).message})`);
+      } finally {
+        const i = this.entries.lastIndexOf(entry);
+        if (i >= 0) this.entries.splice(i, 1);
       }
     }
     return report;

@@ -1,13 +1,13 @@
 // One Runner per process run. It holds the resolved settings, the output sink, the
 // invoke memo, the journal of created resources and the SSH pool, and it is the only
 // way one task calls another.
-import { AwsClients } from '../aws/clients.js';
+import { asRollback, GuardedAwsClients } from '../aws/interrupt-guard.js';
 import type { Settings } from '../config/settings.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { RemoteHost } from '../ssh/types.js';
 import { bind, canonicalKey, type Bound } from './bind.js';
 import type { TaskContext } from './context.js';
-import { UsageError } from './errors.js';
+import { InterruptedError, UsageError } from './errors.js';
 import { askYesNo, type Prompter } from './prompt.js';
 import { Journal } from './journal.js';
 import type { Output } from './output.js';
@@ -17,7 +17,11 @@ export type TaskLookup = (name: string) => AnyTask | undefined;
 
 export class Runner {
   readonly journal = new Journal();
-  readonly aws: AwsClients;
+  readonly aws: GuardedAwsClients;
+  /**
+   * Aborted by Ctrl-C (bin/) or when the run fails: from then on no task starts, no
+   * changing AWS request goes out (except the rollback's), and every wait ends.
+   */
   readonly abort = new AbortController();
   private readonly invoked = new Map<string, Promise<unknown>>();
   private readonly memos = new Map<string, Promise<unknown>>();
@@ -30,7 +34,16 @@ export class Runner {
     readonly out: Output,
     private readonly prompter?: Prompter,
   ) {
-    this.aws = new AwsClients(settings, out.redactor);
+    this.aws = new GuardedAwsClients(settings, out.redactor, () => this.abort.signal.aborted);
+  }
+
+  /**
+   * What a run stopped right now would leave behind: the journal, and changing AWS
+   * requests still under way (they may have created something not recorded yet).
+   */
+  leftBehind(): string[] {
+    const underWay = this.aws.underWay();
+    return [...this.journal.describe(), ...underWay.map((name) => `whatever the ${name} request still under way makes`)];
   }
 
   /** Runs the task the user typed. */
@@ -61,7 +74,7 @@ export class Runner {
       return;
     }
     this.out.err(`- rolling back what this run created: ${made.join(', ')}`);
-    const { removed, failed } = await this.journal.rollback();
+    const { removed, failed } = await asRollback(() => this.journal.rollback());
     if (removed.length) this.out.err(`- removed ${removed.join(', ')}`);
     if (failed.length) this.out.error(`could not remove ${failed.join(', ')}: remove by hand`);
   }
@@ -82,6 +95,8 @@ export class Runner {
   }
 
   private async execute(depth: number, task: AnyTask, bound: Bound): Promise<unknown> {
+    // Once the run is stopping, nothing new starts: not even its echo line.
+    if (this.abort.signal.aborted) throw new InterruptedError();
     for (const [key, spec] of Object.entries(task.options)) {
       if (spec.sensitive && typeof bound.options[key] === 'string') this.out.redactor.add(bound.options[key]);
     }
@@ -159,6 +174,7 @@ export class Runner {
           dryRun: flags.dryRun,
           timeScale: this.settings.timeScale,
           connectTimeoutSeconds: 15,
+          signal: this.abort.signal,
       });
     })();
     return (await this.pool).host(host, {

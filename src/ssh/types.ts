@@ -16,6 +16,11 @@ export interface RunOptions {
   readOnly?: boolean;
   /** Fail the command after this long (seconds, scaled by the run's time scale). */
   timeoutSeconds?: number;
+  /**
+   * At most this long (seconds, scaled) for a connection this command opens, instead of
+   * ConnectTimeout or the pool's default: what is left of a wait's --timeout.
+   */
+  connectTimeoutSeconds?: number;
 }
 
 export interface ExecResult {
@@ -93,6 +98,8 @@ export interface SshSettings {
   dryRun: boolean;
   timeScale: number;
   connectTimeoutSeconds: number;
+  /** The run's stop signal: a connect or a command under way ends at once when it fires. */
+  signal?: AbortSignal;
 }
 
 export interface SshLog {

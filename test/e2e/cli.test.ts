@@ -174,3 +174,97 @@ describe('Ctrl-C', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('Ctrl-C during an SDK waiter (ec2:instance:create --wait)', () => {
+  const NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
+  const ID = 'i-0123456789abcdef0';
+  const AMI = 'ami-0f19f19f19f19f19f';
+  const item = `<item><instanceId>${ID}</instanceId><instanceState><code>0</code><name>pending</name></instanceState></item>`;
+  const answers = (terminateDelayMs = 0) => ({
+    DescribeImages: () => ({
+      body: `<DescribeImagesResponse ${NS}><requestId>r</requestId><imagesSet><item><imageId>${AMI}</imageId><rootDeviceName>/dev/sda1</rootDeviceName><rootDeviceType>ebs</rootDeviceType></item></imagesSet></DescribeImagesResponse>`,
+    }),
+    // The name check (by filter) finds nothing; the waiter (by id) always sees pending.
+    DescribeInstances: (p: Record<string, string>) => ({
+      body: `<DescribeInstancesResponse ${NS}><requestId>r</requestId><reservationSet>${
+        p['InstanceId.1'] ? `<item><reservationId>r-1</reservationId><instancesSet>${item}</instancesSet></item>` : ''
+      }</reservationSet></DescribeInstancesResponse>`,
+    }),
+    RunInstances: () => ({
+      body: `<RunInstancesResponse ${NS}><requestId>r</requestId><reservationId>r-1</reservationId><instancesSet>${item}</instancesSet></RunInstancesResponse>`,
+    }),
+    TerminateInstances: () => ({
+      delayMs: terminateDelayMs,
+      body: `<TerminateInstancesResponse ${NS}><requestId>r</requestId><instancesSet><item><instanceId>${ID}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>0</code><name>pending</name></previousState></item></instancesSet></TerminateInstancesResponse>`,
+    }),
+  });
+  const argv = (url: string) => ['ec2:instance:create', '--name', 'web1', '--image', AMI, '--key', 'k', '--wait', '--endpoint-url', url];
+  const announce = ['--import', new URL('../support/announce-waiter-sleep.mjs', import.meta.url).pathname];
+
+  it('rolls back, then exits 130 within 1 s although the waiter was asleep', async () => {
+    const fake = await startFakeEc2(answers());
+    try {
+      let removedAt = 0;
+      let closedAt = 0;
+      const r = await runBin(argv(fake.url), { ...env, ORIGIN_SETUP_TIME_SCALE: '1' }, {
+        nodeArgs: announce,
+        onSpawn: (child) => {
+          let seen = '';
+          let sent = false;
+          child.stderr!.on('data', (d) => {
+            seen += d;
+            // The waiter polled once, found the instance pending and sleeps 5-10 s now.
+            if (!sent && seen.includes('test: waiter sleeps')) {
+              sent = true;
+              child.kill('SIGINT');
+            }
+            if (!removedAt && seen.includes('- removed instance')) removedAt = Date.now();
+          });
+          child.on('close', () => (closedAt = Date.now()));
+        },
+      });
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('interrupted: stopping');
+      expect(r.stderr).toContain(`- removed instance ${ID} (web1)`);
+      expect(fake.requests.filter((q) => q.Action === 'TerminateInstances')).toHaveLength(1);
+      expect(removedAt).toBeGreaterThan(0);
+      expect(closedAt - removedAt).toBeLessThan(1000);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a second Ctrl-C quits at once and names what it leaves', async () => {
+    // The rollback's TerminateInstances takes 5 s to answer; the second Ctrl-C does not wait.
+    const fake = await startFakeEc2(answers(5000));
+    try {
+      let secondAt = 0;
+      const r = await runBin(argv(fake.url), { ...env, ORIGIN_SETUP_TIME_SCALE: '1' }, {
+        nodeArgs: announce,
+        onSpawn: (child) => {
+          let seen = '';
+          let sent = 0;
+          child.stderr!.on('data', (d) => {
+            seen += d;
+            if (sent === 0 && seen.includes('test: waiter sleeps')) {
+              sent = 1;
+              child.kill('SIGINT');
+            }
+            if (sent === 1 && seen.includes('- rolling back what this run created')) {
+              sent = 2;
+              secondAt = Date.now();
+              child.kill('SIGINT');
+            }
+          });
+        },
+      });
+      const quitIn = Date.now() - secondAt;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain(`interrupted again: left in place: instance ${ID} (web1)`);
+      expect(r.stderr).not.toContain('- removed instance');
+      expect(quitIn).toBeLessThan(1000);
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -1,5 +1,8 @@
 import { PassThrough } from 'node:stream';
+import { AllocateAddressCommand, DescribeAddressesCommand, EC2Client, ReleaseAddressCommand } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { InterruptedError } from '../../../src/engine/errors.js';
 import { Settings } from '../../../src/config/settings.js';
 import type { TaskContext } from '../../../src/engine/context.js';
 import { Output } from '../../../src/engine/output.js';
@@ -189,5 +192,82 @@ describe('a failed run', () => {
     await expect(runner.runOrRollBack(parallel, [], {})).rejects.toThrow('DNS change rejected');
     expect(undone).toEqual([]);
     expect(stderr()).toContain('warning: --keep-on-failure: left in place: instance i-1');
+  });
+});
+
+describe('once the run is stopping (Ctrl-C, or a failed branch)', () => {
+  it('invoke starts nothing new: no echo, no run, an InterruptedError', async () => {
+    const ran: string[] = [];
+    const leaf = defineTask({
+      name: 'test:create',
+      summary: 'would create something',
+      args: [],
+      options: {},
+      async run() {
+        ran.push('create');
+      },
+    });
+    const composed = defineTask({
+      name: 'test:stopped',
+      summary: 'is interrupted before its sub-task',
+      args: [],
+      options: {},
+      async run(ctx) {
+        runner.abort.abort();
+        await ctx.invoke('test:create');
+      },
+    });
+    const { runner, stderr } = harness([leaf, composed]);
+    const err = await runner.run(composed, [], {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect(ran).toEqual([]);
+    expect(stderr()).toBe('task: test:stopped\n');
+    // Nor does a task the user typed start once the run was stopped.
+    await expect(runner.run(leaf, [], {})).rejects.toBeInstanceOf(InterruptedError);
+    expect(ran).toEqual([]);
+  });
+
+  it('no changing AWS request goes out, reads still do, and the rollback gets through', async () => {
+    const ec2 = mockClient(EC2Client);
+    try {
+      ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+      ec2.on(AllocateAddressCommand).resolves({ PublicIp: '203.0.113.5', AllocationId: 'eipalloc-1' });
+      ec2.on(ReleaseAddressCommand).resolves({});
+      let late: unknown;
+      const task = defineTask({
+        name: 'test:allocate',
+        summary: 'allocates, is interrupted, tries again',
+        args: [],
+        options: {},
+        async run(ctx) {
+          const { client, sdk } = await ctx.aws.ec2();
+          await client.send(new sdk.AllocateAddressCommand({}));
+          ctx.journal.record({ kind: 'elastic IP', id: '203.0.113.5', undo: async () => void (await client.send(new sdk.ReleaseAddressCommand({ AllocationId: 'eipalloc-1' }))) });
+          runner.abort.abort();
+          await client.send(new sdk.DescribeAddressesCommand({}));
+          late = await client.send(new sdk.AllocateAddressCommand({})).catch((e: unknown) => e);
+          throw late;
+        },
+      });
+      const { runner, stderr } = harness([task]);
+      await expect(runner.runOrRollBack(task, [], {})).rejects.toBeInstanceOf(InterruptedError);
+      expect(late).toBeInstanceOf(InterruptedError);
+      expect(ec2.commandCalls(AllocateAddressCommand)).toHaveLength(1);
+      expect(ec2.commandCalls(DescribeAddressesCommand)).toHaveLength(1);
+      expect(ec2.commandCalls(ReleaseAddressCommand)).toHaveLength(1);
+      expect(stderr()).toContain('- removed elastic IP 203.0.113.5');
+    } finally {
+      ec2.restore();
+    }
+  });
+
+  it('the journal lists an entry until its undo has answered (what a second Ctrl-C reports)', async () => {
+    const { runner } = harness([]);
+    const seen: string[][] = [];
+    runner.journal.record({ kind: 'instance', id: 'i-1', undo: async () => void seen.push(runner.journal.describe()) });
+    runner.journal.record({ kind: 'A record', id: 'www', undo: async () => void seen.push(runner.journal.describe()) });
+    await runner.journal.rollback();
+    expect(seen).toEqual([['instance i-1', 'A record www'], ['instance i-1']]);
+    expect(runner.leftBehind()).toEqual([]);
   });
 });
