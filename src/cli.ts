@@ -117,8 +117,11 @@ function unknownTask(word: string): UsageError {
 }
 
 function warnLooseCredentials(settings: Settings, out: Output): void {
-  // Reading the file here (not at startup) keeps list and help free of it.
+  // Reading the file here (not at startup) keeps list and help free of it. A file that
+  // cannot be used (unreadable, not text, not INI) fails the run here, exit 2, before
+  // the task starts; unknown keys are one warning.
   const cred = settings.awscred();
+  for (const w of cred?.warnings ?? []) out.warn(w);
   if (cred?.looseMode && cred.secretAccessKey) {
     out.warn(`${cred.path} is readable by others (mode ${cred.looseMode}); run: chmod 600 ${cred.path}`);
   }

@@ -20,6 +20,14 @@ export class UsageError extends OriginError {
   usage?: string;
 }
 
+/**
+ * A configuration file that cannot be used (unreadable, not text, not INI). Exit 2 like a
+ * usage error, but without the task's usage line: the command line was fine.
+ */
+export class ConfigError extends OriginError {
+  override readonly exitCode: number = EXIT.usage;
+}
+
 /** A named resource does not exist, or a name matches more than one. */
 export class NotFoundError extends OriginError {}
 

@@ -96,3 +96,25 @@ describe('credentials the SDK resolves', () => {
     for (const r of [ok, failed]) expect(r.stdout + r.stderr).not.toMatch(new RegExp(`${P}|${T}`));
   });
 });
+
+describe('an awscred file that cannot be used', () => {
+  it('fails the run with exit 2 and one line naming the file and the line', async () => {
+    const shapes: [string | Buffer, RegExp][] = [
+      [`AWSSecretKey=${S}\n[unterminated\n`, /^error: .*\/F, line 2: a \[section without its closing \]\n$/],
+      [Buffer.from([0x41, 0x3d, 0x00, 0xff]), /^error: .*\/F, line 1: a NUL byte; this is not a text file\n$/],
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('AWSRegion=x\n', 'utf16le')]), /^error: .*\/F, line 1: UTF-16 text/],
+      ['#\n'.repeat(40_000), /^error: .*\/F is 80000 bytes; an awscred file is at most 64 KiB/],
+    ];
+    for (const [content, expected] of shapes) {
+      const { env, file } = world('');
+      writeFileSync(file, content);
+      const r = await runBin(create(file, '--verbose'), env);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).not.toContain(S);
+      expect(route53.requests).toHaveLength(0);
+    }
+  });
+});
