@@ -76,6 +76,9 @@ class Cloud {
   bootDns = BOOT_DNS;
   launchError?: Error;
   associateError?: Error;
+  /** Settled when RunInstances has been answered, and when the A record's change was sent. */
+  launched = signal();
+  changeSent = signal();
 
   instance(i: FakeInstance): Instance {
     return {
@@ -88,6 +91,16 @@ class Cloud {
     };
   }
 }
+
+/** A promise to await and the function that settles it: the moment a mock was called. */
+function signal(): Promise<void> & { fire(): void } {
+  let fire!: () => void;
+  const p = new Promise<void>((r) => (fire = r));
+  return Object.assign(p, { fire });
+}
+
+/** Waits for that moment; a flow that never gets there fails the test's assertions, not its timeout. */
+const before = (s: Promise<void>) => Promise.race([s, new Promise<void>((r) => setTimeout(r, 10_000))]);
 
 let cloud: Cloud;
 const reservations = (list: Instance[]) => ({ Reservations: list.length ? [{ Instances: list }] : [] });
@@ -114,9 +127,14 @@ function script(): void {
     cloud.events.push('RunInstances');
     if (input.DryRun) throw Object.assign(new Error('Request would have succeeded, but DryRun flag is set.'), { name: 'DryRunOperation' });
     // A launch takes longer than an allocation: the A record goes out before it fails.
-    if (cloud.launchError) await new Promise((_, reject) => setTimeout(() => reject(cloud.launchError), 50));
+    // (It fails once the change was sent: a 50 ms timer raced the allocation under load.)
+    if (cloud.launchError) {
+      await before(cloud.changeSent);
+      throw cloud.launchError;
+    }
     const name = input.TagSpecifications?.[0]?.Tags?.find((t) => t.Key === 'Name')?.Value ?? '';
     cloud.instances.set(ID, { id: ID, name, state: 'pending', dns: cloud.bootDns, ip: '198.51.100.1', pendingPolls: cloud.pendingPolls, endState: cloud.endState });
+    cloud.launched.fire();
     return { Instances: [{ InstanceId: ID, State: { Name: 'pending', Code: 0 } }] };
   });
   ec2.on(AllocateAddressCommand).callsFake((input: { DryRun?: boolean }) => {
@@ -162,6 +180,7 @@ function script(): void {
   r53.on(ChangeResourceRecordSetsCommand).callsFake((input: ChangeResourceRecordSetsCommandInput) => {
     const c = input.ChangeBatch!.Changes![0]!;
     cloud.events.push(`${c.Action} ${c.ResourceRecordSet!.Type} ${c.ResourceRecordSet!.Name}`);
+    cloud.changeSent.fire();
     return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) } };
   });
   r53.on(GetChangeCommand).callsFake(() => {
@@ -202,6 +221,16 @@ beforeEach(() => {
   chmodSync(cloudCfg, 0o666);
 });
 
+/**
+ * origin:baseinstance ARGS, with --timeout 60000 unless ARGS set one. The default 600 s is
+ * 0.6 s at the tests' time scale, and a run makes several real SSH logins: on a loaded
+ * machine they did not always fit, so the outcome was the scheduler's. 60000 s is a
+ * minute, which only a hung run reaches; the waits still poll every few milliseconds.
+ */
+function baseinstance(args: string[], e: NodeJS.ProcessEnv) {
+  return runCli(['origin:baseinstance', ...args, ...(args.includes('--timeout') ? [] : ['--timeout', '60000'])], e);
+}
+
 /** A HOME whose ssh config reaches the test sshd by the instance's names, and an awscred file. */
 function env(cred = `AWSKeyPairName=test-key\n\n[fedora19]\nBaseOSImage=${AMI}\nRemoteUser=fedora\n`): NodeJS.ProcessEnv {
   const e = sshd.env(testEnv(), { configExtra: `Host ${DEAD_DNS}\n  HostName 127.0.0.1\n  Port ${deadPort}\n  User nobody\n` });
@@ -220,7 +249,7 @@ const recordA = (name: string, value: string): ResourceRecordSet => ({ Name: nam
 
 describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
   it('launches, allocates and submits the A record together, then waits once for boot, SSH, INSYNC and the new address', async () => {
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`id=${ID}\ndns=${EIP_DNS}\nip=${EIP}\nfqdn=${FQDN}\n`);
@@ -279,7 +308,7 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
 
   it('goes on when the image has no cloud-init (nothing resets the name there)', async () => {
     rmSync(cloudCfg);
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`- ${EIP_DNS}: ${cloudCfg} does not exist: cloud-init is not installed there, so nothing resets the host name`);
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([]);
@@ -290,7 +319,7 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
     const e = sshd.env(testEnv(), { user: null, configExtra: `Host ${DEAD_DNS}\n  HostName 127.0.0.1\n  Port ${deadPort}\n` });
     writeAwsCred(e, `AWSKeyPairName=test-key\nRemoteUser=nobody\n\n[fedora19]\nBaseOSImage=${AMI}\nRemoteUser=${sshd.user}\n`);
     const logins = sshd.logins();
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--baseos', 'fedora19'], e);
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--baseos', 'fedora19'], e);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(sshd.logins()).toBeGreaterThan(logins);
@@ -298,15 +327,15 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
   });
 
   it('prints the result as one object with --json', async () => {
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--json', '--quiet'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--json', '--quiet'], env());
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ id: ID, dns: EIP_DNS, ip: EIP, fqdn: FQDN });
     expect(r.stderr).toBe('');
   });
 
   it('passes --keypair, --type, --securitygroup, --disksize through to the launch (W6: --keypair is used)', async () => {
-    const r = await runCli(
-      ['origin:baseinstance', 'broker', '--keypair', 'mine', '--type', 't3.small', '--securitygroup', 'default', 'broker', '--disksize', '20', '--image', AMI],
+    const r = await baseinstance(
+      ['broker', '--keypair', 'mine', '--type', 't3.small', '--securitygroup', 'default', 'broker', '--disksize', '20', '--image', AMI],
       env(),
     );
     expect(r.stderr).not.toMatch(/error/);
@@ -334,7 +363,7 @@ describe('origin:baseinstance: what is already there', () => {
   it('reuses an A record that points at one of our elastic IPs: no allocation, no DNS change', async () => {
     cloud.addresses.push({ PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc' });
     cloud.records.push(recordA(`${FQDN}.`, EIP));
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`id=${ID}\ndns=${EIP_DNS}\nip=${EIP}\nfqdn=${FQDN}\n`);
@@ -354,7 +383,7 @@ describe('origin:baseinstance: what is already there', () => {
   it('with --ipaddress and a matching record, looks the address up once and uses it (W1)', async () => {
     cloud.addresses.push({ PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc' });
     cloud.records.push(recordA(`${FQDN}.`, EIP));
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--ipaddress', EIP], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--ipaddress', EIP], env());
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`ip=${EIP}\n`);
@@ -365,7 +394,7 @@ describe('origin:baseinstance: what is already there', () => {
   it('refuses a record that points at an address other than --ipaddress, naming both, before creating anything', async () => {
     cloud.addresses.push({ PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc' });
     cloud.records.push(recordA(`${FQDN}.`, FOREIGN));
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--ipaddress', EIP], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--ipaddress', EIP], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: A record ${FQDN}. points at ${FOREIGN}, not at --ipaddress ${EIP}`);
     expect(cloud.events).toEqual([]);
@@ -374,7 +403,7 @@ describe('origin:baseinstance: what is already there', () => {
 
   it('refuses a record that points at an address that is not ours', async () => {
     cloud.records.push(recordA(`${FQDN}.`, FOREIGN));
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: A record ${FQDN}. points at ${FOREIGN}, which is not an elastic IP of this account`);
     expect(ec2Inputs(RunInstancesCommand)).toEqual([]);
@@ -383,7 +412,7 @@ describe('origin:baseinstance: what is already there', () => {
 
   it('stops with an error naming a pending or running instance of the same name', async () => {
     cloud.instances.set(OLD, { id: OLD, name: 'puppet', state: 'running', dns: 'ec2-1-2-3-4.test', pendingPolls: 0, endState: 'running' });
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: instance ${OLD} (puppet) is already running (pass --reuse to continue from it, or choose another NAME)`);
     expect(cloud.events).toEqual([]);
@@ -392,7 +421,7 @@ describe('origin:baseinstance: what is already there', () => {
   it('continues from that instance with --reuse, and a later failure leaves it alone', async () => {
     cloud.instances.set(OLD, { id: OLD, name: 'puppet', state: 'running', dns: 'ec2-1-2-3-4.test', ip: '1.2.3.4', pendingPolls: 0, endState: 'running' });
     cloud.associateError = Object.assign(new Error('The request could not be fulfilled'), { name: 'InternalError' });
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--reuse'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--reuse'], env());
     expect(r.code).toBe(1);
     expect(ec2Inputs(RunInstancesCommand)).toEqual([]);
     expect(taskLines(r.stderr)).toContain('  task: remote:available ec2-1-2-3-4.test');
@@ -407,7 +436,7 @@ describe('origin:baseinstance: what is already there', () => {
     cloud.instances.set(OLD, { id: OLD, name: 'puppet', state: 'running', dns: EIP_DNS, ip: EIP, pendingPolls: 0, endState: 'running' });
     cloud.addresses.push({ PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc', AssociationId: 'eipassoc-0', InstanceId: OLD });
     cloud.records.push(recordA(`${FQDN}.`, EIP));
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--reuse'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--reuse'], env());
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`id=${OLD}\ndns=${EIP_DNS}\nip=${EIP}\nfqdn=${FQDN}\n`);
@@ -419,7 +448,7 @@ describe('origin:baseinstance: what is already there', () => {
 
 describe('origin:baseinstance --dry-run', () => {
   it('checks the launch and the allocation with EC2\'s DryRun, sends no DNS change and exits 0', async () => {
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--dry-run'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--dry-run'], env());
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/dry run: (RunInstances|AllocateAddress): EC2 says the request would succeed; nothing was changed/);
@@ -433,22 +462,22 @@ describe('origin:baseinstance --dry-run', () => {
 describe('origin:baseinstance: configuration', () => {
   it('names the awscred file and the missing [baseos] section, without touching AWS (W5)', async () => {
     const e = env('AWSKeyPairName=test-key\n[rhel6.4]\nBaseOSImage=ami-12345678\n');
-    const r = await runCli(['origin:baseinstance', 'puppet', '--baseos', 'fedora-20'], e);
+    const r = await baseinstance(['puppet', '--baseos', 'fedora-20'], e);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${e.HOME}/.awscred has no [fedora20] section (from --baseos fedora-20) (sections with a BaseOSImage: rhel6.4; or pass --image AMI)`);
     expect(ec2.calls()).toHaveLength(0);
   });
 
   it('asks for a key pair before anything runs', async () => {
-    const r = await runCli(['origin:baseinstance', 'puppet', '--image', AMI], env(`[fedora19]\nBaseOSImage=${AMI}\n`));
+    const r = await baseinstance(['puppet', '--image', AMI], env(`[fedora19]\nBaseOSImage=${AMI}\n`));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: no key pair: pass --keypair NAME or set AWSKeyPairName in the awscred file');
     expect(ec2.calls()).toHaveLength(0);
   });
 
   it('rejects a Name with wildcards and a malformed --ipaddress with exit 2', async () => {
-    expect((await runCli(['origin:baseinstance', 'pup*'], env())).code).toBe(2);
-    const r = await runCli(['origin:baseinstance', 'puppet', '--ipaddress', '203.0.113.300'], env());
+    expect((await baseinstance(['pup*'], env())).code).toBe(2);
+    const r = await baseinstance(['puppet', '--ipaddress', '203.0.113.300'], env());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--ipaddress: not an IPv4 address');
     expect(ec2.calls()).toHaveLength(0);
@@ -460,7 +489,7 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
 
   it('launch fails: the elastic IP and the A record made alongside are removed, nothing is waited for', async () => {
     cloud.launchError = Object.assign(new Error('We currently do not have sufficient t3.micro capacity'), { name: 'InsufficientInstanceCapacity' });
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: .*sufficient t3\.micro capacity/);
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([]);
@@ -475,10 +504,11 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
   it('allocation fails after the launch: the instance is terminated, no A record is sent', async () => {
     ec2.on(AllocateAddressCommand).callsFake(async () => {
       cloud.events.push('AllocateAddress');
-      await new Promise((r) => setTimeout(r, 50));
+      // Fails once the launch has been answered (a 50 ms timer raced it under load).
+      await before(cloud.launched);
       throw Object.assign(new Error('The maximum number of addresses has been reached.'), { name: 'AddressLimitExceeded' });
     });
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/maximum number of addresses/);
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([{ InstanceIds: [ID] }]);
@@ -488,7 +518,7 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
 
   it('instance goes to terminated: fails fast with the reason, removes record, address and instance', async () => {
     cloud.endState = 'terminated';
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`error: gave up waiting for ${ID} \\(puppet\\) to be running: it is terminated \\(Server.InternalError: Internal error on launch\\)`));
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([{ InstanceIds: [ID] }]);
@@ -500,7 +530,11 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
 
   it('SSH never answers within --timeout: times out, then removes all three', async () => {
     cloud.bootDns = DEAD_DNS;
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--timeout', '120'], env());
+    // Running and INSYNC at the first look, so only the SSH wait can use up the 2000 s
+    // (2 s here; 120 ms was short enough for the boot or DNS wait to time out first).
+    cloud.pendingPolls = 0;
+    cloud.changeStatus = ['INSYNC'];
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--timeout', '2000'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`error: .*${DEAD_DNS}`));
     expect(ec2Inputs(AssociateAddressCommand)).toEqual([]);
@@ -509,7 +543,7 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
 
   it('associate fails: instance, address and record are removed, nothing disassociated', async () => {
     cloud.associateError = Object.assign(new Error('Resource.AlreadyAssociated'), { name: 'Resource.AlreadyAssociated' });
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([{ InstanceIds: [ID] }]);
     expect(ec2Inputs(ReleaseAddressCommand)).toEqual([{ AllocationId: 'eipalloc-1' }]);
@@ -519,7 +553,7 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
 
   it('a failure after the association undoes it before the address is released', async () => {
     sshd.standIn('hostnamectl', { exit: 1, stderr: 'Could not set static hostname: Access denied' });
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Access denied/);
     const undo = rollbackEvents();
@@ -531,7 +565,7 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
 
   it('--keep-on-failure leaves them in place and lists them', async () => {
     cloud.endState = 'terminated';
-    const r = await runCli(['origin:baseinstance', 'puppet', '--hostname', FQDN, '--elasticip', '--keep-on-failure'], env());
+    const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--keep-on-failure'], env());
     expect(r.code).toBe(1);
     expect(rollbackEvents()).toEqual([]);
     const kept = /--keep-on-failure: left in place: (.*)/.exec(r.stderr)?.[1]?.split(', ').sort();
