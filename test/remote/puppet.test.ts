@@ -13,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/engine/template.js';
 import { PROBED_SETTINGS, PUPPET_PROBE } from '../../src/puppet/generation.js';
 import { runCli, testEnv, writeAwsCred } from '../support/cli.js';
+import { startCli } from '../support/cli-watch.js';
 import { augtoolStandIn, packageOwnerStandIns, puppetserverStandIn, puppetStandIn, type PuppetLayout } from '../support/puppet-stand-in.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
@@ -239,15 +240,15 @@ describe('puppet:cert:sign', () => {
 
   it('--wait polls until the request appears, then signs it', async () => {
     puppetHost('7.30.0', LIST[7].master);
-    // 60 s at a time scale of 0.05 is 3 s of real time; the request arrives after 0.6 s.
-    const slow = { ...env, ORIGIN_SETUP_TIME_SCALE: '0.05' };
-    const arrives = setTimeout(() => write('certs', LIST[7].pending + LIST[7].master), 600);
-    const started = Date.now();
-    const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--wait', '--timeout', '60', '--verbose'], slow);
-    clearTimeout(arrives);
+    // The request arrives once the CLI says it is on its second try: two lists have found
+    // nothing by then. (A 600 ms timer against 3 s of compressed --timeout raced the
+    // probe and the lists on a loaded machine.) 60000 s is a minute at the tests' scale.
+    const cli = startCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--wait', '--timeout', '60000', '--verbose'], env);
+    await cli.stderrMatches(/- try 2: no request from broker\.example\.com yet/);
+    write('certs', LIST[7].pending + LIST[7].master);
+    const r = await cli.result;
     expectOk(r);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
-    expect(r.stderr).toContain('waiting up to 60s for the certificate request of broker.example.com on testhost');
+    expect(r.stderr).toContain('waiting up to 60000s for the certificate request of broker.example.com on testhost');
     const calls = ran('puppetserver');
     const lists = calls.filter((c) => c === 'puppetserver ca list --all');
     expect(lists.length).toBeGreaterThanOrEqual(3);
