@@ -4,7 +4,8 @@
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { Settings } from '../config/settings.js';
-import type { Redactor } from '../engine/output.js';
+import { terminalProgress, type Redactor } from '../engine/output.js';
+import { BudgetedRetryStrategy, MAX_ATTEMPTS } from './retry.js';
 
 export interface Ec2Api {
   client: Ec2Sdk.EC2Client;
@@ -55,8 +56,15 @@ export class AwsClients {
       endpoint?: string;
       profile?: string;
       maxAttempts: number;
+      retryMode: string;
+      retryStrategy: BudgetedRetryStrategy;
       credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-    } = { maxAttempts: 5 };
+    } = {
+      // Adaptive mode, 60 s of backoff for a throttled call, delays scaled (src/aws/retry.ts).
+      maxAttempts: MAX_ATTEMPTS,
+      retryMode: 'adaptive',
+      retryStrategy: new BudgetedRetryStrategy({ scale: this.settings.timeScale, notify: terminalProgress(this.redactor) }),
+    };
     if (region) config.region = region;
     if (this.settings.flags.endpointUrl) config.endpoint = this.settings.flags.endpointUrl;
     if (this.settings.flags.profile) config.profile = this.settings.flags.profile;

@@ -652,3 +652,90 @@ describe('ec2:instance:create retried by the SDK', () => {
     expect(launches[0]!['TagSpecification.1.ResourceType']).toBe('instance');
   });
 });
+
+// Sustained throttling, over real HTTP (the SDK's retry middleware does not run under
+// aws-sdk-client-mock). Delays scale with ORIGIN_SETUP_TIME_SCALE (0.001 here): the 60 s
+// budget of a throttled call is 60 ms of backoff.
+describe('ec2:instance:create under throttling', () => {
+  const xmlns = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
+  const throttled = { status: 503, body: '<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>' };
+  const launched = {
+    body: `<RunInstancesResponse ${xmlns}><requestId>r</requestId><reservationId>r-1</reservationId><instancesSet><item><instanceId>${ID}</instanceId><instanceState><code>0</code><name>pending</name></instanceState></item></instancesSet></RunInstancesResponse>`,
+  };
+  let fake: FakeEc2;
+  /** How many of the next requests of each action answer RequestLimitExceeded. */
+  const throttle: Record<string, number> = {};
+  const answer = (action: string, ok: { body: string }) => () => ((throttle[action] ?? 0) > 0 ? (throttle[action]!--, throttled) : ok);
+  beforeEach(() => {
+    ec2.restore();
+    fake.requests.length = 0;
+    for (const k of Object.keys(throttle)) delete throttle[k];
+  });
+  beforeAll(async () => {
+    fake = await startFakeEc2({
+      DescribeImages: answer('DescribeImages', {
+        body: `<DescribeImagesResponse ${xmlns}><requestId>r</requestId><imagesSet><item><imageId>ami-b71078de</imageId><rootDeviceName>/dev/xvda</rootDeviceName><rootDeviceType>ebs</rootDeviceType></item></imagesSet></DescribeImagesResponse>`,
+      }),
+      DescribeInstances: answer('DescribeInstances', { body: `<DescribeInstancesResponse ${xmlns}><requestId>r</requestId><reservationSet/></DescribeInstancesResponse>` }),
+      RunInstances: answer('RunInstances', launched),
+    });
+  });
+  afterAll(() => fake.close());
+
+  const env = () => credEnv('AWSAccessKeyId = AKIDTESTTESTTEST\nAWSSecretKey = test-secret-key-do-not-print\nAWSKeyPairName = k\n');
+  const argv = ['ec2:instance:create', '--name', 'puppet', '--image', 'ami-b71078de', '--endpoint-url'];
+  const actions = () => fake.requests.map((p) => p.Action);
+
+  it('rides out six RequestLimitExceeded in a row on RunInstances and on DescribeInstances, with one ClientToken', async () => {
+    throttle.DescribeInstances = 6;
+    throttle.RunInstances = 6;
+    const r = await runCli([...argv, fake.url], env());
+    expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${ID}\n`);
+    const launches = fake.requests.filter((p) => p.Action === 'RunInstances');
+    expect(launches).toHaveLength(7);
+    expect(new Set(launches.map((p) => p.ClientToken)).size).toBe(1);
+    expect(launches[0]!.ClientToken).toMatch(UUID);
+    // The check before the launch (7 tries), then the look after it.
+    expect(actions().filter((a) => a === 'DescribeInstances')).toHaveLength(8);
+  });
+
+  it('fails once a throttled call has spent its budget, saying AWS throttled it', async () => {
+    throttle.RunInstances = 1000;
+    const started = Date.now();
+    const r = await runCli([...argv, fake.url], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: AWS throttled the request and it still failed after \d+ attempts \(wait a minute and run it again\)/);
+    const attempts = Number(/after (\d+) attempts/.exec(r.stderr)![1]);
+    // 60 s of jittered backoff from 1 s doubling to 20 s: never fewer than 8 attempts.
+    expect(attempts).toBeGreaterThanOrEqual(8);
+    expect(attempts).toBeLessThan(50);
+    expect(actions().filter((a) => a === 'RunInstances')).toHaveLength(attempts);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('other failures still give up after 5 attempts', async () => {
+    const stop = await startFakeEc2({ DescribeImages: () => ({ status: 500, body: '<Response><Errors><Error><Code>InternalError</Code><Message>boom</Message></Error></Errors><RequestID>r</RequestID></Response>' }) });
+    try {
+      const r = await runCli([...argv, stop.url], env());
+      expect(r.code).toBe(1);
+      expect(stop.requests).toHaveLength(5);
+    } finally {
+      await stop.close();
+    }
+  });
+
+  it('prints one progress line while retrying, on a terminal only', async () => {
+    throttle.RunInstances = 3;
+    throttle.DescribeInstances = 2;
+    const stdout = new PassThrough();
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    let err = '';
+    stderr.on('data', (d) => (err += d));
+    const e = env();
+    const code = await main([...argv, fake.url], { stdout, stderr, env: e, cwd: e.HOME! });
+    expect(code).toBe(0);
+    expect(err.split('\n').filter((l) => l.includes('retrying'))).toEqual(['- AWS is throttling requests (RequestLimitExceeded): retrying for up to 60s', '- AWS is throttling requests (RequestLimitExceeded): retrying for up to 60s']);
+  });
+});
