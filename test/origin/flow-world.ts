@@ -235,18 +235,24 @@ export function worldEnv(world: World, o: { other?: World; extra?: NodeJS.Proces
 }
 
 /**
- * Resolves once the stand-ins record `systemctl start SERVICE` (the agent is up), then
- * after `delayMs` appends a pending request for certname to the CA's state: the request
- * arrives while origin:puppetclient is already waiting for it.
+ * Appends a pending request for certname to the CA's state while origin:puppetclient is
+ * already waiting for it: once the stand-ins record `systemctl start SERVICE` (the agent is
+ * up) and then the CA's third list since. Its calls are sequential, so by then the first two
+ * lists have found nothing; the third or the fourth finds the request. (A fixed delay after
+ * the agent start raced the lists: on a loaded machine the request was there by the second.)
  */
-export async function requestAfterAgentStart(agent: World, ca: World, service: string, certname: string, delayMs: number): Promise<void> {
-  const started = () => agent.commands().includes(`systemctl start ${service}`);
-  const deadline = Date.now() + 30_000;
-  while (!started()) {
-    if (Date.now() > deadline) throw new Error(`the agent service ${service} was never started`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await new Promise((r) => setTimeout(r, delayMs));
+export async function requestWhileSigning(agent: World, ca: World, service: string, certname: string): Promise<void> {
+  const lists = () => ca.commands().filter((c) => /^(puppet cert|puppetserver ca) list\b/.test(c)).length;
+  const deadline = Date.now() + 60_000;
+  const until = async (what: string, done: () => boolean) => {
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(what);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await until(`the agent service ${service} was never started`, () => agent.commands().includes(`systemctl start ${service}`));
+  const before = lists();
+  await until(`the CA was not listed three times after the agent started`, () => lists() - before >= 3);
   ca.caEntry('pending', certname, FP2);
 }
 

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { echoes, FP2, probeCalls, requestAfterAgentStart, startWorld, withoutProbes, worldEnv, type World, type WorldPuppet } from './flow-world.js';
+import { echoes, FP2, probeCalls, requestWhileSigning, startWorld, withoutProbes, worldEnv, type World, type WorldPuppet } from './flow-world.js';
 
 let client: World;
 let master: World;
@@ -14,8 +14,11 @@ const CLIENT = 'client.test';
 const MASTER = 'master.test';
 const CA = 'ca.test';
 const CERTNAME = 'broker.example.org';
-// Waits run 100x faster: the sign wait (300 s) lasts 3 s, its polls 20-150 ms apart.
+// Waits run 100x faster: polls 20-150 ms apart.
 const SCALE = { ORIGIN_SETUP_TIME_SCALE: '0.01' };
+// A sign wait that the request ends, not the clock: a minute. (The default 300 s, 3 s here,
+// had to hold a probe and several listings over SSH, which a loaded machine can outlast.)
+const SIGN_WAIT = ['--sign-timeout', '6000'];
 
 beforeAll(async () => {
   [client, master] = await Promise.all([
@@ -37,8 +40,8 @@ function debianMaster(): void {
 async function enrolUnderDebianMaster(distribution: string, puppet: WorldPuppet) {
   client.reset({ distribution, puppet: { ...puppet, certname: CERTNAME } });
   debianMaster();
-  const arrives = requestAfterAgentStart(client, master, 'puppet', CERTNAME, 100);
-  const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
+  const arrives = requestWhileSigning(client, master, 'puppet', CERTNAME);
+  const r = await runCli(['origin:puppetclient', CLIENT, MASTER, ...SIGN_WAIT], env());
   await arrives;
   expect(r.code, r.stderr).toBe(0);
   return r;
@@ -77,8 +80,8 @@ describe('origin:puppetclient', () => {
     master.reset({ distribution: 'fedora19', puppet: { version: '3.1.1' } });
     master.installed('puppet', 'puppet-server');
     master.caEntry('signed', 'puppet.example.org');
-    const arrives = requestAfterAgentStart(client, master, 'puppetagent', CERTNAME, 150);
-    const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
+    const arrives = requestWhileSigning(client, master, 'puppetagent', CERTNAME);
+    const r = await runCli(['origin:puppetclient', CLIENT, MASTER, ...SIGN_WAIT], env());
     await arrives;
     expect(r.code, r.stderr).toBe(0);
     expect(echoes(r.stderr)).toEqual([
@@ -185,8 +188,8 @@ describe('origin:puppetclient', () => {
     client.installed('openvox-agent', 'openvox8-release');
     master.reset({ distribution: 'rhel9', puppet: { version: '8.28.1', layout: 'aio' } });
     master.installed('openvox-server');
-    const arrives = requestAfterAgentStart(client, master, 'puppet', CERTNAME, 50);
-    const r = await runCli(['origin:puppetclient', CLIENT, MASTER, '--ca-server', CA], env());
+    const arrives = requestWhileSigning(client, master, 'puppet', CERTNAME);
+    const r = await runCli(['origin:puppetclient', CLIENT, MASTER, '--ca-server', CA, ...SIGN_WAIT], env());
     await arrives;
     expect(r.code, r.stderr).toBe(0);
     expect(echoes(r.stderr).slice(-7)).toEqual(agentTail(CLIENT, 'puppet', CA));
