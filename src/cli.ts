@@ -5,14 +5,15 @@ import type { Readable, Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { primeSecrets } from './config/awscred.js';
 import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
-import { normalizeArgv } from './engine/argv.js';
+import { GLOBAL_VALUE_OPTIONS, normalizeArgv } from './engine/argv.js';
+import { upper } from './engine/bind.js';
 import { DryRunStop, EXIT, exitCodeFor, OriginError, UsageError } from './engine/errors.js';
 import { BIN, knownNamespaces, renderList, suggest, usageLine } from './engine/help.js';
 import { Output, Redactor, wantsColor } from './engine/output.js';
 import { buildProgram } from './engine/program.js';
 import { findTask } from './engine/registry.js';
 import { Runner } from './engine/runner.js';
-import type { AnyTask } from './engine/task.js';
+import { flagName, type AnyTask } from './engine/task.js';
 
 export interface Io {
   stdout: Writable;
@@ -78,6 +79,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   );
 
   try {
+    refuseNonUtf8(argv, word === 'help' || word === 'list' ? undefined : task);
     if (word === 'help' && helpTarget) {
       if (!task) throw unknownTask(helpTarget);
       program.commands.find((c) => c.name() === task.name)!.outputHelp();
@@ -96,6 +98,56 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     // and `help` never read the file.
     if (task && word !== 'help' && !settings) primeSecrets(awscredFlag(argv), io.cwd, home, (s) => redactor.add(s));
     return report(err, fallback(), task);
+  }
+}
+
+/**
+ * Node decodes argv as UTF-8 and puts U+FFFD where the bytes were not: such a word is
+ * refused (exit 2), naming the argument or option, before anything uses it, so an altered
+ * value is never sent, stored or printed. Its value is not shown.
+ */
+function refuseNonUtf8(argv: readonly string[], task: AnyTask | undefined): void {
+  const bad = (w: string | undefined) => w !== undefined && w.includes('\uFFFD');
+  const refuse = (what: string) => {
+    throw new UsageError(`${what} is not valid UTF-8 text (the shell passed bytes that are not UTF-8); it was not used`, {
+      hint: 'pass it as UTF-8: check LANG / LC_ALL, and the encoding of the file it came from',
+    });
+  };
+  if (!argv.some(bad)) return;
+  const takesValue = new Map<string, 'one' | 'list'>([...GLOBAL_VALUE_OPTIONS].map((f) => [f, 'one']));
+  for (const [key, spec] of Object.entries(task?.options ?? {})) {
+    if (spec.type !== 'boolean') takesValue.set(`--${flagName(key)}`, spec.type === 'list' ? 'list' : 'one');
+  }
+  const positional = (i: number) => {
+    const spec = task?.args[Math.min(i, task.args.length - 1)];
+    return spec && (i < task!.args.length || spec.variadic) ? upper(spec.name) : `argument ${i + 1}`;
+  };
+  let words = -1; // the command word is -1, the task's first argument 0
+  let onlyWords = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!onlyWords && a === '--') {
+      onlyWords = true;
+      continue;
+    }
+    if (!onlyWords && a.startsWith('-') && a.length > 1) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a : a.slice(0, eq);
+      if (bad(name)) refuse(`option ${i + 1} on the command line (its name)`);
+      if (eq >= 0) {
+        if (bad(a.slice(eq + 1))) refuse(`the value of ${name}`);
+        continue;
+      }
+      const kind = takesValue.get(name);
+      if (kind === undefined) continue;
+      do {
+        if (bad(argv[i + 1])) refuse(`the value of ${name}`);
+        i++;
+      } while (kind === 'list' && i + 1 < argv.length && !argv[i + 1]!.startsWith('-'));
+      continue;
+    }
+    if (bad(a)) refuse(words < 0 ? 'the task name' : positional(words));
+    words++;
   }
 }
 
