@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../support/cli.js';
+import { runCli, testEnv } from '../../support/cli.js';
 
 const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
@@ -242,7 +242,9 @@ describe('ec2:image:create', () => {
     ec2.on(CreateImageCommand).resolves({ ImageId: 'ami-0fff0000fff0000ff' });
     ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-0fff0000fff0000ff', State: 'pending' }] });
     ec2.on(DeregisterImageCommand).resolves({});
-    const r = await runCli(['ec2:image:create', 'i-0123456789abcdef0', 'base', '--wait', '--timeout', '60']);
+    // 60 s is 3 s here (scale 0.05): at the usual 0.001 a first poll slower than 45 ms (a
+    // loaded machine) left the waiter no time for a second one.
+    const r = await runCli(['ec2:image:create', 'i-0123456789abcdef0', 'base', '--wait', '--timeout', '60'], testEnv({ ORIGIN_SETUP_TIME_SCALE: '0.05' }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: timed out after 60s waiting for ami-0fff0000fff0000ff (base) to be available; it is pending');
     expect(ec2.commandCalls(DescribeImagesCommand).length).toBeGreaterThan(1);

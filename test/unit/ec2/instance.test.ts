@@ -582,7 +582,9 @@ describe('ec2:instance:wait', () => {
 
   it('times out with a clear TimeoutError and exit 1', async () => {
     const seen = instanceStates([inst('pending')], [inst('pending')]);
-    const r = await runCli(['ec2:instance:wait', '--name', 'puppet', '--state', 'running', '--timeout', '40']);
+    // 40 s is 2 s here (scale 0.05): at the usual 0.001 a first poll slower than 35 ms (a
+    // loaded machine) left the waiter no time for a second one.
+    const r = await runCli(['ec2:instance:wait', '--name', 'puppet', '--state', 'running', '--timeout', '40'], testEnv({ ORIGIN_SETUP_TIME_SCALE: '0.05' }));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `task: ec2:instance:wait --state running\nerror: timed out after 40s waiting for ${ID} (puppet) to be running; it is pending (pass a longer --timeout, or check the resource in the console)\n`,

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../support/cli.js';
+import { runCli, testEnv } from '../../support/cli.js';
 
 const r53 = mockClient(Route53Client);
 
@@ -260,7 +260,9 @@ describe('route53:record:create', () => {
   it('times out after --timeout, exit 1, and the run deletes the record it created', async () => {
     r53.on(ChangeResourceRecordSetsCommand).resolves(pending());
     r53.on(GetChangeCommand).resolves(status('PENDING'));
-    const r = await runCli(['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5', '--wait', '--timeout', '20']);
+    // 20 s is 1 s here (scale 0.05): at the usual 0.001 it was 20 ms, and a first GetChange
+    // slower than that on a loaded machine left room for one poll only.
+    const r = await runCli(['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5', '--wait', '--timeout', '20'], testEnv({ ORIGIN_SETUP_TIME_SCALE: '0.05' }));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('error: timed out after 20s waiting for change /change/C2VQAFRSE6OXMY to be INSYNC');
