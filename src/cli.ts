@@ -64,7 +64,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
       async run(t, words, options, flags) {
         const out = outputFor(flags);
         settings = new Settings(flags, io.env, io.cwd, home, redactor);
-        runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr } : undefined);
+        runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr, redact: (t) => redactor.redact(t) } : undefined);
         io.onRunner?.(runner);
         try {
           warnLooseCredentials(settings, out);

@@ -6,6 +6,8 @@ import { UsageError } from './errors.js';
 export interface Prompter {
   input: Readable;
   output: Writable;
+  /** The run's redactor: the question is written straight to the terminal, not through Output. */
+  redact?: (text: string) => string;
 }
 
 export async function askYesNo(prompter: Prompter | undefined, question: string): Promise<boolean> {
@@ -15,7 +17,8 @@ export async function askYesNo(prompter: Prompter | undefined, question: string)
   const rl = createInterface({ input: prompter.input, output: prompter.output });
   try {
     for (;;) {
-      const answer = (await rl.question(`${question} (y/n) `)).trim().toLowerCase();
+      const shown = prompter.redact ? prompter.redact(question) : question;
+      const answer = (await rl.question(`${shown} (y/n) `)).trim().toLowerCase();
       if (answer === 'y' || answer === 'yes') return true;
       if (answer === 'n' || answer === 'no') return false;
     }

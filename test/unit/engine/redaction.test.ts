@@ -186,3 +186,20 @@ describe('a sensitive option', () => {
     expect(err).not.toContain(S);
   });
 });
+
+describe('a yes/no question', () => {
+  it('is written to the terminal redacted', async () => {
+    const { askYesNo } = await import('../../../src/engine/prompt.js');
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (d) => (shown += d));
+    const redactor = new Redactor();
+    redactor.add(S);
+    const answer = askYesNo({ input, output, redact: (t) => redactor.redact(t) }, `delete the record ${S}?`);
+    input.write('y\n');
+    expect(await answer).toBe(true);
+    expect(shown).toContain('delete the record ****? (y/n)');
+    expect(shown).not.toContain(S);
+  });
+});
