@@ -30,6 +30,8 @@ export interface RetryOptions {
   notify?: (line: string) => void;
   /** For tests: the jitter in [0, 1) of each delay. */
   random?: () => number;
+  /** For tests: sleeps a backoff, given in ms before scaling. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 type SdkRetry = typeof import('@smithy/core/retry');
@@ -97,7 +99,7 @@ export class BudgetedRetryStrategy implements RetryStrategyV2 {
       if (this.retrying++ === 0) this.announce(errorInfo, throttled);
     }
     this.calls.set(next, call);
-    await new Promise((resolve) => setTimeout(resolve, delayMs * this.options.scale));
+    await (this.options.sleep ?? ((d: number) => new Promise((resolve) => setTimeout(resolve, d * this.options.scale))))(delayMs);
     return next;
   }
 
