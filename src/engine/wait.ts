@@ -33,15 +33,18 @@ export interface PollOptions {
 
 /**
  * Calls `attempt` until it returns a value other than undefined, sleeping between
- * attempts with backoff, and throws TimeoutError when the deadline passes.
+ * attempts with backoff, and throws TimeoutError when the deadline passes. The deadline
+ * covers the attempts too: `secondsLeft` (unscaled, like timeoutSeconds) is what an
+ * attempt that can block (a connect) may spend at most.
  */
-export async function poll<T>(options: PollOptions, attempt: (n: number) => Promise<T | undefined>): Promise<T> {
+export async function poll<T>(options: PollOptions, attempt: (n: number, secondsLeft: () => number) => Promise<T | undefined>): Promise<T> {
   const started = Date.now();
   const deadline = started + options.timeoutSeconds * options.scale * 1000;
+  const secondsLeft = () => Math.max(0, (deadline - Date.now()) / 1000 / options.scale);
   let delay = options.delaySeconds;
   for (let n = 1; ; n++) {
     if (options.signal?.aborted) throw new InterruptedError();
-    const value = await attempt(n);
+    const value = await attempt(n, secondsLeft);
     if (value !== undefined) return value;
     const remaining = (deadline - Date.now()) / 1000 / options.scale;
     if (remaining <= 0) {

@@ -15,13 +15,19 @@ const COMMAND_TIMEOUT_SECONDS = 30;
  * that a new login works now: a pooled connection opened before a reboot or a firewall
  * change would prove nothing. Test doubles without probe() use the pooled connection.
  */
-async function freshRun(ctx: TaskContext, hostName: string, command: ShellCommand): Promise<ExecResult> {
+async function freshRun(ctx: TaskContext, hostName: string, command: ShellCommand, secondsLeft?: number): Promise<ExecResult> {
   const host = await ctx.ssh(hostName);
-  const options = { readOnly: true, timeoutSeconds: COMMAND_TIMEOUT_SECONDS };
+  // Inside a wait, the try gets what is left of its --timeout, the connect included.
+  const budget = secondsLeft === undefined ? {} : { connectTimeoutSeconds: Math.max(0.1, secondsLeft) };
+  const options = {
+    readOnly: true,
+    timeoutSeconds: Math.min(COMMAND_TIMEOUT_SECONDS, secondsLeft === undefined ? Infinity : Math.max(0.1, secondsLeft)),
+    ...budget,
+  };
   return host.probe ? host.probe(command, options) : host.run(command, options);
 }
 
-const login = (ctx: TaskContext, hostName: string) => freshRun(ctx, hostName, cmd('true'));
+const login = (ctx: TaskContext, hostName: string, secondsLeft?: number) => freshRun(ctx, hostName, cmd('true'), secondsLeft);
 
 /** One quick try: resolves when the host answers, else fails with the reason (exit 1). */
 export async function tryLogin(ctx: TaskContext, hostName: string): Promise<void> {
@@ -49,17 +55,21 @@ async function pollHost(
   ctx: TaskContext,
   what: string,
   timeoutSeconds: number,
-  attempt: (n: number, failed: (err: OriginError) => void) => Promise<true | undefined>,
+  attempt: (n: number, failed: (err: OriginError) => void, secondsLeft: () => number) => Promise<true | undefined>,
 ): Promise<void> {
   let last: OriginError | undefined;
   try {
     await poll(
       { what, timeoutSeconds, delaySeconds: 2, maxDelaySeconds: 5, scale: ctx.settings.timeScale, signal: ctx.signal },
-      (n) =>
-        attempt(n, (err) => {
-          last = err;
-          ctx.log.verbose(`try ${n}: ${err.message}`);
-        }),
+      (n, secondsLeft) =>
+        attempt(
+          n,
+          (err) => {
+            last = err;
+            ctx.log.verbose(`try ${n}: ${err.message}`);
+          },
+          secondsLeft,
+        ),
     );
   } catch (err) {
     if (err instanceof TimeoutError && last) {
@@ -85,9 +95,9 @@ const AUTH_GRACE_SECONDS = 60;
 export async function waitForLogin(ctx: TaskContext, hostName: string, timeoutSeconds: number): Promise<void> {
   let authRefusedSince: number | undefined;
   const graceLeft = () => Date.now() - authRefusedSince! < AUTH_GRACE_SECONDS * ctx.settings.timeScale * 1000;
-  await pollHost(ctx, `${hostName} to take an SSH login`, timeoutSeconds, async (_n, failed) => {
+  await pollHost(ctx, `${hostName} to take an SSH login`, timeoutSeconds, async (_n, failed, secondsLeft) => {
     try {
-      await login(ctx, hostName);
+      await login(ctx, hostName, secondsLeft());
       return true;
     } catch (err) {
       const authRefused = err instanceof SshError && err.kind === 'auth';
@@ -101,8 +111,8 @@ export async function waitForLogin(ctx: TaskContext, hostName: string, timeoutSe
 
 const BOOT_ID = cmd('cat', '/proc/sys/kernel/random/boot_id');
 
-async function bootId(ctx: TaskContext, hostName: string): Promise<string> {
-  return (await freshRun(ctx, hostName, BOOT_ID)).stdout[0]?.trim() ?? '';
+async function bootId(ctx: TaskContext, hostName: string, secondsLeft?: number): Promise<string> {
+  return (await freshRun(ctx, hostName, BOOT_ID, secondsLeft)).stdout[0]?.trim() ?? '';
 }
 
 /**
@@ -116,9 +126,9 @@ export async function rebootHost(ctx: TaskContext, hostName: string, o: { wait: 
   await host.run(sh`(sleep 1; reboot) >/dev/null 2>&1 </dev/null &`, { sudo: true });
   if (before === undefined) return;
   let down = false;
-  await pollHost(ctx, `${hostName} to come back from its reboot`, o.timeoutSeconds, async (_n, failed) => {
+  await pollHost(ctx, `${hostName} to come back from its reboot`, o.timeoutSeconds, async (_n, failed, secondsLeft) => {
     try {
-      const now = await bootId(ctx, hostName);
+      const now = await bootId(ctx, hostName, secondsLeft());
       return now !== before || down ? true : undefined;
     } catch (err) {
       if (!transient(err)) throw err;

@@ -14,6 +14,11 @@ export interface ConnectFailureContext {
   tried: string[];
   skipped: string[];
   timeoutSeconds: number;
+  /**
+   * How far a login that timed out got: not even a TCP connection, a TCP connection that
+   * never spoke SSH (a firewall's proxy, another service, sshd hung), or the SSH key exchange.
+   */
+  reached?: 'nothing' | 'tcp' | 'ssh';
 }
 
 /** Turns ssh2/socket errors into a message that says what failed and what to do. */
@@ -32,6 +37,16 @@ export function describeConnectError(err: Error & { level?: string; code?: strin
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN') {
     return new SshError('unreachable', c.alias, `${c.where} is unreachable (${code})`, {
       hint: 'is the host up, and is there a route to it (VPN, public address)?',
+    });
+  }
+  if (err.level === 'client-timeout' && c.reached === 'tcp') {
+    return new SshError('timeout', c.alias, `${c.where} answered TCP on port ${c.port} but not SSH within ${c.timeoutSeconds}s`, {
+      hint: `something accepts connections on port ${c.port} without speaking SSH: is it sshd, and is sshd still starting or hung?`,
+    });
+  }
+  if (err.level === 'client-timeout' && c.reached === 'ssh') {
+    return new SshError('timeout', c.alias, `${c.where} answered SSH but the login did not finish within ${c.timeoutSeconds}s`, {
+      hint: 'the host may be overloaded, or still starting; try again, or pass a longer --timeout',
     });
   }
   if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {

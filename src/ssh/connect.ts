@@ -1,6 +1,7 @@
 // Opening one authenticated, verified ssh2 connection: the keys to offer, the host key
 // check, the handshake, and the cloud images that accept root only to name their user.
 import type { Client, ConnectConfig, NextAuthHandler } from 'ssh2';
+import { InterruptedError } from '../engine/errors.js';
 import { expandPath } from './config.js';
 import { describeConnectError } from './connect-errors.js';
 import { SshError } from './errors.js';
@@ -20,8 +21,14 @@ export interface ConnectionEvents {
   lost(client: Client): void;
 }
 
+/** Bounds on one connect. */
+export interface ConnectLimits {
+  /** Seconds (scaled) for the whole login, when less than ConnectTimeout or the pool's default. */
+  timeoutSeconds?: number;
+}
+
 /** A logged-in connection; on a root login redirect, target.user becomes the user the host names. */
-export async function openConnection(lib: Ssh2, target: LoginTarget, events: ConnectionEvents, log: SshLog): Promise<Client> {
+export async function openConnection(lib: Ssh2, target: LoginTarget, events: ConnectionEvents, log: SshLog, limits: ConnectLimits = {}): Promise<Client> {
   const { alias, config, settings } = target;
   const t = pathTokens(target);
   const plan = planIdentities(
@@ -41,33 +48,39 @@ export async function openConnection(lib: Ssh2, target: LoginTarget, events: Con
       hint: `looked in: ${plan.searched.join(', ')}${plan.skipped.length ? `; unusable: ${plan.skipped.join(', ')}` : ''}. Pass --ssh-key FILE or start ssh-agent`,
     });
   }
-  const client = await handshake(lib, target, plan, events, log);
+  // One budget for the whole login, the root redirect's second handshake included.
+  const configured = config.connectTimeout ?? settings.connectTimeoutSeconds;
+  const budget = limits.timeoutSeconds === undefined ? configured : Math.min(configured, limits.timeoutSeconds);
+  const started = Date.now();
+  const left = () => Math.max(0.1, budget - (Date.now() - started) / 1000 / settings.timeScale);
+  const client = await handshake(lib, target, plan, events, log, budget);
   if (target.userSource === 'default') {
     // Cloud images accept root's key only to print which user to use instead.
-    const other = await loginRedirect(client);
+    const other = await loginRedirect(client, settings.signal);
     if (other) {
       log.info(`${alias}: root may not log in here; the host asks for ${other}, reconnecting as ${other}`);
       client.end();
       target.user = other;
       target.userSource = 'host';
-      return handshake(lib, target, plan, events, log);
+      return handshake(lib, target, plan, events, log, left());
     }
   }
   return client;
 }
 
-function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: ConnectionEvents, log: SshLog): Promise<Client> {
+function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: ConnectionEvents, log: SshLog, timeoutSeconds: number): Promise<Client> {
   const { alias, config, settings } = target;
   const { hostName, port } = config;
   const hostKey = new HostKeyCheck(target, log);
   const serverHostKey = hostKey.serverHostKeyAlgorithms();
   const user = target.user;
   const started = Date.now();
-  const timeoutSeconds = config.connectTimeout ?? settings.connectTimeoutSeconds;
   const client = new lib.Client();
   const tried: string[] = [];
   const queue = [...plan.identities];
   let counted = false;
+  // How far a login that timed out got: no TCP connection, TCP but no SSH, or SSH but no login.
+  let tcp = false;
 
   const authHandler = (methodsLeft: string[] | null, _partial: boolean | null, next: NextAuthHandler): void => {
     const done = next as (auth: Parameters<NextAuthHandler>[0] | false) => void;
@@ -90,14 +103,25 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
       userSource: target.userSource,
       tried,
       skipped: plan.skipped,
-      timeoutSeconds,
+      timeoutSeconds: Number(timeoutSeconds.toFixed(1)),
+      reached: counted ? 'ssh' : tcp ? 'tcp' : 'nothing',
     });
 
+  const signal = settings.signal;
   return new Promise<Client>((resolve, reject) => {
+    if (signal?.aborted) return reject(new InterruptedError());
     let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
+      reject(new InterruptedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const fail = (err: SshError) => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       try {
         client.end();
       } catch {
@@ -105,6 +129,7 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
       }
       reject(err);
     };
+    client.on('connect', () => (tcp = true));
     client.on('handshake', () => {
       if (!counted) {
         counted = true;
@@ -136,6 +161,7 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
     client.on('ready', () => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       log.verbose(`${alias}: connected as ${user} to ${hostName}:${port} with ${tried[tried.length - 1]} in ${Date.now() - started} ms`);
       resolve(client);
     });
@@ -162,15 +188,28 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
 }
 
 /** The user a cloud image's root login message names, if this is one. */
-function loginRedirect(client: Client): Promise<string | undefined> {
-  return new Promise((resolve) => {
+function loginRedirect(client: Client, signal: AbortSignal | undefined): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      client.end();
+      return reject(new InterruptedError());
+    }
+    const onAbort = () => {
+      client.end();
+      reject(new InterruptedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     client.exec('echo origin-setup-login-ok', (err, ch) => {
-      if (err) return resolve(undefined);
+      if (err) {
+        signal?.removeEventListener('abort', onAbort);
+        return resolve(undefined);
+      }
       let out = '';
       ch.on('data', (d: Buffer) => (out += d));
       ch.stderr.on('data', (d: Buffer) => (out += d));
       ch.on('error', () => {});
       ch.on('close', () => {
+        signal?.removeEventListener('abort', onAbort);
         const m = /Please login as the user "([^"]+)"/.exec(out);
         resolve(m && !out.includes('origin-setup-login-ok') ? m[1] : undefined);
       });

@@ -3,7 +3,7 @@
 // is safe to retry: nothing ran when the channel never opened.
 import { constants as osConstants } from 'node:os';
 import type { Client, ClientChannel } from 'ssh2';
-import { TimeoutError } from '../engine/errors.js';
+import { InterruptedError, TimeoutError } from '../engine/errors.js';
 import { splitLines } from './exec.js';
 import type { ExecResult } from './types.js';
 
@@ -19,6 +19,8 @@ export interface ChannelOptions {
   pty: boolean;
   /** Kill the command after this long. */
   timeoutMs?: number;
+  /** The run's stop signal: interrupts the command (SIGINT, then the channel closes). */
+  signal?: AbortSignal;
 }
 
 export function execOnChannel(client: Client, command: string, o: ChannelOptions): Promise<ExecResult> {
@@ -30,14 +32,24 @@ export function execOnChannel(client: Client, command: string, o: ChannelOptions
     let signal: string | undefined;
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
+    let channel: ClientChannel | undefined;
+    const onAbort = () => {
+      if (channel) stop(channel, 'INT');
+      finish(() => reject(new InterruptedError()));
+    };
     const finish = (f: () => void) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
       f();
     };
+    if (o.signal?.aborted) return reject(new InterruptedError());
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     const opened = (e: Error | undefined, ch: ClientChannel) => {
       if (e) return finish(() => reject(new ChannelNotOpened(e.message)));
+      if (finished) return stop(ch, 'INT'); // interrupted before the channel opened
+      channel = ch;
       ch.on('data', (d: Buffer) => out.push(d));
       ch.stderr.on('data', (d: Buffer) => err.push(d));
       ch.on('error', () => {});
@@ -62,16 +74,7 @@ export function execOnChannel(client: Client, command: string, o: ChannelOptions
       if (o.timeoutMs !== undefined) {
         const ms = o.timeoutMs;
         timer = setTimeout(() => {
-          try {
-            ch.signal('KILL');
-          } catch {
-            // the channel is closing anyway
-          }
-          try {
-            ch.close();
-          } catch {
-            // already closed
-          }
+          stop(ch, 'KILL');
           finish(() => reject(new TimeoutError(`${o.alias}: \`${command}\` did not finish within ${(ms / 1000).toFixed(1)}s`)));
         }, ms);
       }
@@ -83,4 +86,18 @@ export function execOnChannel(client: Client, command: string, o: ChannelOptions
       finish(() => reject(new ChannelNotOpened((e as Error).message)));
     }
   });
+}
+
+/** Signals the remote command and closes its channel, whatever state either is in. */
+function stop(ch: ClientChannel, signal: 'INT' | 'KILL'): void {
+  try {
+    ch.signal(signal);
+  } catch {
+    // the channel is closing anyway
+  }
+  try {
+    ch.close();
+  } catch {
+    // already closed
+  }
 }

@@ -3,7 +3,7 @@
 // it; a probe gets a fresh login of its own.
 import type { Client } from 'ssh2';
 import { computeHost, type HostConfig, type ParsedSshConfig } from './config.js';
-import { openConnection, type Ssh2 } from './connect.js';
+import { openConnection, type ConnectLimits, type Ssh2 } from './connect.js';
 import { SshError } from './errors.js';
 import { loginUser } from './login-target.js';
 import type { ShellCommand } from './quote.js';
@@ -52,13 +52,13 @@ export class HostState {
   }
 
   /** The live connection, opening it on first use; a dropped one is reopened once. */
-  connection(log: SshLog): Promise<Client> {
+  connection(log: SshLog, limits: ConnectLimits = {}): Promise<Client> {
     if (this.client && this.alive) return Promise.resolve(this.client);
     if (!this.connecting) {
       const reopening = this.everConnected;
       if (reopening) log.verbose(`${this.alias}: the connection was lost; reopening it`);
       this.client?.destroy();
-      this.connecting = this.open(log)
+      this.connecting = this.open(log, limits)
         .then(
           (client) => {
             this.client = client;
@@ -82,9 +82,9 @@ export class HostState {
     return this.connecting;
   }
 
-  private async open(log: SshLog): Promise<Client> {
+  private async open(log: SshLog, limits: ConnectLimits): Promise<Client> {
     const lib = await this.pool.ssh2();
-    return openConnection(lib, this, { handshake: () => this.pool.handshakes++, lost: (client) => this.lost(client) }, log);
+    return openConnection(lib, this, { handshake: () => this.pool.handshakes++, lost: (client) => this.lost(client) }, log, limits);
   }
 
   run(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {

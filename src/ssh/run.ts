@@ -4,6 +4,7 @@
 import type { Client } from 'ssh2';
 import { OriginError, RemoteCommandError } from '../engine/errors.js';
 import { SshError } from './errors.js';
+import type { ConnectLimits } from './connect.js';
 import { ChannelLost, ChannelNotOpened, execOnChannel } from './exec-channel.js';
 import { exitAccepted, scaledMs, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from './exec.js';
 import { quote, type ShellCommand } from './quote.js';
@@ -21,7 +22,7 @@ export interface CommandHost {
   /** The login user; settled once the connection is open. */
   readonly user: string;
   readonly settings: SshSettings;
-  connection(log: SshLog): Promise<Client>;
+  connection(log: SshLog, limits?: ConnectLimits): Promise<Client>;
   isAlive(client: Client): boolean;
   lost(client: Client): void;
 }
@@ -39,7 +40,7 @@ export class CommandRunner {
       log.info(`would run on ${this.host.alias}: ${text}`);
       return { code: 0, stdout: [], stderr: [], durationMs: 0 };
     }
-    await this.host.connection(log); // settles the login user
+    await this.host.connection(log, limits(options)); // settles the login user
     const useSudo = !!options.sudo && this.host.user !== 'root';
     const text = useSudo ? sudoWrap(command) : command.text;
     let pty = useSudo && this.needsPty;
@@ -81,13 +82,14 @@ export class CommandRunner {
     await this.slots.acquire();
     try {
       for (let attempt = 0; ; attempt++) {
-        const client = await this.host.connection(log);
+        const client = await this.host.connection(log, limits(options));
         log.debug(`${this.host.alias}$ ${command}`);
         try {
           const result = await execOnChannel(client, command, {
             alias: this.host.alias,
             stdin,
             pty,
+            signal: this.host.settings.signal,
             timeoutMs: options.timeoutSeconds === undefined ? undefined : scaledMs(options.timeoutSeconds, this.host.settings.timeScale),
           });
           log.verbose(`${this.host.alias}$ ${command}  (exit ${result.code}, ${(result.durationMs / 1000).toFixed(2)}s)`);
@@ -112,6 +114,10 @@ export class CommandRunner {
       this.slots.release();
     }
   }
+}
+
+function limits(options: RunOptions): ConnectLimits {
+  return options.connectTimeoutSeconds === undefined ? {} : { timeoutSeconds: options.connectTimeoutSeconds };
 }
 
 /** Bounds the channels open at once on one connection. */

@@ -268,3 +268,37 @@ describe('Ctrl-C during an SDK waiter (ec2:instance:create --wait)', () => {
     }
   });
 });
+
+describe('remote:available --wait --timeout: one deadline for the whole wait', () => {
+  it('a server that accepts TCP and never speaks SSH fails within the deadline plus 1 s, saying so', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { silentServer } = await import('../support/sshd.js');
+    const silent = await silentServer();
+    try {
+      const home = testEnv().HOME!;
+      mkdirSync(join(home, '.ssh'), { recursive: true });
+      writeFileSync(join(home, '.ssh', 'config'), `Host silent.test\n  HostName 127.0.0.1\n  Port ${silent.port}\n`);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
+      let echoedAt = 0;
+      let closedAt = 0;
+      const r = await runBin(['remote:available', 'silent.test', '--wait', '--timeout', '3'], { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' }, {
+        onSpawn: (child) => {
+          let seen = '';
+          child.stderr!.on('data', (d) => {
+            seen += d;
+            if (!echoedAt && seen.includes('task: remote:available')) echoedAt = Date.now();
+          });
+          child.on('close', () => (closedAt = Date.now()));
+        },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('timed out after 3s waiting for silent.test to take an SSH login');
+      expect(r.stderr).toContain(`answered TCP on port ${silent.port} but not SSH`);
+      expect(closedAt - echoedAt).toBeGreaterThanOrEqual(2900);
+      expect(closedAt - echoedAt).toBeLessThan(4000);
+    } finally {
+      await silent.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { RemoteCommandError, TimeoutError, UsageError } from '../../src/engine/errors.js';
+import { InterruptedError, RemoteCommandError, TimeoutError, UsageError } from '../../src/engine/errors.js';
 import { SshError } from '../../src/ssh/errors.js';
 import type { SshPool } from '../../src/ssh/pool.js';
 import { cmd, sh } from '../../src/ssh/quote.js';
@@ -221,10 +221,26 @@ describe('timeouts', () => {
       expect(err).toBeInstanceOf(SshError);
       expect((err as SshError).kind).toBe('timeout');
       expect((err as SshError).transient).toBe(true);
-      expect((err as Error).message).toBe(`no SSH answer from blackhole (127.0.0.1:${silent.port}) within 1s`);
-      expect((err as SshError).hint).toContain(`allow port ${silent.port}`);
+      expect((err as Error).message).toBe(`blackhole (127.0.0.1:${silent.port}) answered TCP on port ${silent.port} but not SSH within 1s`);
+      expect((err as SshError).hint).toContain(`accepts connections on port ${silent.port} without speaking SSH`);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test('a command may cut the connect timeout to what is left of its wait', async () => {
+    const silent = await silentServer();
+    try {
+      const h2 = sshd.clientHome({ configExtra: `Host blackhole\n  HostName 127.0.0.1\n  Port ${silent.port}\n  IdentityFile ${sshd.userKeyPath}` });
+      const p = newPool(h2, { connectTimeoutSeconds: 15, timeScale: 1 });
+      const h = await p.host('blackhole', captureLog().log);
+      const started = Date.now();
+      const err = await h.probe!(sh`true`, { connectTimeoutSeconds: 1.5 }).catch((e: unknown) => e);
+      expect((err as Error).message).toBe(`blackhole (127.0.0.1:${silent.port}) answered TCP on port ${silent.port} but not SSH within 1.5s`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(Date.now() - started).toBeLessThan(2500);
     } finally {
       await silent.close();
     }
@@ -309,5 +325,43 @@ describe('host names', () => {
     await expect(p.host('-oProxyCommand=touch x', captureLog().log)).rejects.toBeInstanceOf(UsageError);
     await expect(p.host('a b', captureLog().log)).rejects.toBeInstanceOf(UsageError);
     expect(p.handshakes).toBe(0);
+  });
+});
+
+describe('the run stopping (Ctrl-C)', () => {
+  test('ends a connect under way at once', async () => {
+    const { createServer } = await import('node:net');
+    const stop = new AbortController();
+    // Accepts TCP, never speaks SSH, and stops the run as soon as the connection arrives.
+    const server = createServer((s) => {
+      s.on('error', () => {});
+      stop.abort();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const h2 = sshd.clientHome({ configExtra: `Host hanging\n  HostName 127.0.0.1\n  Port ${port}\n  IdentityFile ${sshd.userKeyPath}` });
+      const p = newPool(h2, { connectTimeoutSeconds: 15, timeScale: 1, signal: stop.signal });
+      const h = await p.host('hanging', captureLog().log);
+      const started = Date.now();
+      const err = await h.run(sh`true`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InterruptedError);
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('ends a remote command under way at once, and starts no other', async () => {
+    const stop = new AbortController();
+    const p = pool({ signal: stop.signal });
+    const h = await p.host('testhost', captureLog().log);
+    await h.run(sh`true`); // connected
+    const started = Date.now();
+    const running = h.run(sh`sleep 20`).catch((e: unknown) => e);
+    setTimeout(() => stop.abort(), 300);
+    expect(await running).toBeInstanceOf(InterruptedError);
+    expect(Date.now() - started).toBeLessThan(1500);
+    await expect(h.run(sh`true`)).rejects.toBeInstanceOf(InterruptedError);
   });
 });
