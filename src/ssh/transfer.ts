@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Client, SFTPWrapper } from 'ssh2';
-import { OriginError, UsageError } from '../engine/errors.js';
+import { InterruptedError, OriginError, UsageError } from '../engine/errors.js';
 import { SshError } from './errors.js';
 import { cmd, type ShellCommand } from './quote.js';
 import type { ExecResult, RunOptions, SshLog, SshSettings, UploadOptions } from './types.js';
@@ -30,6 +30,8 @@ export class FileTransfer {
   }
 
   private async sftp(log: SshLog): Promise<SFTPWrapper> {
+    // A stopping run starts no transfer (one under way is small and left to finish).
+    if (this.host.settings.signal?.aborted) throw new InterruptedError();
     const client = await this.host.connection(log);
     if (this.sftpSession?.client !== client) {
       const session = new Promise<SFTPWrapper>((resolve, reject) => {

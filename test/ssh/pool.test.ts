@@ -363,5 +363,6 @@ describe('the run stopping (Ctrl-C)', () => {
     expect(await running).toBeInstanceOf(InterruptedError);
     expect(Date.now() - started).toBeLessThan(1500);
     await expect(h.run(sh`true`)).rejects.toBeInstanceOf(InterruptedError);
+    await expect(h.upload('x', 'never-written')).rejects.toBeInstanceOf(InterruptedError);
   });
 });
