@@ -6,15 +6,15 @@
 // Only package managers, service control of other units and firewalls are stand-ins.
 // One puppetserver JVM for the whole file: the tests run in order and build on each other.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { hostname as localHostname, tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runBin, type BinResult } from '../support/bin.js';
 import { testEnv } from '../support/cli.js';
 import { CATALOGUES, packageQueryScript } from '../support/package-stand-ins.js';
-import { REAL_PUPPET, startPuppetHosts, TEST_USER, type PuppetHost, type PuppetHosts } from '../support/puppet-hosts.js';
+import { machineSnapshot, REAL_PUPPET, startPuppetHosts, TEST_USER, type PuppetHost, type PuppetHosts } from '../support/puppet-hosts.js';
 import { packageOwnerStandIns } from '../support/puppet-stand-in.js';
 
 const MASTER = 'puppet.example.test';
@@ -24,30 +24,6 @@ const SITE_RESOURCE = 'origin-setup-site';
 const SITE_MESSAGE = 'site manifest from origin-setup';
 
 if (!REAL_PUPPET.available) console.warn(`test/puppet-real/flows skipped: ${REAL_PUPPET.why}`);
-
-/** What the machine's own Puppet state looks like (must not change). */
-function machineSnapshot(): string {
-  const list = (dir: string): string[] =>
-    existsSync(dir)
-      ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
-          .sort()
-          .map((f) => {
-            const s = statSync(join(dir, f));
-            return `${dir}/${f} ${s.mode.toString(8)} ${s.uid}:${s.gid} ${s.isFile() ? s.size : '-'}`;
-          })
-      : [`${dir} absent`];
-  const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : `${f} absent`);
-  return [
-    read('/etc/puppet/puppet.conf'),
-    read('/etc/default/puppetserver'),
-    read('/etc/default/puppet'),
-    read('/etc/hosts'),
-    ...list('/var/lib/puppet'),
-    ...list('/var/lib/puppetserver'),
-    ...list('/etc/puppet'),
-    localHostname(),
-  ].join('\n');
-}
 
 /** A bare site repository: manifests/site.pp with one notify, and an empty modules/. */
 function siteRepository(): string {

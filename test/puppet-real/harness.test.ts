@@ -5,12 +5,11 @@
 // masterPort, its CA, signing, a catalog, stop() taking it down), which keeps the suite
 // to one JVM start on two cores.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { hostname as localHostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REAL_PUPPET, startPuppetHosts, type ExecResult, type PuppetHost, type PuppetHosts } from '../support/puppet-hosts.js';
+import { machineSnapshot, REAL_PUPPET, startPuppetHosts, type ExecResult, type PuppetHost, type PuppetHosts } from '../support/puppet-hosts.js';
 
 const MASTER = 'puppet.example.test';
 const AGENT = 'agent1.example.test';
@@ -62,33 +61,6 @@ function sshOnce(h: PuppetHost, command: string, timeoutMs = 120_000): Promise<E
       readyTimeout: 20_000,
     });
   });
-}
-
-/** What the machine's own Puppet state looks like (must not change). */
-function machineSnapshot(): string {
-  const list = (dir: string): string[] =>
-    existsSync(dir)
-      ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
-          .sort()
-          .map((f) => {
-            const s = statSync(join(dir, f));
-            return `${dir}/${f} ${s.mode.toString(8)} ${s.uid}:${s.gid} ${s.isFile() ? s.size : '-'}`;
-          })
-      : [`${dir} absent`];
-  const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : `${f} absent`);
-  return [
-    read('/etc/puppet/puppet.conf'),
-    read('/etc/puppet/puppetserver/conf.d/webserver.conf'),
-    read('/etc/default/puppetserver'),
-    read('/etc/hosts'),
-    read('/etc/hostname'),
-    ...list('/var/lib/puppet'),
-    ...list('/var/lib/puppetserver'),
-    ...list('/etc/puppet'),
-    ...list('/etc/sudoers.d'),
-    ...list('/var/log/puppetserver'),
-    localHostname(),
-  ].join('\n');
 }
 
 describe.skipIf(!REAL_PUPPET.available)('real Puppet hosts', () => {

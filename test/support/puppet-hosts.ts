@@ -18,6 +18,7 @@
 //       env(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv (writes base.HOME/.ssh/config and
 //       known_hosts: each name → 127.0.0.1, its own sshd's port, user origintest, the
 //       test key); clientHome(home?): string; stop(): Promise<void> }
+//   machineSnapshot(): string: the machine's own Puppet state (compare before and after).
 //   PuppetHost: { name; port; user; userKeyPath; dir; remoteHome; hostPublicKey;
 //     hostKeyLine(name?); exec(command, { timeoutMs? }) → { code, stdout, stderr } as root
 //     inside the host's namespaces (real PATH, no stand-ins); calls(); clearCalls();
@@ -77,28 +78,43 @@
 //   expect((await set.host('puppet.example.test').exec('cat /etc/puppet/puppet.conf')).stdout)…
 //   await set.stop();                         // in afterAll
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname as localHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   alive,
+  clearStandInCalls,
+  configureStandIn,
   descendants,
   ensureTestUser,
   freePort,
-  keygen,
+  instanceDirs,
+  instanceKeys,
+  killAllSync,
+  killAndWait,
+  onFreePort,
+  ORIGINAL_PATH,
   processesUsing,
+  publicKeyOf,
+  readIfExists,
+  removeStaleScratch,
+  scratchHome,
+  sessionScript,
   sftpServerPath,
-  standInScript,
-  unescapeField,
+  spawnSshd,
+  sshdConfig,
+  sshHostBlock,
+  SSHD,
+  standInCalls,
+  standInInstaller,
   TEST_USER,
+  writeClientSsh,
   type StandInBehaviour,
   type StandInCall,
 } from './sshd.js';
 
 export type { StandInBehaviour, StandInCall } from './sshd.js';
 
-const SSHD = '/usr/sbin/sshd';
-const ORIGINAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const PREFIX = 'origin-puppet-';
 
 /** The stand-ins every Puppet host has (everything else is real). */
@@ -147,6 +163,38 @@ function probeAvailability(): { available: boolean; why?: string } {
 }
 
 export const REAL_PUPPET: { available: boolean; why?: string } = probeAvailability();
+
+/**
+ * What the machine's own Puppet state looks like: its Puppet, puppetserver and sudo
+ * configuration, Puppet's and puppetserver's state and logs, /etc/hosts and the hostname
+ * (a test takes it before and after: the hosts must not change any of it).
+ */
+export function machineSnapshot(): string {
+  const list = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .sort()
+          .map((f) => {
+            const s = statSync(join(dir, f));
+            return `${dir}/${f} ${s.mode.toString(8)} ${s.uid}:${s.gid} ${s.isFile() ? s.size : '-'}`;
+          })
+      : [`${dir} absent`];
+  const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : `${f} absent`);
+  return [
+    read('/etc/puppet/puppet.conf'),
+    read('/etc/puppet/puppetserver/conf.d/webserver.conf'),
+    read('/etc/default/puppetserver'),
+    read('/etc/default/puppet'),
+    read('/etc/hosts'),
+    read('/etc/hostname'),
+    ...list('/var/lib/puppet'),
+    ...list('/var/lib/puppetserver'),
+    ...list('/etc/puppet'),
+    ...list('/etc/sudoers.d'),
+    ...list('/var/log/puppetserver'),
+    localHostname(),
+  ].join('\n');
+}
 
 export interface PuppetHostsOptions {
   /** The host that runs puppetserver (its webserver.conf listens on masterPort). Default: names[0]. */
@@ -215,8 +263,6 @@ export interface PuppetHosts {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -240,36 +286,25 @@ function readPid(file: string): number | undefined {
   }
 }
 
-/** The JVM of an instance, only if that pid still is that instance's java. */
-function jvmPid(dir: string): number | undefined {
-  const pid = readPid(join(dir, 'puppetserver.pid'));
+/** The pid in DIR/<pidFile>, only while that process lives and its command line (NULs kept) is the instance's. */
+function instancePid(dir: string, pidFile: string, isOurs: (cmdline: string) => boolean): number | undefined {
+  const pid = readPid(join(dir, pidFile));
   if (pid === undefined || !alive(pid)) return undefined;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`-Dorigin.harness=${dir}`) ? pid : undefined;
+    return isOurs(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? pid : undefined;
   } catch {
     return undefined;
   }
 }
 
-function killAllSync(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+/** The JVM of an instance, only if that pid still is that instance's java. */
+function jvmPid(dir: string): number | undefined {
+  return instancePid(dir, 'puppetserver.pid', (cmdline) => cmdline.includes(`-Dorigin.harness=${dir}`));
 }
 
 /** The agent daemon of an instance, only if that pid still is that instance's agent. */
 function agentPid(dir: string): number | undefined {
-  const pid = readPid(join(dir, 'puppet-agent.pid'));
-  if (pid === undefined || !alive(pid)) return undefined;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`${join(dir, 'puppet-agent')}\0`) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  return instancePid(dir, 'puppet-agent.pid', (cmdline) => cmdline.startsWith(`${join(dir, 'puppet-agent')}\0`));
 }
 
 /** Everything whose command line names the instance directory (sshd -f DIR/…, java -Dorigin.harness=DIR), with descendants. */
@@ -294,33 +329,8 @@ function installExitHook(): void {
   });
 }
 
-function removeStale(): void {
-  for (const entry of readdirSync(tmpdir())) {
-    const m = /^origin-puppet-(\d+)-/.exec(entry);
-    if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
-    const dir = join(tmpdir(), entry);
-    killAllSync(instanceProcesses(dir));
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // another worker is removing it too
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------
 // Scripts.
-
-function sessionScript(dir: string, home: string): string {
-  return `#!/bin/sh
-# ForceCommand: the client's command by /bin/sh -c, HOME in the instance, stand-ins first on PATH.
-HOME='${home}'; export HOME
-PATH='${dir}/bin:${ORIGINAL_PATH}'; export PATH
-cd "$HOME" || exit 1
-if [ -z "\${SSH_ORIGINAL_COMMAND:-}" ]; then exec /bin/sh -l; fi
-exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
-`;
-}
 
 interface LaunchSpec {
   dir: string;
@@ -388,42 +398,110 @@ exec ${SSHD} -D -f '${s.config}' -E "$D/sshd.log"
 `;
 }
 
-/** The real puppetserver service, as the systemd unit runs it. Runs as root inside the host. */
-function puppetserverCtl(dir: string, readySeconds: number): string {
+interface ServiceCtl {
+  /** The instance directory. */
+  dir: string;
+  /** The script's name (in messages). */
+  ctl: string;
+  /** The systemd unit (without .service) and its Description. */
+  unit: string;
+  description: string;
+  /** The actions, for the header comment. */
+  actions: string;
+  /** $PIDF and $LOG are DIR/<files>.pid and DIR/<files>.log. */
+  files: string;
+  /** More variables, one assignment a line. */
+  vars: string;
+  /** What the process's command line (NULs as spaces) matches (grep) when it is this instance's. */
+  cmdline: string;
+  /** How long do_stop waits after TERM before it KILLs, in tenths of a second. */
+  stopTenths: number;
+  /** do_stop notes the stop in $LOG. */
+  logStop: boolean;
+  /** The unit's own shell functions: at least do_start and state (active | failed | …). */
+  functions: string;
+  /** The case arms of the restart-like actions. */
+  restarts: string;
+  /** The name shown after `Main PID:`. */
+  mainProcess: string;
+  /** status: the case arms for states other than active and the dead ones. */
+  otherStates: string;
+}
+
+/**
+ * A unit for real, the way its systemctl actions behave: the pid file tells whether it
+ * runs (if that process is still this instance's), start/stop/restart need root, stop is
+ * TERM, then KILL when it does not go. Runs as root inside the host.
+ */
+function serviceCtl(c: ServiceCtl): string {
   return `#!/bin/sh
-# puppetserver-ctl ACTION: start | stop | restart | is-active | status (the unit, for real).
-D='${dir}'
-PIDF="$D/puppetserver.pid"
-LOG="$D/puppetserver.log"
-RF=/run/puppetserver/restart
+# ${c.ctl} ACTION: ${c.actions} (the unit, for real).
+D='${c.dir}'
+PIDF="$D/${c.files}.pid"
+LOG="$D/${c.files}.log"
+${c.vars}
 pid_alive() {
   p=$(cat "$PIDF" 2>/dev/null) || return 1
   [ -n "$p" ] && [ -r "/proc/$p/stat" ] || return 1
   st=$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f1)
   [ "$st" != Z ] || return 1
-  tr '\\0' ' ' < "/proc/$p/cmdline" | grep -q -- "-Dorigin.harness=$D" || return 1
+  tr '\\0' ' ' < "/proc/$p/cmdline" | grep -q -- "${c.cmdline}" || return 1
   echo "$p"
 }
-ready() { [ "$(head -c1 "$RF" 2>/dev/null)" = 1 ]; }
+need_root() {
+  [ "$(id -u)" = 0 ] && return 0
+  echo "Failed to $1 ${c.unit}.service: Interactive authentication required." >&2
+  echo "See system logs and 'systemctl status ${c.unit}.service' for details." >&2
+  exit 1
+}
+do_stop() {
+  p=$(pid_alive) || { rm -f "$PIDF"; return 0; }
+${c.logStop ? `  echo "=== $(date -u +%FT%TZ) systemctl stop ${c.unit}" >> "$LOG"\n` : ''}  kill -TERM "$p" 2>/dev/null
+  i=0
+  while pid_alive >/dev/null && [ $i -lt ${c.stopTenths} ]; do sleep 0.1; i=$((i+1)); done
+  pid_alive >/dev/null && kill -KILL "$p" 2>/dev/null
+  rm -f "$PIDF"
+}
+${c.functions}case $1 in
+  start) need_root start; do_start ;;
+  stop) need_root stop; do_stop ;;
+${c.restarts}
+  try-restart|condrestart) need_root restart; if pid_alive >/dev/null; then do_stop; do_start; fi ;;
+  is-active) s=$(state); echo "$s"; [ "$s" = active ] || exit 3 ;;
+  is-failed) s=$(state); echo "$s"; [ "$s" = failed ] ;;
+  status)
+    s=$(state)
+    echo "* ${c.unit}.service - ${c.description}"
+    echo "     Loaded: loaded (/lib/systemd/system/${c.unit}.service; $(cat "$D/units/${c.unit}.enabled" 2>/dev/null || echo disabled))"
+    case $s in
+      active) echo "     Active: active (running)"; echo "   Main PID: $(pid_alive) (${c.mainProcess})" ;;
+${c.otherStates}      *) echo "     Active: $s (dead)" ;;
+    esac
+    [ "$s" = active ] || exit 3 ;;
+  *) echo "${c.ctl}: unknown action $1" >&2; exit 1 ;;
+esac
+`;
+}
+
+/** The real puppetserver service, as the systemd unit runs it. */
+function puppetserverCtl(dir: string, readySeconds: number): string {
+  return serviceCtl({
+    dir,
+    ctl: 'puppetserver-ctl',
+    unit: 'puppetserver',
+    description: 'Puppet Server',
+    actions: 'start | stop | restart | is-active | status',
+    files: 'puppetserver',
+    vars: 'RF=/run/puppetserver/restart',
+    cmdline: '-Dorigin.harness=$D',
+    stopTenths: 600,
+    logStop: false,
+    functions: `ready() { [ "$(head -c1 "$RF" 2>/dev/null)" = 1 ]; }
 state() {
   if pid_alive >/dev/null; then
     if ready; then echo active; else echo activating; fi
   elif [ -e "$D/puppetserver.failed" ]; then echo failed
   else echo inactive; fi
-}
-need_root() {
-  [ "$(id -u)" = 0 ] && return 0
-  echo "Failed to $1 puppetserver.service: Interactive authentication required." >&2
-  echo "See system logs and 'systemctl status puppetserver.service' for details." >&2
-  exit 1
-}
-do_stop() {
-  p=$(pid_alive) || { rm -f "$PIDF"; return 0; }
-  kill -TERM "$p" 2>/dev/null
-  i=0
-  while pid_alive >/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-  pid_alive >/dev/null && kill -KILL "$p" 2>/dev/null
-  rm -f "$PIDF"
 }
 do_start() {
   pid_alive >/dev/null && return 0
@@ -469,26 +547,11 @@ do_start() {
   done
   echo "=== $(date -u +%FT%TZ) ready after $(( $(date +%s) - start )) s" >> "$LOG"
 }
-case $1 in
-  start) need_root start; do_start ;;
-  stop) need_root stop; do_stop ;;
-  restart|force-reload|reload|reload-or-restart) need_root restart; do_stop; do_start ;;
-  try-restart|condrestart) need_root restart; if pid_alive >/dev/null; then do_stop; do_start; fi ;;
-  is-active) s=$(state); echo "$s"; [ "$s" = active ] || exit 3 ;;
-  is-failed) s=$(state); echo "$s"; [ "$s" = failed ] ;;
-  status)
-    s=$(state)
-    echo "* puppetserver.service - Puppet Server"
-    echo "     Loaded: loaded (/lib/systemd/system/puppetserver.service; $(cat "$D/units/puppetserver.enabled" 2>/dev/null || echo disabled))"
-    case $s in
-      active) echo "     Active: active (running)"; echo "   Main PID: $(pid_alive) (java)" ;;
-      activating) echo "     Active: activating (start)" ;;
-      *) echo "     Active: $s (dead)" ;;
-    esac
-    [ "$s" = active ] || exit 3 ;;
-  *) echo "puppetserver-ctl: unknown action $1" >&2; exit 1 ;;
-esac
-`;
+`,
+    restarts: '  restart|force-reload|reload|reload-or-restart) need_root restart; do_stop; do_start ;;',
+    mainProcess: 'java',
+    otherStates: '      activating) echo "     Active: activating (start)" ;;\n',
+  });
 }
 
 /**
@@ -498,36 +561,18 @@ esac
  * ignores argv[0]), so the cleanup that finds processes by the directory finds it too.
  */
 function agentCtl(dir: string): string {
-  return `#!/bin/sh
-# puppet-agent-ctl ACTION: start | stop | restart | reload | is-active | status (the unit, for real).
-D='${dir}'
-PIDF="$D/puppet-agent.pid"
-LOG="$D/puppet-agent.log"
-TAG="$D/puppet-agent"
-pid_alive() {
-  p=$(cat "$PIDF" 2>/dev/null) || return 1
-  [ -n "$p" ] && [ -r "/proc/$p/stat" ] || return 1
-  st=$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f1)
-  [ "$st" != Z ] || return 1
-  tr '\\0' ' ' < "/proc/$p/cmdline" | grep -q -- "^$TAG " || return 1
-  echo "$p"
-}
-need_root() {
-  [ "$(id -u)" = 0 ] && return 0
-  echo "Failed to $1 puppet.service: Interactive authentication required." >&2
-  echo "See system logs and 'systemctl status puppet.service' for details." >&2
-  exit 1
-}
-do_stop() {
-  p=$(pid_alive) || { rm -f "$PIDF"; return 0; }
-  echo "=== $(date -u +%FT%TZ) systemctl stop puppet" >> "$LOG"
-  kill -TERM "$p" 2>/dev/null
-  i=0
-  while pid_alive >/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
-  pid_alive >/dev/null && kill -KILL "$p" 2>/dev/null
-  rm -f "$PIDF"
-}
-do_start() {
+  return serviceCtl({
+    dir,
+    ctl: 'puppet-agent-ctl',
+    unit: 'puppet',
+    description: 'Puppet agent',
+    actions: 'start | stop | restart | reload | is-active | status',
+    files: 'puppet-agent',
+    vars: 'TAG="$D/puppet-agent"',
+    cmdline: '^$TAG ',
+    stopTenths: 200,
+    logStop: true,
+    functions: `do_start() {
   pid_alive >/dev/null && return 0
   PUPPET_EXTRA_OPTS=
   for f in /etc/sysconfig/puppetagent /etc/sysconfig/puppet /etc/default/puppet; do
@@ -559,26 +604,12 @@ state() {
   elif [ -e "$D/puppet-agent.failed" ]; then echo failed
   else echo inactive; fi
 }
-case $1 in
-  start) need_root start; do_start ;;
-  stop) need_root stop; do_stop ;;
-  restart|force-reload|reload-or-restart) need_root restart; do_stop; do_start ;;
-  reload) need_root reload; p=$(pid_alive) && kill -HUP "$p" ;;
-  try-restart|condrestart) need_root restart; if pid_alive >/dev/null; then do_stop; do_start; fi ;;
-  is-active) s=$(state); echo "$s"; [ "$s" = active ] || exit 3 ;;
-  is-failed) s=$(state); echo "$s"; [ "$s" = failed ] ;;
-  status)
-    s=$(state)
-    echo "* puppet.service - Puppet agent"
-    echo "     Loaded: loaded (/lib/systemd/system/puppet.service; $(cat "$D/units/puppet.enabled" 2>/dev/null || echo disabled))"
-    case $s in
-      active) echo "     Active: active (running)"; echo "   Main PID: $(pid_alive) (puppet)" ;;
-      *) echo "     Active: $s (dead)" ;;
-    esac
-    [ "$s" = active ] || exit 3 ;;
-  *) echo "puppet-agent-ctl: unknown action $1" >&2; exit 1 ;;
-esac
-`;
+`,
+    restarts: `  restart|force-reload|reload-or-restart) need_root restart; do_stop; do_start ;;
+  reload) need_root reload; p=$(pid_alive) && kill -HUP "$p" ;;`,
+    mainProcess: 'puppet',
+    otherStates: '',
+  });
 }
 
 /** systemctl and service: puppetserver and the puppet agent for real, other units as state files. */
@@ -647,42 +678,13 @@ interface HostInternals extends PuppetHost {
 
 async function startHost(name: string, names: string[], masterPort: number, o: PuppetHostsOptions & { master: string }): Promise<HostInternals> {
   const account = ensureTestUser();
-  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+  const { dir, remoteHome, binDir, cfgDir } = instanceDirs(PREFIX, account, ['units']);
   const t: Tracked = { dir };
   tracked.add(t);
-  chmodSync(dir, 0o755);
-  const remoteHome = join(dir, 'home');
-  const binDir = join(dir, 'bin');
-  const cfgDir = join(dir, 'standin');
-  const unitsDir = join(dir, 'units');
-  for (const d of [remoteHome, binDir, cfgDir, unitsDir, join(dir, 'keys'), join(dir, 'stdin')]) mkdirSync(d, { recursive: true });
-  for (const d of ['etc-upper', 'etc-work', 'var-upper', 'var-work']) mkdirSync(join(dir, d), { mode: 0o755 });
-  chmodSync(join(dir, 'keys'), 0o700);
-  for (const d of [binDir, cfgDir, unitsDir]) chmodSync(d, 0o755);
-  chownSync(remoteHome, account.uid, account.gid);
-  chownSync(join(dir, 'stdin'), account.uid, account.gid);
 
-  const hostKey = join(dir, 'keys', 'host_ed25519');
-  const userKeyPath = join(dir, 'keys', 'user_ed25519');
-  keygen(hostKey, `origin-setup-test-host-${name}`);
-  keygen(userKeyPath, 'origin-setup-test-user');
-  const authorizedKeys = join(dir, 'authorized_keys');
-  writeFileSync(authorizedKeys, readFileSync(`${userKeyPath}.pub`));
-  chmodSync(authorizedKeys, 0o644);
+  const { hostKey, userKeyPath, authorizedKeys } = instanceKeys(dir, `origin-setup-test-host-${name}`);
 
-  const callLog = join(dir, 'calls.log');
-  writeFileSync(callLog, '');
-  chmodSync(callLog, 0o666);
-  const standInPath = join(dir, 'standin.sh');
-  writeFileSync(standInPath, standInScript(dir), { mode: 0o755 });
-  const addStandIn = (n: string) => {
-    if (!/^[A-Za-z0-9_.+-]+$/.test(n)) throw new Error(`bad stand-in name ${n}`);
-    const p = join(binDir, n);
-    if (!existsSync(p)) {
-      copyFileSync(standInPath, p);
-      chmodSync(p, 0o755);
-    }
-  };
+  const { addStandIn } = standInInstaller(dir, binDir);
   [...PUPPET_HOST_STAND_INS, ...(o.standIns ?? [])].forEach(addStandIn);
   writeFileSync(join(dir, 'puppetserver-ctl'), puppetserverCtl(dir, o.readyTimeoutSeconds ?? 150), { mode: 0o755 });
   writeFileSync(join(dir, 'puppet-agent-ctl'), agentCtl(dir), { mode: 0o755 });
@@ -699,38 +701,18 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
   const configPath = join(dir, 'sshd_config');
   const launchPath = join(dir, 'launch.sh');
   const logPath = join(dir, 'sshd.log');
-  const sshdLog = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
   let port = 0;
-  let child: ChildProcess | undefined;
 
-  const launch = async () => {
+  const child = await onFreePort(async (p) => {
+    port = p;
+    // Overlay upper dirs must start empty for each attempt (the launch script writes into them).
+    for (const d of ['etc-upper', 'etc-work', 'var-upper', 'var-work']) {
+      rmSync(join(dir, d), { recursive: true, force: true });
+      mkdirSync(join(dir, d), { mode: 0o755 });
+    }
     writeFileSync(
       configPath,
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        'AddressFamily inet',
-        `HostKey ${hostKey}`,
-        'PidFile none',
-        `AuthorizedKeysFile ${authorizedKeys}`,
-        'StrictModes no',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'PermitRootLogin no',
-        `AllowUsers ${account.name}`,
-        `ForceCommand exec ${session}`,
-        `Subsystem sftp ${sftpServerPath()}`,
-        'LogLevel VERBOSE',
-        'UseDNS no',
-        'PrintMotd no',
-        'PrintLastLog no',
-        'MaxStartups 100:30:200',
-        'MaxSessions 64',
-        'MaxAuthTries 10',
-        '',
-      ].join('\n'),
+      sshdConfig({ port, hostKey, authorizedKeys, permitRootLogin: 'no', allowUsers: [account.name], session, sftp: sftpServerPath() }),
     );
     writeFileSync(
       launchPath,
@@ -747,55 +729,16 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
       }),
       { mode: 0o755 },
     );
-    const offset = sshdLog().length;
-    let err = '';
-    const c = spawn('unshare', ['--mount', '--uts', '--propagation', 'private', '/bin/sh', launchPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    c.stderr!.on('data', (d) => (err += d));
-    let exited = false;
-    c.on('exit', () => (exited = true));
-    child = c;
-    t.sshd = c;
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (sshdLog().slice(offset).includes(`Server listening on 127.0.0.1 port ${port}`)) return;
-      if (exited) break;
-      await sleep(20);
-    }
-    c.kill('SIGKILL');
-    throw new Error(`${name}: sshd did not start on 127.0.0.1:${port}: ${err.trim()} ${sshdLog().slice(offset).trim()}`);
-  };
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5 && !child?.pid; attempt++) {
-    port = await freePort();
-    // Overlay upper dirs must start empty for each attempt (the launch script writes into them).
-    for (const d of ['etc-upper', 'etc-work', 'var-upper', 'var-work']) {
-      rmSync(join(dir, d), { recursive: true, force: true });
-      mkdirSync(join(dir, d), { mode: 0o755 });
-    }
-    try {
-      await launch();
-    } catch (e) {
-      lastError = e;
-      child = undefined;
-    }
-  }
-  if (!child?.pid) throw lastError;
-  const nsPid = child.pid;
+    return spawnSshd('unshare', ['--mount', '--uts', '--propagation', 'private', '/bin/sh', launchPath], {
+      port,
+      logPath,
+      what: name,
+      onSpawn: (c) => (t.sshd = c),
+    });
+  });
+  const nsPid = child.pid!;
 
-  const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-
-  const killAndWait = async (pids: number[], signal: NodeJS.Signals, ms: number) => {
-    for (const p of pids) {
-      try {
-        process.kill(p, signal);
-      } catch {
-        // gone
-      }
-    }
-    const deadline = Date.now() + ms;
-    while (pids.some(alive) && Date.now() < deadline) await sleep(50);
-    return !pids.some(alive);
-  };
+  const hostPublicKey = publicKeyOf(hostKey);
 
   const host: HostInternals = {
     name,
@@ -833,44 +776,11 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
         });
       });
     },
-    calls() {
-      const stdins = new Map<string, string[]>();
-      const stdinDir = join(dir, 'stdin');
-      const files = readdirSync(stdinDir).sort((a, b) => {
-        const [ta, pa] = a.split('.');
-        const [tb, pb] = b.split('.');
-        return BigInt(ta!) === BigInt(tb!) ? Number(pa) - Number(pb) : BigInt(ta!) < BigInt(tb!) ? -1 : 1;
-      });
-      for (const f of files) {
-        const n = f.split('.').slice(2).join('.');
-        if (!stdins.has(n)) stdins.set(n, []);
-        stdins.get(n)!.push(readFileSync(join(stdinDir, f), 'utf8'));
-      }
-      return readFileSync(callLog, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((line) => {
-          const [n, ...args] = line.split('\t').map(unescapeField);
-          const call: StandInCall = { name: n!, args };
-          if (existsSync(join(cfgDir, `${n}.stdin`))) {
-            const stdin = stdins.get(n!)?.shift();
-            if (stdin !== undefined) call.stdin = stdin;
-          }
-          return call;
-        });
-    },
-    clearCalls() {
-      writeFileSync(callLog, '');
-      for (const f of readdirSync(join(dir, 'stdin'))) rmSync(join(dir, 'stdin', f), { force: true });
-    },
+    calls: () => standInCalls(dir),
+    clearCalls: () => clearStandInCalls(dir),
     standIn(n, b) {
       addStandIn(n);
-      for (const ext of ['out', 'err', 'exit', 'sh', 'stdin']) rmSync(join(cfgDir, `${n}.${ext}`), { force: true });
-      if (b.stdout !== undefined) writeFileSync(join(cfgDir, `${n}.out`), b.stdout);
-      if (b.stderr !== undefined) writeFileSync(join(cfgDir, `${n}.err`), b.stderr);
-      if (b.exit !== undefined) writeFileSync(join(cfgDir, `${n}.exit`), String(b.exit));
-      if (b.script !== undefined) writeFileSync(join(cfgDir, `${n}.sh`), b.script);
-      if (b.captureStdin) writeFileSync(join(cfgDir, `${n}.stdin`), '');
+      configureStandIn(cfgDir, n, b, ['out', 'err', 'exit', 'sh', 'stdin']);
     },
     resetStandIns() {
       for (const f of readdirSync(cfgDir)) rmSync(join(cfgDir, f), { force: true });
@@ -879,16 +789,16 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
     },
     puppetserverPid: () => jvmPid(dir),
     agentPid: () => agentPid(dir),
-    agentLog: () => (existsSync(join(dir, 'puppet-agent.log')) ? readFileSync(join(dir, 'puppet-agent.log'), 'utf8') : ''),
-    puppetserverLog: () => (existsSync(join(dir, 'puppetserver.log')) ? readFileSync(join(dir, 'puppetserver.log'), 'utf8') : ''),
-    sshdLog,
+    agentLog: () => readIfExists(join(dir, 'puppet-agent.log')),
+    puppetserverLog: () => readIfExists(join(dir, 'puppetserver.log')),
+    sshdLog: () => readIfExists(logPath),
     async stop() {
       const agent = agentPid(dir);
       if (agent !== undefined && !(await killAndWait([agent], 'SIGTERM', 5000))) await killAndWait([agent], 'SIGKILL', 5000);
       const jvm = jvmPid(dir);
       if (jvm !== undefined && !(await killAndWait([jvm], 'SIGTERM', 15_000))) await killAndWait([jvm], 'SIGKILL', 5000);
       const c = child;
-      if (c?.pid && c.exitCode === null && c.signalCode === null) {
+      if (c.pid && c.exitCode === null && c.signalCode === null) {
         await killAndWait(descendants(c.pid), 'SIGKILL', 5000);
         const gone = new Promise((r) => c.once('exit', r));
         c.kill('SIGKILL');
@@ -899,8 +809,7 @@ async function startHost(name: string, names: string[], masterPort: number, o: P
       tracked.delete(t);
       rmSync(dir, { recursive: true, force: true });
     },
-    hostsBlock: () =>
-      [`Host ${name}`, '  HostName 127.0.0.1', `  Port ${port}`, `  User ${account.name}`, `  IdentityFile ${userKeyPath}`, ''].join('\n'),
+    hostsBlock: () => [...sshHostBlock([name], port, account.name, userKeyPath), ''].join('\n'),
   };
   return host;
 }
@@ -917,7 +826,7 @@ export async function startPuppetHosts(names: string[], opts: PuppetHostsOptions
   const master = opts.master ?? names[0]!;
   if (!names.includes(master)) throw new Error(`master ${master} is not one of ${names.join(', ')}`);
   installExitHook();
-  removeStale();
+  removeStaleScratch(PREFIX, (dir) => killAllSync(instanceProcesses(dir)));
   const masterPort = await freePort();
   const hosts: HostInternals[] = [];
   const scratchHomes: string[] = [];
@@ -937,14 +846,15 @@ export async function startPuppetHosts(names: string[], opts: PuppetHostsOptions
     masterPort,
     clientHome(home) {
       if (!home) {
-        home = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-home-`));
+        home = scratchHome(PREFIX);
         scratchHomes.push(home);
         tracked.add({ dir: home });
       }
-      const sshDir = join(home, '.ssh');
-      mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(sshDir, 'config'), hosts.map((h) => h.hostsBlock()).join('\n'), { mode: 0o600 });
-      appendFileSync(join(sshDir, 'known_hosts'), hosts.map((h) => `${h.hostKeyLine()}\n${h.hostKeyLine(h.name)}\n`).join(''), { mode: 0o600 });
+      writeClientSsh(
+        home,
+        hosts.map((h) => h.hostsBlock()).join('\n'),
+        hosts.map((h) => `${h.hostKeyLine()}\n${h.hostKeyLine(h.name)}\n`).join(''),
+      );
       return home;
     },
     env(base) {

@@ -40,9 +40,12 @@ import { join } from 'node:path';
 import type { SshSettings } from '../../src/ssh/types.js';
 
 export const TEST_USER = 'origintest';
-const SSHD = '/usr/sbin/sshd';
+/** Instance directories and client homes in tmpdir start with this and the worker's pid. */
+const SCRATCH_PREFIX = 'origin-sshd-';
+export const SSHD = '/usr/sbin/sshd';
 const IS_ROOT = process.getuid?.() === 0;
-const ORIGINAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** PATH without the stand-ins (what a login shell on the machine would have). */
+export const ORIGINAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Every command a stand-in exists for, unless the test adds more. */
 export const STAND_INS = [
@@ -538,7 +541,8 @@ exit 0
 `;
 }
 
-function sessionScript(dir: string, home: string): string {
+/** The ForceCommand wrapper of an instance (see the top of this file). */
+export function sessionScript(dir: string, home: string): string {
   return `#!/bin/sh
 # ForceCommand: the client's command, run by /bin/sh -c as sshd would, but with this
 # instance's HOME as working directory and the stand-ins first on PATH.
@@ -573,31 +577,290 @@ exec ${SSHD} -D -f '${config}' -E "$D/sshd.log"
 `;
 }
 
+// ---------------------------------------------------------------------------------
+// Pieces of one sshd instance, shared with puppet-hosts.ts.
+
+/** A file's text, or '' while it does not exist. */
+export function readIfExists(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+export function killAllSync(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Signals every pid, then waits (up to ms, looking every pollMs) until none is alive; true when all are gone. */
+export async function killAndWait(pids: number[], signal: NodeJS.Signals, ms: number, pollMs = 50): Promise<boolean> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + ms;
+  while (pids.some(alive) && Date.now() < deadline) await sleep(pollMs);
+  return !pids.some(alive);
+}
+
 /**
  * Test workers are often killed rather than exiting, so their exit hook never runs:
- * each start removes what workers that are gone left behind (their pid is in the name).
+ * each start removes what workers that are gone left behind in tmpdir (`<prefix><pid>-…`,
+ * their pid is in the name), after kill(dir) has ended what still runs from there.
  */
-function removeStaleScratch(): void {
+export function removeStaleScratch(prefix: string, kill: (dir: string) => void): void {
+  const pattern = new RegExp(`^${prefix}(\\d+)-`);
   for (const entry of readdirSync(tmpdir())) {
-    const m = /^origin-sshd-(\d+)-/.exec(entry);
+    const m = pattern.exec(entry);
     if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
     const dir = join(tmpdir(), entry);
-    // An sshd whose worker was killed outlives it: end it (and its sessions) first.
-    for (const pid of processesUsing(`${dir}/sshd_config`)) {
-      for (const p of [...descendants(pid), pid]) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    kill(dir);
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
       // another worker is removing it too
     }
   }
+}
+
+/** A fresh scratch HOME for a client (`<prefix><pid>-home-…` in tmpdir). */
+export function scratchHome(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-home-`));
+}
+
+export interface InstanceDirs {
+  dir: string;
+  /** The login's HOME (owned by the login user). */
+  remoteHome: string;
+  /** The stand-ins, first on the sessions' PATH. */
+  binDir: string;
+  /** What the test configured for each stand-in. */
+  cfgDir: string;
+}
+
+/**
+ * A fresh instance directory `<prefix><pid>-…` in tmpdir (0755) with home/, bin/ and
+ * standin/ (0755), keys/ (0700), stdin/ (the login user's) and the subdirectories named in
+ * `more` (0755).
+ */
+export function instanceDirs(prefix: string, account: { uid: number; gid: number }, more: string[] = []): InstanceDirs {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
+  chmodSync(dir, 0o755);
+  const remoteHome = join(dir, 'home');
+  const binDir = join(dir, 'bin');
+  const cfgDir = join(dir, 'standin');
+  const extra = more.map((d) => join(dir, d));
+  for (const d of [remoteHome, binDir, cfgDir, join(dir, 'keys'), join(dir, 'stdin'), ...extra]) mkdirSync(d, { recursive: true });
+  chmodSync(join(dir, 'keys'), 0o700);
+  for (const d of [binDir, cfgDir, ...extra]) chmodSync(d, 0o755);
+  chownSync(remoteHome, account.uid, account.gid);
+  chownSync(join(dir, 'stdin'), account.uid, account.gid);
+  return { dir, remoteHome, binDir, cfgDir };
+}
+
+export interface InstanceKeys {
+  hostKey: string;
+  userKeyPath: string;
+  /** Holds the user key's public half. */
+  authorizedKeys: string;
+}
+
+/** A new host key (with this comment) and user key under DIR/keys, the user key authorized. */
+export function instanceKeys(dir: string, hostComment: string): InstanceKeys {
+  const hostKey = join(dir, 'keys', 'host_ed25519');
+  const userKeyPath = join(dir, 'keys', 'user_ed25519');
+  keygen(hostKey, hostComment);
+  keygen(userKeyPath, 'origin-setup-test-user');
+  const authorizedKeys = join(dir, 'authorized_keys');
+  writeFileSync(authorizedKeys, readFileSync(`${userKeyPath}.pub`));
+  chmodSync(authorizedKeys, 0o644);
+  return { hostKey, userKeyPath, authorizedKeys };
+}
+
+/** `ssh-ed25519 AAAA…` of a key pair. */
+export function publicKeyOf(privateKeyPath: string): string {
+  return readFileSync(`${privateKeyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+}
+
+/**
+ * An empty DIR/calls.log (0666) and the generic stand-in script DIR/standin.sh; returns
+ * the log's path and a function that puts that script into binDir under a name.
+ */
+export function standInInstaller(dir: string, binDir: string): { callLog: string; addStandIn: (name: string) => void } {
+  const callLog = join(dir, 'calls.log');
+  writeFileSync(callLog, '');
+  chmodSync(callLog, 0o666);
+  const standInPath = join(dir, 'standin.sh');
+  writeFileSync(standInPath, standInScript(dir), { mode: 0o755 });
+  const addStandIn = (name: string) => {
+    if (!/^[A-Za-z0-9_.+-]+$/.test(name)) throw new Error(`bad stand-in name ${name}`);
+    const p = join(binDir, name);
+    if (!existsSync(p)) {
+      copyFileSync(standInPath, p);
+      chmodSync(p, 0o755);
+    }
+  };
+  return { callLog, addStandIn };
+}
+
+/** Configures a stand-in in cfgDir after removing the files with the extensions in `clear`. */
+export function configureStandIn(cfgDir: string, name: string, b: StandInBehaviour, clear: readonly string[]): void {
+  for (const ext of clear) rmSync(join(cfgDir, `${name}.${ext}`), { force: true });
+  if (b.stdout !== undefined) writeFileSync(join(cfgDir, `${name}.out`), b.stdout);
+  if (b.stderr !== undefined) writeFileSync(join(cfgDir, `${name}.err`), b.stderr);
+  if (b.exit !== undefined) writeFileSync(join(cfgDir, `${name}.exit`), String(b.exit));
+  if (b.script !== undefined) writeFileSync(join(cfgDir, `${name}.sh`), b.script);
+  if (b.captureStdin) writeFileSync(join(cfgDir, `${name}.stdin`), '');
+}
+
+/** The stand-in calls recorded in DIR/calls.log, with what the capturing ones read on stdin. */
+export function standInCalls(dir: string): StandInCall[] {
+  const cfgDir = join(dir, 'standin');
+  const stdins = new Map<string, string[]>();
+  const stdinDir = join(dir, 'stdin');
+  const files = readdirSync(stdinDir).sort((a, b) => {
+    const [ta, pa] = a.split('.');
+    const [tb, pb] = b.split('.');
+    return BigInt(ta!) === BigInt(tb!) ? Number(pa) - Number(pb) : BigInt(ta!) < BigInt(tb!) ? -1 : 1;
+  });
+  for (const f of files) {
+    const name = f.split('.').slice(2).join('.');
+    if (!stdins.has(name)) stdins.set(name, []);
+    stdins.get(name)!.push(readFileSync(join(stdinDir, f), 'utf8'));
+  }
+  return readFileSync(join(dir, 'calls.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      const [name, ...args] = line.split('\t').map(unescapeField);
+      const call: StandInCall = { name: name!, args };
+      if (existsSync(join(cfgDir, `${name}.stdin`))) {
+        const stdin = stdins.get(name!)?.shift();
+        if (stdin !== undefined) call.stdin = stdin;
+      }
+      return call;
+    });
+}
+
+/** Forgets the recorded calls (and what they read on stdin). */
+export function clearStandInCalls(dir: string): void {
+  writeFileSync(join(dir, 'calls.log'), '');
+  for (const f of readdirSync(join(dir, 'stdin'))) rmSync(join(dir, 'stdin', f), { force: true });
+}
+
+export interface SshdConfigSpec {
+  port: number;
+  hostKey: string;
+  authorizedKeys: string;
+  /** PermitRootLogin's value. */
+  permitRootLogin: string;
+  allowUsers: string[];
+  /** The ForceCommand wrapper. */
+  session: string;
+  /** The sftp-server binary (sftpServerPath()). */
+  sftp: string;
+  /** Lines after the common ones (a Match block). */
+  extra?: string[];
+}
+
+/** sshd_config of a test sshd: 127.0.0.1 only, public keys only, every session through the wrapper. */
+export function sshdConfig(c: SshdConfigSpec): string {
+  return [
+    `Port ${c.port}`,
+    'ListenAddress 127.0.0.1',
+    'AddressFamily inet',
+    `HostKey ${c.hostKey}`,
+    'PidFile none',
+    `AuthorizedKeysFile ${c.authorizedKeys}`,
+    // The instance directory lives under /tmp (world-writable): StrictModes would refuse it.
+    'StrictModes no',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    `PermitRootLogin ${c.permitRootLogin}`,
+    `AllowUsers ${c.allowUsers.join(' ')}`,
+    `ForceCommand exec ${c.session}`,
+    `Subsystem sftp ${c.sftp}`,
+    'LogLevel VERBOSE',
+    'UseDNS no',
+    'PrintMotd no',
+    'PrintLastLog no',
+    'MaxStartups 100:30:200',
+    'MaxSessions 64',
+    'MaxAuthTries 10',
+    ...(c.extra ?? []),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Spawns `command args` (an sshd, or a script that execs one) and waits up to 15 s until
+ * its log (the file at logPath) says it listens on port; onSpawn sees the child at once.
+ * On failure the child is killed and the error names `what` (if given), stderr and the log.
+ */
+export async function spawnSshd(
+  command: string,
+  args: string[],
+  o: { port: number; logPath: string; what?: string; onSpawn?: (c: ChildProcess) => void },
+): Promise<ChildProcess> {
+  const startOffset = readIfExists(o.logPath).length;
+  let err = '';
+  const c = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  c.stderr!.on('data', (d) => (err += d));
+  let exited = false;
+  c.on('exit', () => (exited = true));
+  o.onSpawn?.(c);
+  const deadline = Date.now() + 15_000;
+  const ready = `Server listening on 127.0.0.1 port ${o.port}`;
+  const log = () => readIfExists(o.logPath).slice(startOffset);
+  while (Date.now() < deadline) {
+    if (log().includes(ready)) return c;
+    if (exited) break;
+    await sleep(20);
+  }
+  c.kill('SIGKILL');
+  throw new Error(`${o.what ? `${o.what}: ` : ''}sshd did not start on 127.0.0.1:${o.port}: ${err.trim()} ${log().trim()}`);
+}
+
+/** launch(port) on a free port; again on a new one (5 tries) when another process took it between the probe and sshd's bind. */
+export async function onFreePort<T>(launch: (port: number) => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    try {
+      return await launch(port);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+/** A client's ~/.ssh/config Host block (without the blank line after it) mapping names to 127.0.0.1:port. */
+export function sshHostBlock(names: string[], port: number, user: string | null, identityFile: string | null, extra?: string): string[] {
+  return [
+    `Host ${names.join(' ')}`,
+    '  HostName 127.0.0.1',
+    `  Port ${port}`,
+    ...(user ? [`  User ${user}`] : []),
+    ...(identityFile ? [`  IdentityFile ${identityFile}`] : []),
+    ...(extra ? [extra] : []),
+  ];
+}
+
+/** Writes HOME/.ssh/config and appends to HOME/.ssh/known_hosts (unless knownHosts is null). */
+export function writeClientSsh(home: string, config: string, knownHosts: string | null): void {
+  const sshDir = join(home, '.ssh');
+  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(sshDir, 'config'), config, { mode: 0o600 });
+  if (knownHosts !== null) appendFileSync(join(sshDir, 'known_hosts'), knownHosts, { mode: 0o600 });
 }
 
 const live = new Set<ChildProcess>();
@@ -611,13 +874,7 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const child of live) {
       if (child.pid === undefined) continue;
-      for (const pid of descendants(child.pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAllSync(descendants(child.pid));
       child.kill('SIGKILL');
     }
     for (const dir of scratch) {
@@ -634,47 +891,21 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (.ci/run does)`);
   installExitHook();
   const account = ensureTestUser();
-  removeStaleScratch();
-  const dir = mkdtempSync(join(tmpdir(), `origin-sshd-${process.pid}-`));
+  // An sshd whose worker was killed outlives it: end it (and its sessions) first.
+  removeStaleScratch(SCRATCH_PREFIX, (dir) => {
+    for (const pid of processesUsing(`${dir}/sshd_config`)) killAllSync([...descendants(pid), pid]);
+  });
+  const { dir, remoteHome, binDir, cfgDir } = instanceDirs(SCRATCH_PREFIX, account, ['os']);
   scratch.add(dir);
-  chmodSync(dir, 0o755);
-  const remoteHome = join(dir, 'home');
-  const binDir = join(dir, 'bin');
-  const cfgDir = join(dir, 'standin');
   const osDir = join(dir, 'os');
-  for (const d of [remoteHome, binDir, cfgDir, osDir, join(dir, 'etc-upper'), join(dir, 'etc-work'), join(dir, 'keys')]) {
-    mkdirSync(d, { recursive: true });
-  }
-  chmodSync(join(dir, 'keys'), 0o700);
-  for (const d of [binDir, cfgDir, osDir]) chmodSync(d, 0o755);
-  chownSync(remoteHome, account.uid, account.gid);
+  for (const d of ['etc-upper', 'etc-work']) mkdirSync(join(dir, d));
   chmodSync(remoteHome, 0o755);
 
-  const hostKey = join(dir, 'keys', 'host_ed25519');
-  const userKeyPath = join(dir, 'keys', 'user_ed25519');
-  keygen(hostKey, 'origin-setup-test-host');
-  keygen(userKeyPath, 'origin-setup-test-user');
-  const authorizedKeys = join(dir, 'authorized_keys');
-  writeFileSync(authorizedKeys, readFileSync(`${userKeyPath}.pub`));
-  chmodSync(authorizedKeys, 0o644);
+  const { hostKey, userKeyPath, authorizedKeys } = instanceKeys(dir, 'origin-setup-test-host');
 
-  const callLog = join(dir, 'calls.log');
-  writeFileSync(callLog, '');
-  chmodSync(callLog, 0o666);
+  const { callLog, addStandIn } = standInInstaller(dir, binDir);
   chownSync(callLog, account.uid, account.gid);
-  mkdirSync(join(dir, 'stdin'));
-  chownSync(join(dir, 'stdin'), account.uid, account.gid);
-  const standInPath = join(dir, 'standin.sh');
-  writeFileSync(standInPath, standInScript(dir), { mode: 0o755 });
   const names = new Set<string>([...STAND_INS, ...(options.standIns ?? [])]);
-  const addStandIn = (name: string) => {
-    if (!/^[A-Za-z0-9_.+-]+$/.test(name)) throw new Error(`bad stand-in name ${name}`);
-    const p = join(binDir, name);
-    if (!existsSync(p)) {
-      copyFileSync(standInPath, p);
-      chmodSync(p, 0o755);
-    }
-  };
   names.forEach(addStandIn);
   // These read their input on stdin: keep it for the test.
   for (const name of ['augtool', 'patch']) writeFileSync(join(cfgDir, `${name}.stdin`), '');
@@ -712,68 +943,37 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const writeConfig = () => {
     writeFileSync(
       configPath,
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        'AddressFamily inet',
-        `HostKey ${hostKey}`,
-        'PidFile none',
-        `AuthorizedKeysFile ${authorizedKeys}`,
-        // The instance directory lives under /tmp (world-writable): StrictModes would refuse it.
-        'StrictModes no',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        `PermitRootLogin ${options.permitRoot ? 'prohibit-password' : 'no'}`,
-        `AllowUsers ${users.join(' ')}`,
-        `ForceCommand exec ${session}`,
-        `Subsystem sftp ${sftp}`,
-        'LogLevel VERBOSE',
-        'UseDNS no',
-        'PrintMotd no',
-        'PrintLastLog no',
-        'MaxStartups 100:30:200',
-        'MaxSessions 64',
-        'MaxAuthTries 10',
-        ...(options.rootLoginMessage
+      sshdConfig({
+        port,
+        hostKey,
+        authorizedKeys,
+        permitRootLogin: options.permitRoot ? 'prohibit-password' : 'no',
+        allowUsers: users,
+        session,
+        sftp,
+        extra: options.rootLoginMessage
           ? ['Match User root', `  ForceCommand echo 'Please login as the user "${account.name}" rather than the user "root".'; echo; exit 142`]
-          : []),
-        '',
-      ].join('\n'),
+          : [],
+      }),
     );
     writeFileSync(launchPath, launchScript(dir, configPath), { mode: 0o755 });
   };
 
   let child: ChildProcess | undefined;
-  let childErr = '';
   const logPath = join(dir, 'sshd.log');
-  const sshdLog = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
+  const sshdLog = () => readIfExists(logPath);
 
   const launch = async (): Promise<void> => {
     writeConfig();
-    const startOffset = sshdLog().length;
-    childErr = '';
-    const c = IS_ROOT
-      ? spawn('unshare', ['-m', '-u', '--propagation', 'private', '/bin/sh', launchPath], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(SSHD, ['-D', '-f', configPath, '-E', logPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    c.stderr!.on('data', (d) => (childErr += d));
-    let exited = false;
-    c.on('exit', () => {
-      exited = true;
-      live.delete(c);
+    await spawnSshd(IS_ROOT ? 'unshare' : SSHD, IS_ROOT ? ['-m', '-u', '--propagation', 'private', '/bin/sh', launchPath] : ['-D', '-f', configPath, '-E', logPath], {
+      port,
+      logPath,
+      onSpawn: (c) => {
+        c.on('exit', () => live.delete(c));
+        live.add(c);
+        child = c;
+      },
     });
-    live.add(c);
-    child = c;
-    const deadline = Date.now() + 15_000;
-    const ready = `Server listening on 127.0.0.1 port ${port}`;
-    while (Date.now() < deadline) {
-      if (sshdLog().slice(startOffset).includes(ready)) return;
-      if (exited) break;
-      await sleep(20);
-    }
-    c.kill('SIGKILL');
-    throw new Error(`sshd did not start on 127.0.0.1:${port}: ${childErr.trim()} ${sshdLog().slice(startOffset).trim()}`);
   };
 
   const running = () => Boolean(child?.pid && child.exitCode === null && child.signalCode === null);
@@ -782,34 +982,16 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const start = async () => {
     if (running()) return;
     if (port) return launch();
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      port = await freePort();
-      try {
-        return await launch();
-      } catch (err) {
-        lastError = err; // another process took the port between the probe and sshd's bind
-      }
-    }
-    throw lastError;
-  };
-
-  const killTree = async (pids: number[]) => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    const deadline = Date.now() + 5000;
-    while (pids.some(alive) && Date.now() < deadline) await sleep(10);
+    return onFreePort((p) => {
+      port = p;
+      return launch();
+    });
   };
 
   const dropConnections = async () => {
     if (!child?.pid) return 0;
     const pids = descendants(child.pid);
-    await killTree(pids);
+    await killAndWait(pids, 'SIGKILL', 5000, 10);
     return pids.length;
   };
 
@@ -823,7 +1005,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   };
 
   await start();
-  const hostPublicKey = () => readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const hostPublicKey = () => publicKeyOf(hostKey);
   const hosts = options.hosts ?? ['testhost', 'fedora19.test', 'ubuntu2204.test'];
 
   const sshd: Sshd = {
@@ -843,27 +1025,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     clientHome(o: ClientHomeOptions = {}) {
       let home = o.home;
       if (!home) {
-        home = mkdtempSync(join(tmpdir(), `origin-sshd-${process.pid}-home-`));
+        home = scratchHome(SCRATCH_PREFIX);
         scratch.add(home);
       }
-      const sshDir = join(home, '.ssh');
-      mkdirSync(sshDir, { recursive: true, mode: 0o700 });
       const user = o.user === undefined ? account.name : o.user;
       const identity = o.identityFile === undefined ? userKeyPath : o.identityFile;
-      const lines = [
-        `Host ${(o.hosts ?? hosts).join(' ')}`,
-        '  HostName 127.0.0.1',
-        `  Port ${port}`,
-        ...(user ? [`  User ${user}`] : []),
-        ...(identity ? [`  IdentityFile ${identity}`] : []),
-        ...(o.hostExtra ? [o.hostExtra] : []),
-        '',
-        ...(o.configExtra ? [o.configExtra, ''] : []),
-      ];
-      writeFileSync(join(sshDir, 'config'), lines.join('\n'), { mode: 0o600 });
-      if (o.knownHosts !== false) {
-        appendFileSync(join(sshDir, 'known_hosts'), `${sshd.hostKeyLine()}\n`, { mode: 0o600 });
-      }
+      const lines = [...sshHostBlock(o.hosts ?? hosts, port, user, identity, o.hostExtra), '', ...(o.configExtra ? [o.configExtra, ''] : [])];
+      writeClientSsh(home, lines.join('\n'), o.knownHosts !== false ? `${sshd.hostKeyLine()}\n` : null);
       return home;
     },
     env(base, o = {}) {
@@ -892,45 +1060,12 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       appendFileSync(authorizedKeys, readFileSync(`${privateKeyPath}.pub`));
     },
     readCallLog: () => readFileSync(join(dir, 'calls.log'), 'utf8'),
-    calls() {
-      const stdins = new Map<string, string[]>();
-      const stdinDir = join(dir, 'stdin');
-      const files = readdirSync(stdinDir).sort((a, b) => {
-        const [ta, pa] = a.split('.');
-        const [tb, pb] = b.split('.');
-        return BigInt(ta!) === BigInt(tb!) ? Number(pa) - Number(pb) : BigInt(ta!) < BigInt(tb!) ? -1 : 1;
-      });
-      for (const f of files) {
-        const name = f.split('.').slice(2).join('.');
-        if (!stdins.has(name)) stdins.set(name, []);
-        stdins.get(name)!.push(readFileSync(join(stdinDir, f), 'utf8'));
-      }
-      return sshd
-        .readCallLog()
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((line) => {
-          const [name, ...args] = line.split('\t').map(unescapeField);
-          const call: StandInCall = { name: name!, args };
-          if (existsSync(join(cfgDir, `${name}.stdin`))) {
-            const stdin = stdins.get(name!)?.shift();
-            if (stdin !== undefined) call.stdin = stdin;
-          }
-          return call;
-        });
-    },
-    clearCalls() {
-      writeFileSync(join(dir, 'calls.log'), '');
-      for (const f of readdirSync(join(dir, 'stdin'))) rmSync(join(dir, 'stdin', f), { force: true });
-    },
+    calls: () => standInCalls(dir),
+    clearCalls: () => clearStandInCalls(dir),
     standIn(name, b) {
       addStandIn(name);
-      for (const ext of ['out', 'err', 'exit', 'sh']) rmSync(join(cfgDir, `${name}.${ext}`), { force: true });
-      if (b.stdout !== undefined) writeFileSync(join(cfgDir, `${name}.out`), b.stdout);
-      if (b.stderr !== undefined) writeFileSync(join(cfgDir, `${name}.err`), b.stderr);
-      if (b.exit !== undefined) writeFileSync(join(cfgDir, `${name}.exit`), String(b.exit));
-      if (b.script !== undefined) writeFileSync(join(cfgDir, `${name}.sh`), b.script);
-      if (b.captureStdin) writeFileSync(join(cfgDir, `${name}.stdin`), '');
+      // A stand-in that captures stdin keeps doing so (augtool and patch always do).
+      configureStandIn(cfgDir, name, b, ['out', 'err', 'exit', 'sh']);
     },
     resetStandIns() {
       for (const f of readdirSync(cfgDir)) {
