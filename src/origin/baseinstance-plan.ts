@@ -14,12 +14,13 @@ import { tagValue } from '../aws/ec2.js';
 import type { Launched } from '../aws/instance-launch.js';
 import { findInstance, LIVE_STATES } from '../aws/instances.js';
 import { instanceLabel, stateReason } from '../aws/instance-state.js';
-import { absolute, hostPart, waitForChange, type ChangeResult, type RecordView, type Zone } from '../aws/route53.js';
+import { absolute, createRecord, findRecords, hostPart, recordSet, waitForChange, type ChangeResult, type RecordView, type Zone } from '../aws/route53.js';
 import { runWaiter } from '../aws/waiters.js';
 import { baseOsSection } from '../config/awscred.js';
 import type { TaskContext } from '../engine/context.js';
 import { InterruptedError, NotFoundError, OriginError, TimeoutError, UsageError } from '../engine/errors.js';
 import { imageId } from '../engine/validate.js';
+import { poll } from '../engine/wait.js';
 
 export interface BaseInstanceRequest {
   name: string;
@@ -317,9 +318,14 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
       : Promise.resolve(undefined);
   const change: Promise<ChangeResult | undefined> =
     dns && !dns.existing
-      ? address.then((ip) => {
+      ? address.then(async (ip) => {
           if (failed) throw new InterruptedError();
-          return ctx.invoke<ChangeResult>('route53:record:create', [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 });
+          try {
+            return await ctx.invoke<ChangeResult>('route53:record:create', [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 });
+          } catch (err) {
+            if (existing || !recordTaken(err)) throw err;
+            return createAfterNamesake(ctx, dns, ip!, launch, err, deadline);
+          }
         })
       : Promise.resolve(undefined);
   const [launched, ip, submitted] = await settleAll<[Instance, string | undefined, ChangeResult | undefined]>(
@@ -381,6 +387,55 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     ip: ip ?? instance.PublicIpAddress ?? instance.PrivateIpAddress ?? '',
     ...(req.hostname ? { fqdn: req.hostname.replace(/\.$/, '') } : {}),
   };
+}
+
+/** Route53's "already exists" for the A record, as createRecord words it. */
+function recordTaken(err: unknown): boolean {
+  return err instanceof OriginError && /^A record \S+ already exists/.test(err.message);
+}
+
+/**
+ * Two runs of one NAME and one --hostname both send their CREATE before either knows
+ * which launch keeps the Name (ec2:instance:create decides that after RunInstances), and
+ * only the first CREATE of a name succeeds. When the other run's came first, this run
+ * waits for its own launch: if it lost, the launch's error is the one that matters; if it
+ * won, the record is the losing run's, which that run's rollback deletes. Once it is gone,
+ * this run creates its own (journaled as usual). A record that stays was not a namesake's:
+ * the original error stands.
+ */
+async function createAfterNamesake(
+  ctx: TaskContext,
+  dns: DnsPlan,
+  ip: string,
+  launch: Promise<Instance>,
+  taken: unknown,
+  deadline: Deadline,
+): Promise<ChangeResult> {
+  try {
+    await launch;
+  } catch {
+    throw taken;
+  }
+  ctx.log.info(`${dns.fqdn} was just created by another run of this name, which lost it; waiting for that run to remove its record`);
+  try {
+    await poll(
+      {
+        what: `${dns.fqdn} to be removed by the other run`,
+        timeoutSeconds: Math.min(60, deadline.remaining(`${dns.fqdn} was free`)),
+        delaySeconds: 1,
+        maxDelaySeconds: 4,
+        scale: ctx.settings.timeScale,
+        signal: ctx.signal,
+      },
+      async () => ((await findRecords(ctx, dns.zone, dns.fqdn, 'A')).length === 0 ? true : undefined),
+    );
+  } catch (err) {
+    if (err instanceof TimeoutError) throw taken;
+    throw err;
+  }
+  const result = await createRecord(ctx, dns.zone, recordSet(dns.fqdn, 'A', 300, [ip]));
+  ctx.log.info(`${dns.fqdn} → ${ip} created`);
+  return result;
 }
 
 /** --keypair, else AWSKeyPairName (catalog W6: the original ignored --keypair). Checked before anything is created. */

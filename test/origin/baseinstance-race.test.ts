@@ -53,8 +53,14 @@ class Account {
   records: string[] = [];
   private arrived: (() => void)[] = [];
   private allocations = 0;
+  /** The runs' first CREATEs, held until both have arrived, then applied in `createOrder`. */
+  private creates: (() => void)[] = [];
+  private createsSeen = 0;
 
-  constructor(private readonly launches: { id: string; launchTime: Date; bootIp: string }[]) {}
+  constructor(
+    private readonly launches: { id: string; launchTime: Date; bootIp: string }[],
+    private readonly createOrder: 'arrival' | 'reversed' = 'arrival',
+  ) {}
 
   async run(input: RunInstancesCommandInput): Promise<object> {
     const launch = this.launches.shift()!;
@@ -111,11 +117,27 @@ class Account {
     return { TerminatingInstances: ids.map((InstanceId) => ({ InstanceId, CurrentState: { Name: 'shutting-down', Code: 32 } })) };
   }
 
-  change(input: ChangeResourceRecordSetsCommandInput): object {
+  async change(input: ChangeResourceRecordSetsCommandInput, together: boolean): Promise<object> {
     const c = input.ChangeBatch!.Changes![0]!;
-    const record = `${c.ResourceRecordSet!.Name} ${c.ResourceRecordSet!.ResourceRecords![0]!.Value}`;
+    const name = c.ResourceRecordSet!.Name!;
+    const record = `${name} ${c.ResourceRecordSet!.ResourceRecords![0]!.Value}`;
+    if (c.Action === 'CREATE' && together && ++this.createsSeen <= 2) {
+      // Both runs' CREATEs go out before either launch is decided; Route53 takes them in this order.
+      const turn = new Promise<void>((resolve) => this.creates.push(resolve));
+      if (this.creates.length === 2) {
+        const [first, second] = this.creates.splice(0);
+        const order = this.createOrder === 'arrival' ? [first!, second!] : [second!, first!];
+        order[0]!();
+        void Promise.resolve().then(order[1]!);
+      }
+      await turn;
+    }
     if (c.Action === 'DELETE') this.records = this.records.filter((r) => r !== record);
-    else this.records.push(record);
+    else if (this.records.some((r) => r.startsWith(`${name} `))) {
+      this.events.push(`${c.Action} ${record} refused`);
+      const message = `[Tried to create resource record set [name='${name}', type='A'] but it already exists]`;
+      throw Object.assign(new Error(message), { name: 'InvalidChangeBatch', messages: [message], $metadata: {} });
+    } else this.records.push(record);
     this.events.push(`${c.Action} ${record}`);
     return { ChangeInfo: { Id: `/change/C${this.events.length}`, Status: 'INSYNC', SubmittedAt: new Date(0) } };
   }
@@ -127,7 +149,7 @@ class Account {
 
 let account: Account;
 
-function script(): void {
+function script(sameHostname = false): void {
   ec2.reset();
   r53.reset();
   ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: AMI, RootDeviceName: '/dev/sda1', RootDeviceType: 'ebs' }] });
@@ -146,8 +168,15 @@ function script(): void {
   const zone = { Id: `/hostedzone/${ZONE_ID}`, Name: 'example.org.', CallerReference: 'z', ResourceRecordSetCount: 2, Config: { PrivateZone: false } };
   r53.on(ListHostedZonesCommand).resolves({ HostedZones: [zone], IsTruncated: false, MaxItems: 100, Marker: '' });
   r53.on(GetHostedZoneCommand).resolves({ HostedZone: zone, DelegationSet: { NameServers: ['ns-1.example.net'] } });
-  r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [], IsTruncated: false, MaxItems: 100 });
-  r53.on(ChangeResourceRecordSetsCommand).callsFake(async (input: ChangeResourceRecordSetsCommandInput) => account.change(input));
+  r53.on(ChangeResourceRecordSetsCommand).callsFake(async (input: ChangeResourceRecordSetsCommandInput) => account.change(input, sameHostname));
+  r53.on(ListResourceRecordSetsCommand).callsFake(async (input: { StartRecordName?: string }) => ({
+    ResourceRecordSets: account.records
+      .map((r) => r.split(' '))
+      .filter(([name]) => !input.StartRecordName || name === input.StartRecordName)
+      .map(([Name, Value]) => ({ Name, Type: 'A', TTL: 300, ResourceRecords: [{ Value }] })),
+    IsTruncated: false,
+    MaxItems: 100,
+  }));
   r53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C', Status: 'INSYNC', SubmittedAt: new Date(0) } });
 }
 
@@ -217,4 +246,29 @@ describe('origin:baseinstance, two runs of one NAME at once', () => {
     expect(undo.sort()).toEqual([`DELETE ${winnerFqdn === 'web1.example.org' ? 'web2' : 'web1'}.example.org. ${loserIp}`, `ReleaseAddress ${loserAlloc}`, `TerminateInstances ${loser}`].sort());
     expect(account.events.filter((e) => e.startsWith('AssociateAddress'))).toEqual([`AssociateAddress eipalloc-${winnerIp === '203.0.113.11' ? 1 : 2} ${winner}`]);
   });
+
+  it.each(['arrival', 'reversed'] as const)(
+    'with one --hostname too, the winner ends up with the A record (Route53 takes the CREATEs in %s order)',
+    async (order) => {
+      account = new Account(
+        [
+          { id: A, launchTime: at(9), bootIp: '198.51.100.1' },
+          { id: B, launchTime: at(4), bootIp: '198.51.100.2' },
+        ],
+        order,
+      );
+      script(true);
+      const results = await Promise.all([baseinstance('web.example.org'), baseinstance('web.example.org')]);
+      const won = results.filter((r) => r.code === 0);
+      expect(won.map((r) => r.stderr.match(/^error: .*/m)?.[0])).toEqual([undefined]);
+      const lost = results.filter((r) => r.code !== 0);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]!.stderr).toContain(`error: another run launched an instance named 'web' at the same time: ${B} was first`);
+      const winnerIp = field(won[0]!.stdout, 'ip')!;
+      expect(field(won[0]!.stdout, 'id')).toBe(B);
+      expect(account.live()).toEqual([B]);
+      expect(account.addresses.map((a) => [a.PublicIp, a.InstanceId])).toEqual([[winnerIp, B]]);
+      expect(account.records).toEqual([`web.example.org. ${winnerIp}`]);
+    },
+  );
 });
