@@ -200,8 +200,10 @@ beforeEach(() => {
   chmodSync(systemPaths.cloudCfg, 0o666);
 });
 
+// Slower than the usual 0.001, so that --timeout (12 s here) and the winner's wait for the
+// loser's rollback (60 s, 1.2 s here) hold on a loaded machine.
 function env(): NodeJS.ProcessEnv {
-  const e = sshd.env(testEnv());
+  const e = sshd.env(testEnv({ ORIGIN_SETUP_TIME_SCALE: '0.02' }));
   writeAwsCred(e, `AWSKeyPairName=test-key\n\n[fedora19]\nBaseOSImage=${AMI}\nRemoteUser=fedora\n`);
   return e;
 }
