@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.js';
+import type { Runner } from '../../src/engine/runner.js';
 
 export interface CliResult {
   code: number;
@@ -38,13 +39,14 @@ export function writeAwsCred(env: NodeJS.ProcessEnv, text: string, mode = 0o600)
   return path;
 }
 
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv = testEnv(), cwd?: string): Promise<CliResult> {
+/** `onRunner` hands over the run's Runner (its abort is what bin/ calls on Ctrl-C). */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = testEnv(), cwd?: string, o: { onRunner?: (r: Runner) => void } = {}): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, env, cwd: cwd ?? env.HOME! });
+  const code = await main(argv, { stdout, stderr, env, cwd: cwd ?? env.HOME!, ...(o.onRunner ? { onRunner: o.onRunner } : {}) });
   return { code, stdout: out, stderr: err };
 }

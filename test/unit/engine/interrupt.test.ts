@@ -18,11 +18,9 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli.js';
 import type { Runner } from '../../../src/engine/runner.js';
-import { testEnv, writeAwsCred } from '../../support/cli.js';
+import { runCli, testEnv, writeAwsCred } from '../../support/cli.js';
 
 const ec2 = mockClient(EC2Client);
 const r53 = mockClient(Route53Client);
@@ -48,18 +46,11 @@ beforeEach(() => {
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) } });
 });
 
-/** Runs the CLI in-process; `onRunner` hands over the runner, whose abort is what bin/ calls on Ctrl-C. */
-async function run(argv: string[], onRunner: (r: Runner) => void) {
+/** Runs the CLI in-process with the awscred the launch needs; `onRunner` hands over the runner. */
+function run(argv: string[], onRunner: (r: Runner) => void) {
   const env = testEnv();
   writeAwsCred(env, `AWSKeyPairName=test-key\n\n[fedora19]\nBaseOSImage=${AMI}\nRemoteUser=fedora\n`);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, env, cwd: env.HOME!, onRunner });
-  return { code, stdout: out, stderr: err };
+  return runCli(argv, env, undefined, { onRunner });
 }
 
 const calls = () => [...ec2.calls(), ...r53.calls()].map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
