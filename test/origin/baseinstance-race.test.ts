@@ -34,6 +34,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemPaths } from '../../src/platform/system.js';
 import { runCli, testEnv, writeAwsCred } from '../support/cli.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
+import { describeInstances } from '../support/fake-ec2.js';
 
 const ec2 = mockClient(EC2Client);
 const r53 = mockClient(Route53Client);
@@ -81,12 +82,7 @@ class Account {
   }
 
   describe(input: DescribeInstancesCommandInput): object {
-    const name = input.Filters?.find((f) => f.Name === 'tag:Name')?.Values?.[0];
-    const states = input.Filters?.find((f) => f.Name === 'instance-state-name')?.Values;
-    const found = [...this.instances.values()].filter(
-      (i) => (!input.InstanceIds || input.InstanceIds.includes(i.InstanceId!)) && (!name || i.Tags?.[0]?.Value === name) && (!states || states.includes(i.State!.Name!)),
-    );
-    return { Reservations: found.length ? [{ Instances: found }] : [] };
+    return describeInstances(this.instances.values(), input);
   }
 
   allocate(): object {

@@ -3,6 +3,7 @@
 // with canned XML and records each request's parameters.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DescribeInstancesCommandInput, DescribeInstancesCommandOutput, Instance } from '@aws-sdk/client-ec2';
 
 export interface FakeEc2 {
   url: string;
@@ -35,4 +36,20 @@ export async function startFakeEc2(answers: Record<string, (params: Record<strin
     requests,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/**
+ * DescribeInstances over a scripted account's instances, the way EC2 filters them: by
+ * InstanceIds, the Name tag and instance-state-name (the filters the tool sends).
+ */
+export function describeInstances(instances: Iterable<Instance>, input: DescribeInstancesCommandInput): DescribeInstancesCommandOutput {
+  const name = input.Filters?.find((f) => f.Name === 'tag:Name')?.Values?.[0];
+  const states = input.Filters?.find((f) => f.Name === 'instance-state-name')?.Values;
+  const found = [...instances].filter(
+    (i) =>
+      (!input.InstanceIds || input.InstanceIds.includes(i.InstanceId!)) &&
+      (!name || i.Tags?.some((t) => t.Key === 'Name' && t.Value === name)) &&
+      (!states || states.includes(i.State!.Name!)),
+  );
+  return { Reservations: found.length ? [{ Instances: found }] : [], $metadata: {} };
 }

@@ -14,6 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli, testEnv, writeAwsCred } from '../../support/cli.js';
+import { describeInstances } from '../../support/fake-ec2.js';
 
 const ec2 = mockClient(EC2Client);
 
@@ -46,12 +47,7 @@ class Account {
   }
 
   describe(input: DescribeInstancesCommandInput): object {
-    const name = input.Filters?.find((f) => f.Name === 'tag:Name')?.Values?.[0];
-    const states = input.Filters?.find((f) => f.Name === 'instance-state-name')?.Values;
-    const found = [...this.instances.values()].filter(
-      (i) => (!input.InstanceIds || input.InstanceIds.includes(i.InstanceId!)) && (!name || i.Tags?.[0]?.Value === name) && (!states || states.includes(i.State!.Name!)),
-    );
-    return { Reservations: found.length ? [{ Instances: found }] : [] };
+    return describeInstances(this.instances.values(), input);
   }
 
   terminate(ids: string[]): object {
