@@ -4,7 +4,7 @@
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type * as Route53Sdk from '@aws-sdk/client-route-53';
 import type { Settings } from '../config/settings.js';
-import { terminalProgress, type Redactor } from '../engine/output.js';
+import type { Redactor } from '../engine/output.js';
 import { BudgetedRetryStrategy, MAX_ATTEMPTS } from './retry.js';
 
 export interface Ec2Api {
@@ -24,6 +24,8 @@ export class AwsClients {
   constructor(
     private readonly settings: Settings,
     private readonly redactor: Redactor,
+    /** Where the retry notice goes: a terminal's progress line, or nowhere. */
+    private readonly progress?: (text: string) => void,
   ) {}
 
   ec2(): Promise<Ec2Api> {
@@ -63,7 +65,7 @@ export class AwsClients {
       // Adaptive mode, 60 s of backoff for a throttled call, delays scaled (src/aws/retry.ts).
       maxAttempts: MAX_ATTEMPTS,
       retryMode: 'adaptive',
-      retryStrategy: new BudgetedRetryStrategy({ scale: this.settings.timeScale, notify: terminalProgress(this.redactor) }),
+      retryStrategy: new BudgetedRetryStrategy({ scale: this.settings.timeScale, notify: this.progress }),
     };
     if (region) config.region = region;
     if (this.settings.flags.endpointUrl) config.endpoint = this.settings.flags.endpointUrl;

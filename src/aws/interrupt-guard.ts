@@ -37,8 +37,9 @@ export class GuardedAwsClients extends AwsClients {
     redactor: Redactor,
     /** True while no new changing request may start. */
     private readonly closed: () => boolean,
+    progress?: (text: string) => void,
   ) {
-    super(settings, redactor);
+    super(settings, redactor, progress);
   }
 
   override async ec2(): Promise<Ec2Api> {

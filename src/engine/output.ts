@@ -69,16 +69,6 @@ export class Redactor implements SecretSink {
   }
 }
 
-/**
- * The progress line of a run whose stderr is a terminal, found by the run's redactor: the
- * AWS clients are handed only that, and their retry notice is for a person watching.
- */
-const terminals = new WeakMap<Redactor, (text: string) => void>();
-
-export function terminalProgress(redactor: Redactor): ((text: string) => void) | undefined {
-  return terminals.get(redactor);
-}
-
 export class Output {
   readonly paint: Paint;
 
@@ -89,11 +79,14 @@ export class Output {
     readonly redactor: Redactor = new Redactor(),
   ) {
     this.paint = flags.color ? colored : plain;
-    if ((stderr as Writable & { isTTY?: boolean }).isTTY && !terminals.has(redactor)) {
-      terminals.set(redactor, (text) => {
-        if (!this.flags.quiet) this.err(this.paint.dim(`- ${text}`));
-      });
-    }
+  }
+
+  /** A writer for progress lines meant for a person watching: only when stderr is a terminal. */
+  progress(): ((text: string) => void) | undefined {
+    if (!(this.stderr as Writable & { isTTY?: boolean }).isTTY) return undefined;
+    return (text) => {
+      if (!this.flags.quiet) this.err(this.paint.dim(`- ${text}`));
+    };
   }
 
   /** `task: NAME ARGS…`, indented by invoke depth. */

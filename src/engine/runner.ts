@@ -34,7 +34,7 @@ export class Runner {
     readonly out: Output,
     private readonly prompter?: Prompter,
   ) {
-    this.aws = new GuardedAwsClients(settings, out.redactor, () => this.abort.signal.aborted);
+    this.aws = new GuardedAwsClients(settings, out.redactor, () => this.abort.signal.aborted, out.progress());
   }
 
   /**
