@@ -2,6 +2,7 @@
 // AWSAccessKeyId, AWSSecretKey (the original code read AWSSecretAccessKey: both are
 // accepted), AWSKeyPairName, AWSEC2Type, RemoteUser, AWSRegion, PuppetSource, PuppetCoreKey, and per-OS sections
 // such as [fedora19] with BaseOSImage and RemoteUser.
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -132,8 +133,8 @@ export function readAwsCredText(path: string): string {
   const lineAt = (offset: number) => 1 + countNewlines(buf, offset);
   const nul = buf.indexOf(0, start);
   if (nul >= 0) throw new ConfigError(`${path}, line ${lineAt(nul)}: a NUL byte; this is not a text file`);
-  const bad = firstInvalidUtf8(buf, start);
-  if (bad >= 0) throw new ConfigError(`${path}, line ${lineAt(bad)}: not UTF-8 text`);
+  const bad = firstInvalidUtf8Line(buf, start);
+  if (bad > 0) throw new ConfigError(`${path}, line ${bad}: not UTF-8 text`);
   return buf.toString('utf8', start);
 }
 
@@ -147,32 +148,21 @@ function countNewlines(buf: Buffer, end: number): number {
   return n;
 }
 
-/** The offset of the first byte that is not part of well-formed UTF-8, or -1. */
-export function firstInvalidUtf8(buf: Uint8Array, start = 0): number {
-  let i = start;
-  while (i < buf.length) {
-    const b = buf[i]!;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let min: number;
-    if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
-    else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
-    else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
-    else return i;
-    let cp = b & (0x3f >> need);
-    for (let k = 1; k <= need; k++) {
-      const c = buf[i + k];
-      if (c === undefined || (c & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return i;
-    i += need + 1;
+/**
+ * The 1-based line of the first byte sequence that is not well-formed UTF-8, or 0. Node's
+ * own validator (buffer.isUtf8: overlong forms, surrogates and truncation included) checks
+ * the whole file, then each line to name the first bad one.
+ */
+export function firstInvalidUtf8Line(buf: Buffer, start = 0): number {
+  if (isUtf8(buf.subarray(start))) return 0;
+  let line = 1;
+  for (let from = start; from <= buf.length; line++) {
+    const end = buf.indexOf(10, from);
+    const stop = end < 0 ? buf.length : end;
+    if (!isUtf8(buf.subarray(from, stop))) return line;
+    from = stop + 1;
   }
-  return -1;
+  return line;
 }
 
 /**

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstInvalidUtf8, loadAwsCred } from '../../../src/config/awscred.js';
+import { firstInvalidUtf8Line, loadAwsCred } from '../../../src/config/awscred.js';
 import { runCli, testEnv } from '../../support/cli.js';
 
 const ec2 = mockClient(EC2Client);
@@ -148,14 +148,14 @@ describe('what the file may hold', () => {
   });
 });
 
-describe('firstInvalidUtf8', () => {
-  it('finds stray, truncated, overlong and surrogate sequences; accepts real UTF-8', () => {
-    expect(firstInvalidUtf8(Buffer.from('plain ascii, ünïcödé, 日本, 😀'))).toBe(-1);
-    expect(firstInvalidUtf8(Buffer.from([0x41, 0x80]))).toBe(1);
-    expect(firstInvalidUtf8(Buffer.from([0x41, 0xe6, 0x97]))).toBe(1);
-    expect(firstInvalidUtf8(Buffer.from([0xc0, 0xaf]))).toBe(0);
-    expect(firstInvalidUtf8(Buffer.from([0xe0, 0x80, 0xaf]))).toBe(0);
-    expect(firstInvalidUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0);
-    expect(firstInvalidUtf8(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(0);
+describe('firstInvalidUtf8Line', () => {
+  it('finds stray, truncated, overlong and surrogate sequences, by line; accepts real UTF-8', () => {
+    expect(firstInvalidUtf8Line(Buffer.from('plain ascii, ünïcödé, 日本, 😀\nsecond'))).toBe(0);
+    expect(firstInvalidUtf8Line(Buffer.from([0x41, 0x0a, 0x41, 0x80]))).toBe(2);
+    expect(firstInvalidUtf8Line(Buffer.from([0x41, 0xe6, 0x97]))).toBe(1);
+    expect(firstInvalidUtf8Line(Buffer.from([0x0a, 0x0a, 0xc0, 0xaf]))).toBe(3);
+    expect(firstInvalidUtf8Line(Buffer.from([0xe0, 0x80, 0xaf]))).toBe(1);
+    expect(firstInvalidUtf8Line(Buffer.from([0xed, 0xa0, 0x80]))).toBe(1);
+    expect(firstInvalidUtf8Line(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(1);
   });
 });
