@@ -7,10 +7,14 @@ import { primeSecrets } from './config/awscred.js';
 import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
 import { GLOBAL_VALUE_OPTIONS, normalizeArgv } from './engine/argv.js';
 import { upper } from './engine/bind.js';
-import { DryRunStop, EXIT, exitCodeFor, OriginError, UsageError } from './engine/errors.js';
+import { errorLine } from './engine/error-line.js';
+import { DryRunStop, EXIT, exitCodeFor, UsageError } from './engine/errors.js';
 import { BIN, knownNamespaces, renderList, suggest, usageLine } from './engine/help.js';
 import { Output, Redactor, wantsColor } from './engine/output.js';
-import { buildProgram } from './engine/program.js';
+import { expandTargets, type TargetHost } from './engine/expand.js';
+import { checkConcurrency, checkMaxHosts, concurrencyFor, openFileLimit, type FleetFlags } from './engine/fleet.js';
+import { buildProgram, FLEET_VALUE_OPTIONS, takesManyHosts } from './engine/program.js';
+import { isTargetExpression } from './engine/targets.js';
 import { findTask } from './engine/registry.js';
 import { Runner } from './engine/runner.js';
 import { flagName, type AnyTask } from './engine/task.js';
@@ -51,6 +55,8 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const fallback = () => output ?? new Output(io.stdout, io.stderr, { verbose: false, quiet: false, debug: wantsDebug, json: false, color: false }, redactor);
 
   let runner: Runner | undefined;
+  // A many-host run reports each host itself and ends with the code of the whole.
+  let exitCode: number = EXIT.ok;
   const program = buildProgram(
     task,
     {
@@ -61,13 +67,29 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
         outputFor(flags);
         io.stdout.write(`${renderList(namespace, all)}\n`);
       },
-      async run(t, words, options, flags) {
+      async run(t, words, options, flags, fleet) {
         const out = outputFor(flags);
+        const concurrency = checkConcurrency(fleet.concurrency);
+        const maxHosts = checkMaxHosts(fleet.maxHosts);
         settings = new Settings(flags, io.env, io.cwd, home, redactor);
         runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr, redact: (t) => redactor.redact(t) } : undefined);
         io.onRunner?.(runner);
         try {
           warnLooseCredentials(settings, out);
+          if (takesManyHosts(t) && words[0] !== undefined && isTargetExpression(words[0])) {
+            const hosts = await targetHosts(words[0], runner, { ...fleet, maxHosts }, home, io.env);
+            exitCode = await runner.runFleet(
+              t,
+              {
+                expression: words.join(' '),
+                units: hosts.map((h) => ({ label: h.label, words: [h.host ?? h.label, ...words.slice(1)], options: {}, problem: h.problem })),
+                concurrency: concurrencyFor(concurrency, openFileLimit(), (w) => out.warn(w)),
+                failFast: fleet.failFast,
+              },
+              options,
+            );
+            return;
+          }
           const result = await runner.runOrRollBack(t, words, options);
           out.result(result, t.render?.bind(t));
         } finally {
@@ -91,7 +113,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return exitCode;
   } catch (err) {
     // A task run that failed before its settings were read (commander's usage errors):
     // the file's secrets are registered now, so the error line cannot show one. `list`
@@ -114,7 +136,7 @@ function refuseNonUtf8(argv: readonly string[], task: AnyTask | undefined): void
     });
   };
   if (!argv.some(bad)) return;
-  const takesValue = new Map<string, 'one' | 'list'>([...GLOBAL_VALUE_OPTIONS].map((f) => [f, 'one']));
+  const takesValue = new Map<string, 'one' | 'list'>([...GLOBAL_VALUE_OPTIONS, ...FLEET_VALUE_OPTIONS].map((f) => [f, 'one']));
   for (const [key, spec] of Object.entries(task?.options ?? {})) {
     if (spec.type !== 'boolean') takesValue.set(`--${flagName(key)}`, spec.type === 'list' ? 'list' : 'one');
   }
@@ -149,6 +171,21 @@ function refuseNonUtf8(argv: readonly string[], task: AnyTask | undefined): void
     if (bad(a)) refuse(words < 0 ? 'the task name' : positional(words));
     words++;
   }
+}
+
+/** The hosts a target expression names; EC2 (and the SDK) is loaded only for tag: terms. */
+function targetHosts(expression: string, runner: Runner, fleet: FleetFlags & { maxHosts: number }, home: string, env: NodeJS.ProcessEnv): Promise<TargetHost[]> {
+  return expandTargets(expression, {
+    inventoryFlag: fleet.inventory,
+    env,
+    home,
+    internal: fleet.internal,
+    maxHosts: fleet.maxHosts,
+    async tagged(key, value, internal) {
+      const { hostsTagged } = await import('./aws/tagged-hosts.js');
+      return hostsTagged(runner.aws, key, value, internal);
+    },
+  });
 }
 
 /** The last --awscred value on the command line (commander keeps the last one). */
@@ -190,20 +227,7 @@ async function report(err: unknown, out: Output, task: AnyTask | undefined): Pro
     out.err(`dry run: ${err.message}`);
     return EXIT.ok;
   }
-  let message: string;
-  let requestId: string | undefined;
-  if (err instanceof OriginError) {
-    message = err.message + (err.hint ? ` (${err.hint})` : '');
-  } else {
-    const { isAwsError, describeAwsError } = await import('./aws/errors.js');
-    if (isAwsError(err)) {
-      const d = describeAwsError(err);
-      message = d.message + (d.hint ? ` (${d.hint})` : '');
-      requestId = d.requestId;
-    } else {
-      message = err instanceof Error ? err.message : String(err);
-    }
-  }
+  const { message, requestId } = await errorLine(err);
   out.error(message);
   if (err instanceof UsageError && task) out.err(`usage: ${BIN} ${usageLine(task)}`);
   if (out.flags.debug) {

@@ -77,8 +77,15 @@ export class Output {
     private readonly stderr: Writable,
     readonly flags: OutputFlags,
     readonly redactor: Redactor = new Redactor(),
+    /** Put before every stderr line: the host, when one run works on many. */
+    private readonly prefix = '',
   ) {
     this.paint = flags.color ? colored : plain;
+  }
+
+  /** The same output, every stderr line marked with the host it is about (`[web1] `). */
+  forHost(label: string, width = label.length): Output {
+    return new Output(this.stdout, this.stderr, this.flags, this.redactor, `${this.paint.bold(`[${label}]`)}${' '.repeat(width - label.length + 1)}`);
   }
 
   /** A writer for progress lines meant for a person watching: only when stderr is a terminal. */
@@ -119,18 +126,33 @@ export class Output {
 
   /** One raw line on stderr (already formatted). */
   err(line: string): void {
-    this.stderr.write(`${this.redactor.redact(line)}\n`);
+    this.stderr.write(`${this.redactor.redact(this.prefix + line)}\n`);
   }
 
   /** The task's result on stdout: bare text, or JSON with --json. */
   result(value: unknown, render?: (v: unknown) => string | undefined): void {
     if (this.flags.json) {
-      this.stdout.write(`${this.redactor.redact(JSON.stringify(value ?? null, null, 2))}\n`);
+      this.json(value);
       return;
     }
-    const text = render ? render(value) : defaultRender(value);
+    const text = bareResult(value, render);
     if (text !== undefined && text !== '') this.stdout.write(`${this.redactor.redact(text)}\n`);
   }
+
+  /** A value as indented JSON on stdout. */
+  json(value: unknown): void {
+    this.stdout.write(`${this.redactor.redact(JSON.stringify(value ?? null, null, 2))}\n`);
+  }
+
+  /** Raw lines on stdout (already formatted), redacted. */
+  lines(text: string): void {
+    this.stdout.write(`${this.redactor.redact(text)}\n`);
+  }
+}
+
+/** What a result prints as on stdout without --json: the task's own rendering, else a plain one. */
+export function bareResult(value: unknown, render?: (v: unknown) => string | undefined): string | undefined {
+  return render ? render(value) : defaultRender(value);
 }
 
 function defaultRender(value: unknown): string | undefined {

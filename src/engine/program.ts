@@ -2,13 +2,14 @@
 // line gets a commander command: building all of them would cost startup for nothing.
 import { Command, Option } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
+import type { FleetFlags } from './fleet.js';
 import { BIN, usageLine } from './help.js';
 import { flagName, type AnyTask } from './task.js';
 import { version } from './version.js';
 
 export interface ProgramHandlers {
   list(namespace: string | undefined, all: boolean, flags: GlobalFlags): void;
-  run(task: AnyTask, words: string[], options: Record<string, unknown>, flags: GlobalFlags): Promise<void>;
+  run(task: AnyTask, words: string[], options: Record<string, unknown>, flags: GlobalFlags, fleet: FleetFlags): Promise<void>;
 }
 
 export function buildProgram(
@@ -100,6 +101,7 @@ function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandle
     if (spec.default !== undefined) option.default(spec.default);
     cmd.addOption(option);
   }
+  if (takesManyHosts(task)) addFleetOptions(cmd, task);
   if (task.example) cmd.addHelpText('after', `\nExample:\n  ${task.example}`);
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
@@ -109,8 +111,39 @@ function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandle
     const own = command.opts();
     const options: Record<string, unknown> = {};
     for (const key of Object.keys(task.options)) if (own[key] !== undefined) options[key] = own[key];
-    await handlers.run(task, words, options, globalFlags(command));
+    await handlers.run(task, words, options, globalFlags(command), fleetFlags(command));
   });
+}
+
+/** A task whose first argument is a host can run on many (see engine/targets.ts). */
+export function takesManyHosts(task: AnyTask): boolean {
+  return task.args[0]?.target === true;
+}
+
+const FLEET_OPTIONS = [
+  ['inventory', '--inventory <FILE>', 'inventory file for @GROUP targets (default: $ORIGIN_SETUP_INVENTORY, then ~/.config/origin-setup/inventory)'],
+  ['concurrency', '--concurrency <N>', 'hosts worked on at once (default 20, kept below the open-file limit)'],
+  ['failFast', '--fail-fast', 'start no further host once one has failed'],
+  ['maxHosts', '--max-hosts <N>', 'refuse more hosts than this in one command (default 1000)'],
+  ['internal', '--internal', 'tag:KEY=VALUE targets: connect to private DNS names instead of public ones'],
+] as const;
+
+/** Fleet flags that take a value, for the argv scan that must not mistake a value for a word. */
+export const FLEET_VALUE_OPTIONS = FLEET_OPTIONS.filter(([, flag]) => flag.includes('<')).map(([, flag]) => flag.split(' ')[0]!);
+
+function addFleetOptions(cmd: Command, task: AnyTask): void {
+  for (const [key, flag, description] of FLEET_OPTIONS) if (!(key in task.options)) cmd.addOption(new Option(flag, description));
+}
+
+function fleetFlags(cmd: Command): FleetFlags {
+  const o = cmd.opts();
+  return {
+    inventory: o.inventory as string | undefined,
+    concurrency: o.concurrency as number | undefined,
+    failFast: Boolean(o.failFast),
+    maxHosts: o.maxHosts as number | undefined,
+    internal: Boolean(o.internal),
+  };
 }
 
 function globalFlags(cmd: Command): GlobalFlags {

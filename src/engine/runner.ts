@@ -1,17 +1,37 @@
 // One Runner per process run. It holds the resolved settings, the output sink, the
-// invoke memo, the journal of created resources and the SSH pool, and it is the only
-// way one task calls another.
-import { asRollback, GuardedAwsClients } from '../aws/interrupt-guard.js';
+// facts memo, the SSH pool and the AWS clients, and it is the only way one task calls
+// another. What one host's work owns (the invoke-once memo, the journal of created
+// resources, the stop signal and the output prefix) is a Scope: a run on one host has
+// one, a run on many hosts has one per host, so one host failing rolls back only its own.
+import { asRollback, GuardedAwsClients, withHostStop } from '../aws/interrupt-guard.js';
 import type { Settings } from '../config/settings.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { RemoteHost } from '../ssh/types.js';
 import { bind, canonicalKey, type Bound } from './bind.js';
 import type { TaskContext } from './context.js';
-import { InterruptedError, UsageError } from './errors.js';
+import { errorLine } from './error-line.js';
+import { EXIT, exitCodeFor, InterruptedError, OriginError, UsageError } from './errors.js';
+import { OrderedPrinter, resultLines, schedule, summaryLine, type FleetUnit, type Outcome } from './fleet.js';
 import { askYesNo, type Prompter } from './prompt.js';
 import { Journal } from './journal.js';
-import type { Output } from './output.js';
+import { bareResult, type Output } from './output.js';
 import { flagName, type AnyTask } from './task.js';
+
+/** What one host's work owns. */
+interface Scope {
+  readonly journal: Journal;
+  readonly invoked: Map<string, Promise<unknown>>;
+  readonly abort: AbortController;
+  readonly out: Output;
+}
+
+export interface FleetRun {
+  /** The expression as typed, for the opening line: `@brokers`, `web --count 5`. */
+  expression: string;
+  units: FleetUnit[];
+  concurrency: number;
+  failFast: boolean;
+}
 
 export type TaskLookup = (name: string) => AnyTask | undefined;
 
@@ -23,7 +43,9 @@ export class Runner {
    * changing AWS request goes out (except the rollback's), and every wait ends.
    */
   readonly abort = new AbortController();
-  private readonly invoked = new Map<string, Promise<unknown>>();
+  private readonly main: Scope;
+  /** The scopes of a many-host run, for leftBehind(). */
+  private readonly hostScopes: Scope[] = [];
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly loginUsers = new Map<string, string>();
   private pool?: Promise<SshPool>;
@@ -35,6 +57,7 @@ export class Runner {
     private readonly prompter?: Prompter,
   ) {
     this.aws = new GuardedAwsClients(settings, out.redactor, () => this.abort.signal.aborted, out.progress());
+    this.main = { journal: this.journal, invoked: new Map(), abort: this.abort, out };
   }
 
   /**
@@ -43,12 +66,13 @@ export class Runner {
    */
   leftBehind(): string[] {
     const underWay = this.aws.underWay();
-    return [...this.journal.describe(), ...underWay.map((name) => `whatever the ${name} request still under way makes`)];
+    const made = [this.main, ...this.hostScopes].flatMap((scope) => scope.journal.describe());
+    return [...made, ...underWay.map((name) => `whatever the ${name} request still under way makes`)];
   }
 
   /** Runs the task the user typed. */
   async run(task: AnyTask, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
-    return this.execute(0, task, bind(task, words, options));
+    return this.execute(this.main, 0, task, bind(task, words, options));
   }
 
   /**
@@ -61,49 +85,116 @@ export class Runner {
       return await this.run(task, words, options);
     } catch (err) {
       this.abort.abort();
-      await this.rollBack();
+      await this.rollBack(this.main);
       throw err;
     }
   }
 
-  private async rollBack(): Promise<void> {
-    const made = this.journal.describe();
-    if (made.length === 0) return;
-    if (this.settings.flags.keepOnFailure) {
-      this.out.warn(`--keep-on-failure: left in place: ${made.join(', ')}`);
-      return;
-    }
-    this.out.err(`- rolling back what this run created: ${made.join(', ')}`);
-    const { removed, failed } = await asRollback(() => this.journal.rollback());
-    if (removed.length) this.out.err(`- removed ${removed.join(', ')}`);
-    if (failed.length) this.out.error(`could not remove ${failed.join(', ')}: remove by hand`);
+  /**
+   * Runs a task once per host, up to `concurrency` at once, each host in its own scope:
+   * a host that fails stops its own waits and rolls back what it created, and the others
+   * go on (with --fail-fast no further host starts). Every host's arguments are checked
+   * before any host is touched. Prints each host's result as `HOST<TAB>line` in the
+   * order given (or one JSON array), then a summary line; returns the exit code.
+   */
+  async runFleet(task: AnyTask, fleet: FleetRun, options: Record<string, unknown>): Promise<number> {
+    const bound = fleet.units.map((u) => bind(task, u.words, { ...options, ...u.options }));
+    const out = this.out;
+    out.echo(0, `${task.name} ${fleet.expression}`);
+    out.info(0, `${fleet.units.length} host${fleet.units.length === 1 ? '' : 's'}: ${fleet.units.map((u) => u.label).join(', ')}`);
+    const width = Math.max(...fleet.units.map((u) => u.label.length));
+    const printer = new OrderedPrinter(fleet.units.length, (text) => out.lines(text));
+    let failedOnce = false;
+    const outcomes = await schedule(
+      fleet.units.length,
+      fleet.concurrency,
+      async (i): Promise<Outcome> => {
+        const unit = fleet.units[i]!;
+        const scope = this.hostScope(out.forHost(unit.label, width));
+        const outcome = await this.runHost(scope, task, unit, bound[i]!);
+        if (!outcome.ok) failedOnce = true;
+        printer.finished(i, outcome.ok && !out.flags.json ? resultLines(unit.label, bareResult(outcome.result, task.render?.bind(task))) : []);
+        return outcome;
+      },
+      () => this.abort.signal.aborted || (fleet.failFast && failedOnce),
+    );
+    const why = this.abort.signal.aborted ? 'not run: interrupted' : 'not run: --fail-fast after a host failed';
+    const all = outcomes.map((o, i): Outcome => o ?? { host: fleet.units[i]!.label, ok: false, error: why, code: EXIT.failed, notRun: true });
+    if (out.flags.json) out.json(all.map((o) => (o.ok ? { host: o.host, ok: true, result: o.result ?? null } : { host: o.host, ok: false, error: o.error })));
+    out.err(summaryLine(all));
+    if (this.abort.signal.aborted) return EXIT.interrupted;
+    return all.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
   }
 
-  async invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
+  private hostScope(out: Output): Scope {
+    const abort = new AbortController();
+    // Ctrl-C stops every host; one host failing stops only its own.
+    if (this.abort.signal.aborted) abort.abort();
+    else this.abort.signal.addEventListener('abort', () => abort.abort(), { once: true });
+    const scope: Scope = { journal: new Journal(), invoked: new Map(), abort, out };
+    this.hostScopes.push(scope);
+    return scope;
+  }
+
+  private async runHost(scope: Scope, task: AnyTask, unit: FleetUnit, bound: Bound): Promise<Outcome> {
+    try {
+      if (unit.problem) throw new OriginError(unit.problem);
+      const result = await withHostStop(() => scope.abort.signal.aborted, () => this.execute(scope, 0, task, bound));
+      return { host: unit.label, ok: true, result };
+    } catch (err) {
+      scope.abort.abort();
+      const { message, requestId } = await errorLine(err);
+      scope.out.error(message);
+      if (requestId) scope.out.debug(`AWS request id ${requestId}`);
+      if (err instanceof Error && err.stack) scope.out.debug(err.stack);
+      await this.rollBack(scope);
+      return { host: unit.label, ok: false, error: message, code: exitCodeFor(err) };
+    }
+  }
+
+  private async rollBack(scope: Scope): Promise<void> {
+    const made = scope.journal.describe();
+    if (made.length === 0) return;
+    if (this.settings.flags.keepOnFailure) {
+      scope.out.warn(`--keep-on-failure: left in place: ${made.join(', ')}`);
+      return;
+    }
+    scope.out.err(`- rolling back what this run created: ${made.join(', ')}`);
+    const { removed, failed } = await asRollback(() => scope.journal.rollback());
+    if (removed.length) scope.out.err(`- removed ${removed.join(', ')}`);
+    if (failed.length) scope.out.error(`could not remove ${failed.join(', ')}: remove by hand`);
+  }
+
+  /** Runs a task as if the task the user typed had invoked it (at most once per run). */
+  invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
+    return this.invokeIn(this.main, depth, name, words, options);
+  }
+
+  private async invokeIn(scope: Scope, depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
     const task = this.lookup(name);
     if (!task) throw new UsageError(`unknown task ${name}`);
     const bound = bind(task, words, options);
     const key = canonicalKey(task.name, bound);
-    const earlier = this.invoked.get(key);
+    const earlier = scope.invoked.get(key);
     if (earlier) {
-      this.out.verbose(depth, `${task.name} ${bound.words.join(' ')}: already run, reusing its result`);
+      scope.out.verbose(depth, `${task.name} ${bound.words.join(' ')}: already run, reusing its result`);
       return earlier;
     }
-    const pending = this.execute(depth, task, bound);
-    this.invoked.set(key, pending);
+    const pending = this.execute(scope, depth, task, bound);
+    scope.invoked.set(key, pending);
     return pending;
   }
 
-  private async execute(depth: number, task: AnyTask, bound: Bound): Promise<unknown> {
-    // Once the run is stopping, nothing new starts: not even its echo line.
-    if (this.abort.signal.aborted) throw new InterruptedError();
+  private async execute(scope: Scope, depth: number, task: AnyTask, bound: Bound): Promise<unknown> {
+    // Once the run (or this host's share of it) is stopping, nothing new starts: not even its echo line.
+    if (scope.abort.signal.aborted) throw new InterruptedError();
     for (const [key, spec] of Object.entries(task.options)) {
       if (spec.sensitive && typeof bound.options[key] === 'string') this.out.redactor.add(bound.options[key]);
     }
-    this.out.echo(depth, this.echoText(task, bound));
+    scope.out.echo(depth, this.echoText(task, bound));
     const started = Date.now();
-    const result = await task.run(this.context(depth, task), bound.args, bound.options);
-    this.out.verbose(depth + 1, `${task.name} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const result = await task.run(this.context(scope, depth, task), bound.args, bound.options);
+    scope.out.verbose(depth + 1, `${task.name} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return result;
   }
 
@@ -119,17 +210,17 @@ export class Runner {
     return parts.join(' ');
   }
 
-  private context(depth: number, task: AnyTask): TaskContext {
-    const out = this.out;
+  private context(scope: Scope, depth: number, task: AnyTask): TaskContext {
+    const out = scope.out;
     const inner = depth + 1;
     return {
       task: task.name,
       depth,
       settings: this.settings,
       dryRun: this.settings.flags.dryRun,
-      signal: this.abort.signal,
+      signal: scope.abort.signal,
       aws: this.aws,
-      journal: this.journal,
+      journal: scope.journal,
       log: {
         verbose: (t) => out.verbose(inner, t),
         info: (t) => out.info(inner, t),
@@ -137,8 +228,8 @@ export class Runner {
         debug: (t) => out.debug(t),
       },
       invoke: <R>(name: string, args: readonly string[] = [], options: Record<string, unknown> = {}) =>
-        this.invoke(inner, name, args, options) as Promise<R>,
-      ssh: (host: string) => this.ssh(host, inner),
+        this.invokeIn(scope, inner, name, args, options) as Promise<R>,
+      ssh: (host: string) => this.ssh(host, inner, out),
       loginUser: (host: string, user: string) => {
         if (!this.loginUsers.has(host)) this.loginUsers.set(host, user);
       },
@@ -157,7 +248,7 @@ export class Runner {
     };
   }
 
-  private async ssh(host: string, depth: number): Promise<RemoteHost> {
+  private async ssh(host: string, depth: number, out: Output): Promise<RemoteHost> {
     this.pool ??= (async () => {
       const { SshPool } = await import('../ssh/pool.js');
       const flags = this.settings.flags;
@@ -178,9 +269,9 @@ export class Runner {
       });
     })();
     return (await this.pool).host(host, {
-      verbose: (t) => this.out.verbose(depth, t),
-      debug: (t) => this.out.debug(t),
-      info: (t) => this.out.info(depth, t),
+      verbose: (t) => out.verbose(depth, t),
+      debug: (t) => out.debug(t),
+      info: (t) => out.info(depth, t),
     });
   }
 

@@ -11,6 +11,11 @@ export interface ArgSpec {
   readonly variadic?: true;
   /** Returns an error message for a bad value; checked before anything runs (exit 2). */
   readonly validate?: (value: string) => string | undefined;
+  /**
+   * The host a task works on, where a target expression (a list, an inventory @group,
+   * tag:KEY=VALUE) runs the task once per host. Only a task's first argument.
+   */
+  readonly target?: true;
 }
 
 export type OptionType = 'string' | 'boolean' | 'number' | 'list';

@@ -7,7 +7,15 @@ import { remotePath } from './validate.js';
 export const sshHost = (v: string) =>
   /^[A-Za-z0-9_][A-Za-z0-9_.:%-]*$/.test(v) ? undefined : 'not a host name, address or ~/.ssh/config alias';
 
-export const hostArg = { name: 'host', description: 'the host to work on (name, address or ssh alias)', validate: sshHost } as const satisfies ArgSpec;
+/** A host that stays one host (not the task's first argument, so no fan-out). */
+export const singleHostArg = { name: 'host', description: 'the host to work on (name, address or ssh alias)', validate: sshHost } as const satisfies ArgSpec;
+
+export const hostArg = {
+  name: 'host',
+  description: 'the host to work on (name, address or ssh alias), or many: a,b,c  @GROUP  tag:KEY=VALUE',
+  validate: sshHost,
+  target: true,
+} as const satisfies ArgSpec;
 
 export const pathArg = (name: string, description: string) => ({ name, description, validate: remotePath }) as const satisfies ArgSpec;
 

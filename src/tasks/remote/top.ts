@@ -22,7 +22,7 @@ import {
   type SelinuxMode,
 } from '../../platform/system.js';
 import { cmd } from '../../ssh/quote.js';
-import { hostArg, pathArg, sudoOption } from '../../remote/args.js';
+import { hostArg, singleHostArg, pathArg, sudoOption } from '../../remote/args.js';
 import { remotePath } from '../../remote/validate.js';
 
 const firstLine = (lines: readonly string[]) => lines.find((l) => l.trim() !== '')?.trim() ?? '';
@@ -123,7 +123,7 @@ export const setHostnameTask = defineTask({
   summary: "set a host's own name (the original's order: NAME, then the host to reach, default NAME)",
   args: [
     { name: 'name', description: 'the new host name', validate: hostname },
-    { ...hostArg, optional: true },
+    { ...singleHostArg, optional: true },
   ],
   options: { ipaddr: ipaddrOption },
   example: 'origin-setup remote:set_hostname broker.example.org 203.0.113.7',
