@@ -1,8 +1,6 @@
 // Launching one named instance: refuse a Name already in use, size the image's own root
 // device, tag at launch, make the request idempotent, journal the instance at once, and
 // look at the Name again after the launch, when a concurrent run may have taken it too.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { BlockDeviceMapping, Instance } from '@aws-sdk/client-ec2';
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError, UsageError } from '../engine/errors.js';
@@ -16,9 +14,6 @@ import { instanceLabel, terminateInstance } from './instance-state.js';
 export const instanceName = (v: string) =>
   v.trim() === '' ? 'must not be empty' : /[*?]/.test(v) ? 'must not contain * or ? (they are wildcards in lookups)' : undefined;
 
-/** EC2 accepts at most 16 KiB of user data before base64. */
-const USER_DATA_LIMIT = 16 * 1024;
-
 export interface LaunchSpec {
   name: string;
   image: string;
@@ -28,8 +23,8 @@ export interface LaunchSpec {
   securityGroups: readonly string[];
   /** Root volume size in GiB; the image's own size when absent. */
   diskSizeGiB?: number;
-  /** A local file, sent base64-encoded. */
-  userDataFile?: string;
+  /** The user data (src/aws/user-data.ts reads and composes it), sent base64-encoded. */
+  userData?: Buffer;
 }
 
 export interface Launched {
@@ -38,6 +33,8 @@ export interface Launched {
   image: string;
   type: string;
   state?: string;
+  /** The private DNS name EC2 gave it at launch (empty in some VPCs until later). */
+  privateDnsName?: string;
 }
 
 /**
@@ -62,7 +59,7 @@ export async function assertNameFree(ctx: TaskContext, name: string, except?: st
 }
 
 export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promise<Launched> {
-  const userData = spec.userDataFile ? await readUserData(ctx, spec.userDataFile) : undefined;
+  const userData = spec.userData?.toString('base64');
   const blockDevices = await rootDeviceMapping(ctx, spec.image, spec.diskSizeGiB);
   await assertNameFree(ctx, spec.name);
 
@@ -108,7 +105,14 @@ export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promis
   });
   ctx.log.verbose(`launched ${id} (${spec.name}), ${instance.State?.Name ?? 'pending'}`);
   await keepNameUnique(ctx, spec.name, { ...instance, Tags: instance.Tags ?? nameTag }, label);
-  return { id, name: spec.name, image: spec.image, type: spec.type, state: instance.State?.Name };
+  return {
+    id,
+    name: spec.name,
+    image: spec.image,
+    type: spec.type,
+    state: instance.State?.Name,
+    ...(instance.PrivateDnsName ? { privateDnsName: instance.PrivateDnsName } : {}),
+  };
 }
 
 /**
@@ -192,17 +196,4 @@ async function rootDeviceMapping(ctx: TaskContext, imageId: string, sizeGiB: num
     throw new UsageError(`--disksize ${sizeGiB}: image ${imageId} needs at least ${imageSize} GiB for ${root}`);
   }
   return [{ DeviceName: root, Ebs: { VolumeSize: sizeGiB } }];
-}
-
-async function readUserData(ctx: TaskContext, file: string): Promise<string> {
-  let data: Buffer;
-  try {
-    data = await readFile(resolve(ctx.settings.cwd, file));
-  } catch (err) {
-    throw new UsageError(`--userdata ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  if (data.length > USER_DATA_LIMIT) {
-    throw new UsageError(`--userdata ${file}: ${data.length} bytes; EC2 accepts at most ${USER_DATA_LIMIT}`);
-  }
-  return data.toString('base64');
 }

@@ -21,6 +21,7 @@ import type { TaskContext } from '../engine/context.js';
 import { InterruptedError, NotFoundError, OriginError, TimeoutError, UsageError } from '../engine/errors.js';
 import { imageId } from '../engine/validate.js';
 import { poll } from '../engine/wait.js';
+import { privateDnsName, waitForEnrolment, type EnrolResult } from '../puppet/enrol.js';
 
 export interface BaseInstanceRequest {
   name: string;
@@ -36,6 +37,8 @@ export interface BaseInstanceRequest {
   userdata?: string;
   timeout: number;
   reuse: boolean;
+  /** --enrol MASTER and its companions: the instance enrols itself with Puppet at first boot. */
+  enrol?: { master: string; ca?: string; os?: string; source?: string; wait: boolean };
 }
 
 export interface BaseInstance {
@@ -44,6 +47,8 @@ export interface BaseInstance {
   dns: string;
   ip: string;
   fqdn?: string;
+  /** With --enrol: the agent's certificate name (the FQDN, else the instance's private DNS name). */
+  certname?: string;
 }
 
 /** `id=… dns=… ip=… fqdn=…`, one per line, for `eval` and `grep`. */
@@ -306,11 +311,20 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   // anything else happens, so each one is journaled before a failure rolls back; once
   // one has failed, the DNS change (which waits for the address) is not sent at all.
   let failed = false;
+  if (existing && req.enrol) {
+    ctx.log.warn(`--enrol: ${instanceLabel(existing)} is reused and booted before, so it does not enrol at boot now (origin:puppetclient enrols it over SSH)`);
+  }
   const launch = existing
     ? Promise.resolve(existing)
     : ctx
-        .invoke<Launched>('ec2:instance:create', [], launchOptions(req, image!, key!))
-        .then((r): Instance => ({ InstanceId: r.id, Tags: [{ Key: 'Name', Value: r.name }] }));
+        .invoke<Launched & { enrol?: EnrolResult }>('ec2:instance:create', [], launchOptions(req, image!, key!))
+        .then(
+          (r): Instance => ({
+            InstanceId: r.id,
+            Tags: [{ Key: 'Name', Value: r.name }],
+            ...((r.enrol?.certname ?? r.privateDnsName) ? { PrivateDnsName: r.enrol?.certname ?? r.privateDnsName } : {}),
+          }),
+        );
   const address: Promise<string | undefined> = known
     ? Promise.resolve(known.address)
     : wantsAddress
@@ -378,7 +392,23 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     ctx.log.info(`${dns!.fqdn} → ${ip} is INSYNC`);
     return done;
   };
-  const [{ instance, at }] = await settleAll<[{ instance: Instance; at: string }, ChangeResult | undefined]>([host(), insync()], cancel);
+  // The certificate is signed by the master's policy once the instance's own boot has
+  // installed and started the agent; this only watches the CA, alongside the rest.
+  const enrolled = async (): Promise<string | undefined> => {
+    if (!req.enrol) return undefined;
+    const given = req.hostname?.replace(/\.$/, '').toLowerCase();
+    if (ctx.dryRun) return given;
+    const certname =
+      given ?? launched.PrivateDnsName?.toLowerCase() ?? (await privateDnsName(waitCtx, launched.InstanceId!, deadline.remaining(`${instanceLabel(launched)} had a private DNS name`)));
+    if (req.enrol.wait) {
+      await waitForEnrolment(waitCtx, { ca: req.enrol.ca ?? req.enrol.master, certname, timeoutSeconds: deadline.remaining(`${certname} was signed`) });
+    }
+    return certname;
+  };
+  const [{ instance, at }, , certname] = await settleAll<[{ instance: Instance; at: string }, ChangeResult | undefined, string | undefined]>(
+    [host(), insync(), enrolled()],
+    cancel,
+  );
 
   ctx.log.verbose(`baseinstance complete: ${((Date.now() - started) / 1000 / ctx.settings.timeScale).toFixed(0)}s`);
   return {
@@ -386,6 +416,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     dns: at,
     ip: ip ?? instance.PublicIpAddress ?? instance.PrivateIpAddress ?? '',
     ...(req.hostname ? { fqdn: req.hostname.replace(/\.$/, '') } : {}),
+    ...(certname ? { certname } : {}),
   };
 }
 
@@ -455,5 +486,15 @@ function launchOptions(req: BaseInstanceRequest, image: string, key: string): Re
     ...(req.type ? { type: req.type } : {}),
     ...(req.disksize !== undefined ? { disksize: req.disksize } : {}),
     ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
+    ...(req.enrol
+      ? {
+          enrol: req.enrol.master,
+          ...(req.enrol.ca ? { enrolCa: req.enrol.ca } : {}),
+          ...(req.enrol.os ? { enrolOs: req.enrol.os } : {}),
+          ...(req.enrol.source ? { enrolSource: req.enrol.source } : {}),
+          // The host's own name is its certificate name; this run sets it over SSH meanwhile.
+          ...(req.hostname ? { enrolCertname: req.hostname } : {}),
+        }
+      : {}),
   };
 }

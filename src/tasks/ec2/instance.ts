@@ -4,6 +4,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import { associateAddress } from '../../aws/addresses.js';
 import { instanceDetails, type InstanceDetails } from '../../aws/instance-details.js';
 import { assertNameFree, instanceName, launchInstance } from '../../aws/instance-launch.js';
+import { assertCombinable, composeUserData, readUserDataFile } from '../../aws/user-data.js';
 import {
   instanceLabel,
   startInstance,
@@ -19,7 +20,8 @@ import { applyTag, renderTagResult } from '../../aws/tags.js';
 import type { TaskContext } from '../../engine/context.js';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
-import { imageId, ipv4, positive } from '../../engine/validate.js';
+import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
+import { afterLaunch, ENROL_PART, enrolOptions, prepareEnrolment, requireEnrol } from '../../puppet/enrol.js';
 
 const positiveNumber = positive as (v: never) => string | undefined;
 const nameOption = instanceName as (v: never) => string | undefined;
@@ -41,8 +43,16 @@ export const instanceCreate = defineTask({
     key: { type: 'string', description: 'EC2 key pair name (default: AWSKeyPairName in awscred)', placeholder: 'KEYPAIR' },
     securitygroup: { type: 'list', description: 'security group names or sg-… ids', default: ['default'], placeholder: 'GROUP' },
     disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positiveNumber },
-    userdata: { type: 'string', description: 'user data file, sent base64-encoded', placeholder: 'FILE' },
+    userdata: { type: 'string', description: 'user data file, sent base64-encoded (with --enrol, as one part of a MIME multipart message)', placeholder: 'FILE' },
     ...waitOptions('running'),
+    wait: { type: 'boolean', description: 'wait until the instance is running (with --enrol, also until its certificate is signed)' },
+    ...enrolOptions,
+    enrolCertname: {
+      type: 'string',
+      description: "with --enrol: the agent's certificate name (default: the instance's private DNS name)",
+      placeholder: 'FQDN',
+      validate: hostname as (v: never) => string | undefined,
+    },
   },
   example: 'ID=$(origin-setup ec2:instance:create --name puppet --image ami-b71078de --type t3.small --securitygroup default broker --wait)',
   async run(ctx, _args, opts) {
@@ -50,6 +60,13 @@ export const instanceCreate = defineTask({
     const key = opts.key ?? cred?.keyPairName;
     if (!key) throw new UsageError('no key pair: pass --key NAME or set AWSKeyPairName in the awscred file');
     if (opts.disksize !== undefined && !Number.isInteger(opts.disksize)) throw new UsageError('--disksize wants whole GiB');
+    requireEnrol(opts);
+    const started = Date.now();
+    const userFile = opts.userdata === undefined ? undefined : { name: opts.userdata, data: await readUserDataFile(ctx, opts.userdata) };
+    if (userFile && opts.enrol) assertCombinable(userFile);
+    const enrolment = opts.enrol
+      ? await prepareEnrolment(ctx, { master: opts.enrol, ca: opts.enrolCa, certname: opts.enrolCertname, os: opts.enrolOs, source: opts.enrolSource, image: opts.image })
+      : undefined;
     const launched = await launchInstance(ctx, {
       name: opts.name,
       image: opts.image,
@@ -57,11 +74,15 @@ export const instanceCreate = defineTask({
       key,
       securityGroups: opts.securitygroup,
       diskSizeGiB: opts.disksize,
-      userDataFile: opts.userdata,
+      userData: composeUserData(userFile, enrolment && { content: enrolment.script, filename: ENROL_PART }),
     });
     // A failed wait fails the run, and the runner's rollback terminates what was launched.
     if (opts.wait) launched.state = await waitForInstanceState(ctx, launched.id, `${launched.id} (${launched.name})`, 'running', opts.timeout);
-    return launched;
+    if (!enrolment) return launched;
+    // One --timeout for both waits: the certificate gets what the boot left of it.
+    const left = Math.max(1, Math.ceil(opts.timeout - (Date.now() - started) / 1000 / ctx.settings.timeScale));
+    const enrol = await afterLaunch(ctx, enrolment, launched, opts.wait || opts.enrolWait ? { timeoutSeconds: left } : undefined);
+    return { ...launched, enrol };
   },
   render: (r) => r.id,
 });

@@ -1,8 +1,10 @@
 // origin:baseinstance — a named EC2 host, optionally with an elastic IP and an A record,
-// answering SSH. The workflow lives in src/origin/baseinstance-plan.ts.
+// answering SSH, optionally enrolling itself with a Puppet master at first boot. The
+// workflow lives in src/origin/baseinstance-plan.ts, the enrolment in src/puppet/enrol.ts.
 import { baseInstance, renderBaseInstance } from '../../origin/baseinstance-plan.js';
 import { instanceName } from '../../aws/instance-launch.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
+import { enrolOptions, requireEnrol } from '../../puppet/enrol.js';
 import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
 
 const positiveNumber = positive as (v: never) => string | undefined;
@@ -40,10 +42,12 @@ export const baseinstanceTask = defineTask({
     userdata: { type: 'string', description: 'file whose content is passed as user data', placeholder: 'FILE' },
     timeout: { type: 'number', description: 'seconds for the whole run to get there', default: 600, placeholder: 'SECONDS', validate: positiveNumber },
     reuse: { type: 'boolean', description: 'continue from a pending or running instance of this name instead of refusing' },
+    ...enrolOptions,
   },
   example: 'origin-setup origin:baseinstance puppet --hostname puppet.infra.example.org --elasticip --securitygroup default puppetmaster',
-  run: (ctx, { name }, opts) =>
-    baseInstance(ctx, {
+  async run(ctx, { name }, opts) {
+    requireEnrol(opts);
+    return baseInstance(ctx, {
       name,
       hostname: opts.hostname,
       elasticip: opts.elasticip,
@@ -57,7 +61,9 @@ export const baseinstanceTask = defineTask({
       userdata: opts.userdata,
       timeout: opts.timeout,
       reuse: opts.reuse,
-    }),
+      ...(opts.enrol !== undefined ? { enrol: { master: opts.enrol, ca: opts.enrolCa, os: opts.enrolOs, source: opts.enrolSource, wait: opts.enrolWait } } : {}),
+    });
+  },
   render: renderBaseInstance,
 });
 
