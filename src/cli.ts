@@ -6,17 +6,17 @@ import { CommanderError } from 'commander';
 import { primeSecrets } from './config/awscred.js';
 import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
 import { GLOBAL_VALUE_OPTIONS, normalizeArgv } from './engine/argv.js';
-import { upper } from './engine/bind.js';
+import { bind, upper } from './engine/bind.js';
 import { errorLine } from './engine/error-line.js';
 import { DryRunStop, EXIT, exitCodeFor, UsageError } from './engine/errors.js';
 import { BIN, knownNamespaces, renderList, suggest, usageLine } from './engine/help.js';
 import { Output, Redactor, wantsColor } from './engine/output.js';
 import { expandTargets, type TargetHost } from './engine/expand.js';
-import { checkConcurrency, checkMaxHosts, concurrencyFor, openFileLimit, type FleetFlags } from './engine/fleet.js';
+import { checkConcurrency, checkMaxHosts, concurrencyFor, openFileLimit, type FleetFlags, type FleetUnit } from './engine/fleet.js';
 import { buildProgram, FLEET_VALUE_OPTIONS, takesManyHosts } from './engine/program.js';
 import { isTargetExpression } from './engine/targets.js';
 import { findTask } from './engine/registry.js';
-import { Runner } from './engine/runner.js';
+import { Runner, type FleetRun } from './engine/runner.js';
 import { flagName, type AnyTask } from './engine/task.js';
 
 export interface Io {
@@ -76,19 +76,25 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
         io.onRunner?.(runner);
         try {
           warnLooseCredentials(settings, out);
+          const fleetRun = (expression: string, units: FleetUnit[]): FleetRun => ({
+            expression,
+            units,
+            concurrency: concurrencyFor(concurrency, openFileLimit(), (w) => out.warn(w)),
+            failFast: fleet.failFast,
+          });
           if (takesManyHosts(t) && words[0] !== undefined && isTargetExpression(words[0])) {
             const hosts = await targetHosts(words[0], runner, { ...fleet, maxHosts }, home, io.env);
-            exitCode = await runner.runFleet(
-              t,
-              {
-                expression: words.join(' '),
-                units: hosts.map((h) => ({ label: h.label, words: [h.host ?? h.label, ...words.slice(1)], options: {}, problem: h.problem })),
-                concurrency: concurrencyFor(concurrency, openFileLimit(), (w) => out.warn(w)),
-                failFast: fleet.failFast,
-              },
-              options,
-            );
+            const units = hosts.map((h) => ({ label: h.label, words: [h.host ?? h.label, ...words.slice(1)], options: {}, problem: h.problem }));
+            exitCode = await runner.runFleet(t, fleetRun(words.join(' '), units), options);
             return;
+          }
+          if (t.fanOut) {
+            const bound = bind(t, words, options);
+            const split = t.fanOut(bound.args, bound.options);
+            if (split) {
+              exitCode = await runner.runFleet(t, fleetRun(split.expression, split.units), options);
+              return;
+            }
           }
           const result = await runner.runOrRollBack(t, words, options);
           out.result(result, t.render?.bind(t));

@@ -101,7 +101,8 @@ function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandle
     if (spec.default !== undefined) option.default(spec.default);
     cmd.addOption(option);
   }
-  if (takesManyHosts(task)) addFleetOptions(cmd, task);
+  if (takesManyHosts(task)) addFleetOptions(cmd, task, FLEET_OPTIONS);
+  else if (task.fanOut) addFleetOptions(cmd, task, FLEET_OPTIONS.filter(([key]) => key === 'concurrency' || key === 'failFast'));
   if (task.example) cmd.addHelpText('after', `\nExample:\n  ${task.example}`);
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
@@ -122,8 +123,8 @@ export function takesManyHosts(task: AnyTask): boolean {
 
 const FLEET_OPTIONS = [
   ['inventory', '--inventory <FILE>', 'inventory file for @GROUP targets (default: $ORIGIN_SETUP_INVENTORY, then ~/.config/origin-setup/inventory)'],
-  ['concurrency', '--concurrency <N>', 'hosts worked on at once (default 20, kept below the open-file limit)'],
-  ['failFast', '--fail-fast', 'start no further host once one has failed'],
+  ['concurrency', '--concurrency <N>', 'hosts (or --count instances) worked on at once (default 20, kept below the open-file limit)'],
+  ['failFast', '--fail-fast', 'start no further host (or instance) once one has failed'],
   ['maxHosts', '--max-hosts <N>', 'refuse more hosts than this in one command (default 1000)'],
   ['internal', '--internal', 'tag:KEY=VALUE targets: connect to private DNS names instead of public ones'],
 ] as const;
@@ -131,8 +132,8 @@ const FLEET_OPTIONS = [
 /** Fleet flags that take a value, for the argv scan that must not mistake a value for a word. */
 export const FLEET_VALUE_OPTIONS = FLEET_OPTIONS.filter(([, flag]) => flag.includes('<')).map(([, flag]) => flag.split(' ')[0]!);
 
-function addFleetOptions(cmd: Command, task: AnyTask): void {
-  for (const [key, flag, description] of FLEET_OPTIONS) if (!(key in task.options)) cmd.addOption(new Option(flag, description));
+function addFleetOptions(cmd: Command, task: AnyTask, options: readonly (typeof FLEET_OPTIONS)[number][]): void {
+  for (const [key, flag, description] of options) if (!(key in task.options)) cmd.addOption(new Option(flag, description));
 }
 
 function fleetFlags(cmd: Command): FleetFlags {

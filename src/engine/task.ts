@@ -2,6 +2,14 @@
 // function that delegates to services. Everything here is type-level or tiny, so the
 // registry can load every task definition without loading the AWS SDK or ssh2.
 import type { TaskContext } from './context.js';
+import type { FleetUnit } from './fleet.js';
+
+/** A run split into units that run like the hosts of a many-host run (`--count N`). */
+export interface FanOut {
+  /** The opening line's words: `web --count 5`. */
+  expression: string;
+  units: FleetUnit[];
+}
 
 export interface ArgSpec {
   readonly name: string;
@@ -76,6 +84,11 @@ export interface TaskDef<
   run(ctx: TaskContext, args: ArgValues<A>, opts: OptionValues<O>): Promise<R>;
   /** The bare, script-friendly stdout form of the result; undefined prints nothing. */
   render?(result: R): string | undefined;
+  /**
+   * Splits one command into several runs of this task (checked arguments in), each in
+   * a scope of its own as for many hosts; undefined runs it once, as usual.
+   */
+  fanOut?(args: ArgValues<A>, opts: OptionValues<O>): FanOut | undefined;
 }
 
 /** A task with its generic parameters erased, as the registry and runner see it. */
@@ -88,6 +101,7 @@ export interface AnyTask {
   readonly aliases?: readonly string[];
   run(ctx: TaskContext, args: Record<string, unknown>, opts: Record<string, unknown>): Promise<unknown>;
   render?(result: unknown): string | undefined;
+  fanOut?(args: Record<string, unknown>, opts: Record<string, unknown>): FanOut | undefined;
 }
 
 export function defineTask<
