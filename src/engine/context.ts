@@ -49,4 +49,9 @@ export interface TaskContext {
    * computes again and keeps the new answer (after the run changed that fact).
    */
   memo<T>(key: string, compute: () => Promise<T>, o?: { renew?: boolean }): Promise<T>;
+  /**
+   * Runs `work` when no other work of the same key is under way in this run: one change
+   * at a time to something many hosts share (a master's CA when agents enrol together).
+   */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
 }

@@ -48,6 +48,8 @@ export class Runner {
   private readonly hostScopes: Scope[] = [];
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly loginUsers = new Map<string, string>();
+  /** The last work queued per exclusive() key: the next waits for it. */
+  private readonly queues = new Map<string, Promise<unknown>>();
   private pool?: Promise<SshPool>;
 
   constructor(
@@ -235,6 +237,15 @@ export class Runner {
       },
       confirm: (question: string) => askYesNo(this.prompter, question),
       redact: (secret: string) => out.redactor.add(secret),
+      exclusive: <T>(key: string, work: () => Promise<T>) => {
+        const before = this.queues.get(key) ?? Promise.resolve();
+        const mine = before.catch(() => undefined).then(work);
+        const tail = mine.catch(() => undefined);
+        this.queues.set(key, tail);
+        // The last one out leaves no entry behind.
+        void tail.then(() => this.queues.get(key) === tail && this.queues.delete(key));
+        return mine;
+      },
       memo: <T>(key: string, compute: () => Promise<T>, o: { renew?: boolean } = {}) => {
         let hit = o.renew ? undefined : this.memos.get(key);
         if (!hit) {

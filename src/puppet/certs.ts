@@ -112,6 +112,9 @@ export function caCommands(flavor: PuppetFlavor) {
 }
 
 /** Certnames are lower case in Puppet; what a user types may not be. */
+/** The exclusive() key for changes to one master's CA. */
+export const caKey = (master: string) => `puppet-ca:${master}`;
+
 export const sameCertname = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export async function listCerts(master: RemoteHost, flavor: PuppetFlavor, all: boolean): Promise<CertEntry[]> {
@@ -197,7 +200,9 @@ export async function signRequest(ctx: TaskContext, masterName: string, flavor: 
     ctx.log.info(`${certname} is already signed on ${masterName}`);
     return { master: masterName, certname: entry.name, action: 'already-signed', fingerprint: entry.fingerprint, algorithm: entry.algorithm };
   }
-  await master.run(caCommands(flavor).sign(entry.name), { sudo: true });
+  // Puppet's file-based CA (up to 5) counts serial numbers in a file without a lock: agents
+  // enrolling together get their certificates signed one at a time.
+  await ctx.exclusive(caKey(masterName), () => master.run(caCommands(flavor).sign(entry.name), { sudo: true }));
   ctx.log.verbose(`signed ${entry.name} (request ${entry.algorithm}:${entry.fingerprint})`);
   return { master: masterName, certname: entry.name, action: 'signed', fingerprint: entry.fingerprint, algorithm: entry.algorithm };
 }

@@ -2,7 +2,7 @@
 import { NotFoundError, OriginError } from '../../engine/errors.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-import { caCommands, findCert, formatCert, listCerts, sameCertname, signRequest } from '../../puppet/certs.js';
+import { caCommands, caKey, findCert, formatCert, listCerts, sameCertname, signRequest } from '../../puppet/certs.js';
 import { puppetOn } from '../../puppet/generation.js';
 import { certnameArg, masterArg, puppetHintOptions } from './common.js';
 
@@ -56,7 +56,7 @@ export const certCleanTask = defineTask({
       ctx.log.info(`${master} has no certificate or request for ${certname}: nothing to clean`);
       return { master, certname, cleaned: false };
     }
-    await host.run(caCommands(flavor).clean(entry.name), { sudo: true });
+    await ctx.exclusive(caKey(master), () => host.run(caCommands(flavor).clean(entry.name), { sudo: true }));
     return { master, certname: entry.name, cleaned: true, was: entry.state };
   },
   render: () => undefined,
@@ -84,7 +84,7 @@ export const certRevokeTask = defineTask({
         hint: `remove the request instead: origin-setup puppet:cert:clean ${master} ${entry.name}`,
       });
     }
-    await host.run(caCommands(flavor).revoke(entry.name), { sudo: true });
+    await ctx.exclusive(caKey(master), () => host.run(caCommands(flavor).revoke(entry.name), { sudo: true }));
     return { master, certname: entry.name, revoked: true };
   },
   render: () => undefined,
