@@ -480,7 +480,12 @@ export const enrolOptions = {
     placeholder: 'ID:VERSION',
     validate: enrolOs as (v: never) => string | undefined,
   },
-  enrolSource: { type: 'string', description: "with --enrol: the agent's packages, distribution or openvox (default: the rule; config key PuppetSource)", choices: ['distribution', 'openvox', 'puppetcore'], placeholder: 'SOURCE' },
+  enrolSource: {
+    type: 'string',
+    description: "with --enrol: the agent's packages, distribution or openvox (default: the master's own packaging on its own release, else OpenVox; config key PuppetSource)",
+    choices: ['distribution', 'openvox', 'puppetcore'],
+    placeholder: 'SOURCE',
+  },
   enrolWait: { type: 'boolean', description: 'with --enrol: wait until the CA lists the certificate as signed (within --timeout)' },
 } as const satisfies Record<string, OptionSpec>;
 
