@@ -7,15 +7,19 @@ import { primeSecrets } from './config/awscred.js';
 import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
 import { GLOBAL_VALUE_OPTIONS, normalizeArgv } from './engine/argv.js';
 import { bind, upper } from './engine/bind.js';
-import { errorLine } from './engine/error-line.js';
-import { DryRunStop, EXIT, exitCodeFor, UsageError } from './engine/errors.js';
-import { BIN, knownNamespaces, renderList, suggest, usageLine } from './engine/help.js';
+import { errorEnvelope, errorLine } from './engine/error-line.js';
+import { DryRunStop, EXIT, UsageError } from './engine/errors.js';
+import { catalogueOf, type CatalogueTask } from './engine/catalogue.js';
+import { completionAnswer, completionScript } from './engine/completion.js';
+import { BIN, suggest, usageLine } from './engine/help.js';
+import { listText } from './engine/list-command.js';
+import { terminalWidthOf } from './engine/terminal.js';
 import { Output, Redactor, wantsColor } from './engine/output.js';
 import { expandTargets, type TargetHost } from './engine/expand.js';
 import { checkConcurrency, checkMaxHosts, concurrencyFor, openFileLimit, type FleetFlags, type FleetUnit } from './engine/fleet.js';
 import { buildProgram, FLEET_VALUE_OPTIONS, takesManyHosts } from './engine/program.js';
 import { isTargetExpression } from './engine/targets.js';
-import { findTask } from './engine/registry.js';
+import { allTasks, findTask } from './engine/registry.js';
 import { Runner, type FleetRun } from './engine/runner.js';
 import { flagName, type AnyTask } from './engine/task.js';
 
@@ -30,7 +34,14 @@ export interface Io {
   onRunner?: (runner: Runner) => void;
 }
 
+/** The words that are not tasks. */
+const COMMANDS = new Set(['help', 'list', 'completion']);
+
 export async function main(argvIn: readonly string[], io: Io): Promise<number> {
+  if (argvIn[0] === '__complete') {
+    io.stdout.write(completionAnswer(catalogue(), argvIn));
+    return EXIT.ok;
+  }
   const { argv, commandIndex } = normalizeArgv(argvIn);
   const word = commandIndex >= 0 ? argv[commandIndex] : undefined;
   const helpTarget = word === 'help' ? argv[commandIndex + 1] : undefined;
@@ -61,11 +72,11 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     task,
     {
       list(namespace, all, flags) {
-        if (namespace && !knownNamespaces().has(namespace.replace(/:$/, ''))) {
-          throw new UsageError(`no namespace ${namespace}`, { hint: `namespaces: ${[...knownNamespaces()].filter((n) => !n.includes(':')).join(', ')}` });
-        }
         outputFor(flags);
-        io.stdout.write(`${renderList(namespace, all)}\n`);
+        io.stdout.write(`${listText(catalogue(), { namespace, all, json: flags.json, width: terminalWidthOf(io.stdout as Writable & { isTTY?: boolean; columns?: number }) })}\n`);
+      },
+      completion(shell) {
+        io.stdout.write(completionScript(shell));
       },
       async run(t, words, options, flags, fleet) {
         const out = outputFor(flags);
@@ -107,13 +118,13 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   );
 
   try {
-    refuseNonUtf8(argv, word === 'help' || word === 'list' ? undefined : task);
+    refuseNonUtf8(argv, word !== undefined && COMMANDS.has(word) ? undefined : task);
     if (word === 'help' && helpTarget) {
       if (!task) throw unknownTask(helpTarget);
       program.commands.find((c) => c.name() === task.name)!.outputHelp();
       return EXIT.ok;
     }
-    if (word && word !== 'help' && word !== 'list' && !task) throw unknownTask(word);
+    if (word && !COMMANDS.has(word) && !task) throw unknownTask(word);
     if (word === undefined && !argv.some((a) => ['--help', '-h', '--version', '-V'].includes(a))) {
       io.stderr.write(program.helpInformation());
       return EXIT.usage;
@@ -125,7 +136,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     // the file's secrets are registered now, so the error line cannot show one. `list`
     // and `help` never read the file.
     if (task && word !== 'help' && !settings) primeSecrets(awscredFlag(argv), io.cwd, home, (s) => redactor.add(s));
-    return report(err, fallback(), task);
+    return report(err, fallback(), task, output?.flags.json ?? wantsJson(argv));
   }
 }
 
@@ -194,6 +205,18 @@ function targetHosts(expression: string, runner: Runner, fleet: FleetFlags & { m
   });
 }
 
+let built: CatalogueTask[] | undefined;
+/** The registry as data (the build writes the same to dist/catalogue.json). */
+export function catalogue(): CatalogueTask[] {
+  return (built ??= catalogueOf(allTasks));
+}
+
+/** --json on the command line, for an error found before the options were parsed. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 /** The last --awscred value on the command line (commander keeps the last one). */
 function awscredFlag(argv: readonly string[]): string | undefined {
   let flag: string | undefined;
@@ -205,7 +228,7 @@ function awscredFlag(argv: readonly string[]): string | undefined {
 }
 
 function unknownTask(word: string): UsageError {
-  const near = suggest(word);
+  const near = suggest(catalogue(), word);
   return new UsageError(`unknown task '${word}'`, {
     hint: near.length ? `did you mean ${near.join(', ')}?` : `${BIN} list shows the tasks`,
   });
@@ -222,23 +245,26 @@ function warnLooseCredentials(settings: Settings, out: Output): void {
   }
 }
 
-async function report(err: unknown, out: Output, task: AnyTask | undefined): Promise<number> {
+async function report(err: unknown, out: Output, task: AnyTask | undefined, json: boolean): Promise<number> {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT.ok;
-    out.error(err.message.replace(/^error:\s*/, ''));
+    const message = err.message.replace(/^error:\s*/, '');
+    out.error(message);
     if (task) out.err(`usage: ${BIN} ${usageLine(task)}`);
+    if (json) out.json(errorEnvelope({ message, text: message, code: 'usage', exitCode: EXIT.usage }));
     return EXIT.usage;
   }
   if (err instanceof DryRunStop) {
     out.err(`dry run: ${err.message}`);
     return EXIT.ok;
   }
-  const { message, requestId } = await errorLine(err);
-  out.error(message);
+  const line = await errorLine(err);
+  out.error(line.message);
   if (err instanceof UsageError && task) out.err(`usage: ${BIN} ${usageLine(task)}`);
   if (out.flags.debug) {
-    if (requestId) out.debug(`AWS request id ${requestId}`);
+    if (line.requestId) out.debug(`AWS request id ${line.requestId}`);
     if (err instanceof Error && err.stack) out.debug(err.stack);
   }
-  return exitCodeFor(err);
+  if (json) out.json(errorEnvelope(line));
+  return line.exitCode;
 }

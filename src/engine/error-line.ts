@@ -1,21 +1,43 @@
 // Any error as the one line a person reads: an OriginError's message and hint, an AWS
 // SDK error described in plain words (src/aws/errors.ts, loaded only when one occurs),
-// anything else by its message. The single-host error printer and each host of a
-// many-host run use the same words.
-import { OriginError } from './errors.js';
+// anything else by its message. The single-host error printer, each host of a
+// many-host run and the --json error envelope use the same words.
+import { exitCodeFor, OriginError } from './errors.js';
 
 export interface ErrorLine {
+  /** The whole line: message, then the hint in parentheses. */
   message: string;
+  /** The two parts, for the --json envelope. */
+  text: string;
+  hint?: string;
+  /** A stable word: usage, not-found, timeout, ssh-refused, … or AWS's error name. */
+  code: string;
+  exitCode: number;
   /** AWS's request id, shown with --debug. */
   requestId?: string;
 }
 
 export async function errorLine(err: unknown): Promise<ErrorLine> {
-  if (err instanceof OriginError) return { message: err.message + (err.hint ? ` (${err.hint})` : '') };
+  const exitCode = exitCodeFor(err);
+  const line = (text: string, hint: string | undefined, code: string, requestId?: string): ErrorLine => ({
+    message: text + (hint ? ` (${hint})` : ''),
+    text,
+    ...(hint ? { hint } : {}),
+    code,
+    exitCode,
+    ...(requestId ? { requestId } : {}),
+  });
+  if (err instanceof OriginError) return line(err.message, err.hint, err.errorCode);
   const { isAwsError, describeAwsError } = await import('../aws/errors.js');
   if (isAwsError(err)) {
     const d = describeAwsError(err);
-    return { message: d.message + (d.hint ? ` (${d.hint})` : ''), requestId: d.requestId };
+    const named = err as { name?: string; Code?: string };
+    return line(d.message, d.hint, named.Code ?? named.name ?? 'aws', d.requestId);
   }
-  return { message: err instanceof Error ? err.message : String(err) };
+  return line(err instanceof Error ? err.message : String(err), undefined, 'error');
+}
+
+/** `{"ok": false, "error": {…}}`: a failure as --json prints it on stdout. */
+export function errorEnvelope(e: ErrorLine): { ok: false; error: { message: string; hint?: string; code: string; exitCode: number } } {
+  return { ok: false, error: { message: e.text, ...(e.hint ? { hint: e.hint } : {}), code: e.code, exitCode: e.exitCode } };
 }

@@ -5,6 +5,10 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export class OriginError extends Error {
   readonly exitCode: number = EXIT.failed;
+  /** A stable word for scripts (`--json` error envelopes): what kind of failure this is. */
+  get errorCode(): string {
+    return 'failed';
+  }
   /** What the user can do about it, appended after the message. */
   readonly hint?: string;
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
@@ -17,6 +21,9 @@ export class OriginError extends Error {
 /** Bad input: unknown task, missing argument, malformed value. Exit 2, printed with the usage line. */
 export class UsageError extends OriginError {
   override readonly exitCode: number = EXIT.usage;
+  override get errorCode(): string {
+    return 'usage';
+  }
   usage?: string;
 }
 
@@ -26,13 +33,24 @@ export class UsageError extends OriginError {
  */
 export class ConfigError extends OriginError {
   override readonly exitCode: number = EXIT.usage;
+  override get errorCode(): string {
+    return 'config';
+  }
 }
 
 /** A named resource does not exist, or a name matches more than one. */
-export class NotFoundError extends OriginError {}
+export class NotFoundError extends OriginError {
+  override get errorCode(): string {
+    return 'not-found';
+  }
+}
 
 /** A deadline passed while waiting for something. */
-export class TimeoutError extends OriginError {}
+export class TimeoutError extends OriginError {
+  override get errorCode(): string {
+    return 'timeout';
+  }
+}
 
 /** A remote command exited non-zero when the task did not expect it. */
 export class RemoteCommandError extends OriginError {
@@ -46,11 +64,17 @@ export class RemoteCommandError extends OriginError {
     const tail = stderrTail.length ? `: ${stderrTail.join(' | ')}` : '';
     super(`${host}: \`${command}\` exited ${code}${tail}`, options);
   }
+  override get errorCode(): string {
+    return 'remote-command';
+  }
 }
 
 /** The run was interrupted (Ctrl-C). */
 export class InterruptedError extends OriginError {
   override readonly exitCode: number = EXIT.interrupted;
+  override get errorCode(): string {
+    return 'interrupted';
+  }
   constructor() {
     super('interrupted');
   }

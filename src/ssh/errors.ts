@@ -27,6 +27,10 @@ export class SshError extends OriginError {
     super(message, options);
   }
 
+  override get errorCode(): string {
+    return `ssh-${this.kind}`;
+  }
+
   /** Worth another try while a host boots: nothing answers yet, or sshd/cloud-init is not ready. */
   get transient(): boolean {
     return ['refused', 'unreachable', 'timeout', 'closed', 'dns'].includes(this.kind);
