@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Cold-start cost of the CLI: median wall time of `origin-setup list` against `node -e 0`,
-// measured side by side (interleaved, so machine load affects both alike).
-// Target: ratio ≤ 2.0. Run after `npm run build`:  node bench/startup.mjs [runs]
+// Cold-start cost of the CLI: median wall time of `origin-setup list`, of shell
+// completion and of a full-CLI command against `node -e 0`, measured side by side
+// (interleaved, so machine load affects all alike). `list` and completion are answered
+// by the quick entry from dist/catalogue.json.
+// Targets: list and completion ≤ 1.4 × node -e 0; the full CLI (help TASK) ≤ 2.0.
+// Run after `npm run build`:  node bench/startup.mjs [runs]   (any node: 20, 22, 24)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +13,7 @@ const bin = fileURLToPath(new URL('../bin/origin-setup', import.meta.url));
 const cases = {
   'node -e 0': [process.execPath, ['-e', '0']],
   'origin-setup list': [process.execPath, [bin, 'list']],
+  'origin-setup __complete -- ec2:ins': [process.execPath, [bin, '__complete', '--', 'ec2:ins']],
   'origin-setup help ec2:ip:create': [process.execPath, [bin, 'help', 'ec2:ip:create']],
 };
 
@@ -30,6 +34,15 @@ for (const name of Object.keys(cases)) {
   const m = median(times[name]);
   console.log(`${name.padEnd(40)} median ${m.toFixed(1).padStart(6)} ms   ratio ${(m / base).toFixed(2)}`);
 }
-const ratio = median(times['origin-setup list']) / base;
-console.log(`target: origin-setup list ≤ 2.0 × node -e 0 → ${ratio <= 2 ? 'met' : 'MISSED'} (${ratio.toFixed(2)})`);
-process.exitCode = ratio <= 2 ? 0 : 1;
+const targets = [
+  ['origin-setup list', 1.4],
+  ['origin-setup __complete -- ec2:ins', 1.4],
+  ['origin-setup help ec2:ip:create', 2.0],
+];
+let met = true;
+for (const [name, target] of targets) {
+  const ratio = median(times[name]) / base;
+  met &&= ratio <= target;
+  console.log(`target: ${name} ≤ ${target} × node -e 0 → ${ratio <= target ? 'met' : 'MISSED'} (${ratio.toFixed(2)})`);
+}
+process.exitCode = met ? 0 : 1;

@@ -1,7 +1,9 @@
 // Builds the commander program from the registry. Only the task named on the command
 // line gets a commander command: building all of them would cost startup for nothing.
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
+import { FLEET_OPTIONS, fleetOptionsOf, GLOBAL_OPTIONS, GLOBAL_SHORT } from './catalogue.js';
+import { SHELLS, type Shell } from './completion.js';
 import type { FleetFlags } from './fleet.js';
 import { BIN, usageLine } from './help.js';
 import { flagName, type AnyTask } from './task.js';
@@ -9,6 +11,7 @@ import { version } from './version.js';
 
 export interface ProgramHandlers {
   list(namespace: string | undefined, all: boolean, flags: GlobalFlags): void;
+  completion(shell: Shell): void;
   run(task: AnyTask, words: string[], options: Record<string, unknown>, flags: GlobalFlags, fleet: FleetFlags): Promise<void>;
 }
 
@@ -45,6 +48,12 @@ export function buildProgram(
     );
 
   program
+    .command('completion')
+    .description(`print a shell completion script: eval "$(${BIN} completion bash)"`)
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action((shell: Shell) => handlers.completion(shell));
+
+  program
     .command('help')
     .description('show the usage, arguments, options and an example of a task')
     .argument('[task]', 'a task name such as ec2:instance:create');
@@ -55,21 +64,11 @@ export function buildProgram(
 }
 
 function addGlobalOptions(program: Command): void {
-  program
-    .option('-v, --verbose', 'show each step, option values and remote commands')
-    .option('-q, --quiet', 'no task echo lines or progress; results and errors only')
-    .option('--debug', 'stack traces and AWS request ids on errors')
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--dry-run', 'check permissions (EC2 DryRun) or show what would be done, changing nothing')
-    .option('--awscred <file>', 'credentials and defaults file (default: ~/.awscred, then ./.awscred)')
-    .option('--profile <name>', 'AWS profile for the SDK credential chain')
-    .option('--region <region>', 'AWS region (default: AWSRegion in awscred, then AWS_REGION)')
-    .option('--endpoint-url <url>', 'send AWS requests to this endpoint (e.g. a local emulator)')
-    .option('--username <user>', 'SSH login user')
-    .option('--ssh-key <file>', 'SSH private key')
-    .option('--strict-host-keys', 'refuse hosts whose key is not in known_hosts yet')
-    .option('--keep-on-failure', 'leave what a failed run created, and list it')
-    .option('--no-color', 'no colour, even on a terminal');
+  for (const o of GLOBAL_OPTIONS) {
+    const short = GLOBAL_SHORT[o.flag];
+    const names = `${short ? `${short}, ` : ''}${o.flag}${o.placeholder ? ` <${o.placeholder}>` : ''}`;
+    program.option(names, o.description);
+  }
 }
 
 function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandlers): void {
@@ -101,8 +100,7 @@ function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandle
     if (spec.default !== undefined) option.default(spec.default);
     cmd.addOption(option);
   }
-  if (takesManyHosts(task)) addFleetOptions(cmd, task, FLEET_OPTIONS);
-  else if (task.fanOut) addFleetOptions(cmd, task, FLEET_OPTIONS.filter(([key]) => key === 'concurrency' || key === 'failFast'));
+  for (const o of fleetOptionsOf(task)) cmd.addOption(new Option(`${o.flag}${o.placeholder ? ` <${o.placeholder}>` : ''}`, o.description));
   if (task.example) cmd.addHelpText('after', `\nExample:\n  ${task.example}`);
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
@@ -121,20 +119,8 @@ export function takesManyHosts(task: AnyTask): boolean {
   return task.args[0]?.target === true;
 }
 
-const FLEET_OPTIONS = [
-  ['inventory', '--inventory <FILE>', 'inventory file for @GROUP targets (default: $ORIGIN_SETUP_INVENTORY, then ~/.config/origin-setup/inventory)'],
-  ['concurrency', '--concurrency <N>', 'hosts (or --count instances) worked on at once (default 20, kept below the open-file limit)'],
-  ['failFast', '--fail-fast', 'start no further host (or instance) once one has failed'],
-  ['maxHosts', '--max-hosts <N>', 'refuse more hosts than this in one command (default 1000)'],
-  ['internal', '--internal', 'tag:KEY=VALUE targets: connect to private DNS names instead of public ones'],
-] as const;
-
 /** Fleet flags that take a value, for the argv scan that must not mistake a value for a word. */
-export const FLEET_VALUE_OPTIONS = FLEET_OPTIONS.filter(([, flag]) => flag.includes('<')).map(([, flag]) => flag.split(' ')[0]!);
-
-function addFleetOptions(cmd: Command, task: AnyTask, options: readonly (typeof FLEET_OPTIONS)[number][]): void {
-  for (const [key, flag, description] of options) if (!(key in task.options)) cmd.addOption(new Option(flag, description));
-}
+export const FLEET_VALUE_OPTIONS = FLEET_OPTIONS.filter((o) => o.type !== 'boolean').map((o) => o.flag);
 
 function fleetFlags(cmd: Command): FleetFlags {
   const o = cmd.opts();

@@ -46,14 +46,24 @@ describe('discovery', () => {
     }
   });
 
-  it('never loads the AWS SDK or ssh2 for --help, list or help', async () => {
-    for (const argv of [['--help'], ['--version'], ['list', '--all'], ['help', 'ec2:ip:create'], ['ec2:ip:create', '--help']]) {
+  it('never loads the AWS SDK or ssh2 for --help, list or help; list and completion load no task code at all', async () => {
+    const cases: [string[], string][] = [
+      [['--help'], '/dist/cli.js'],
+      [['--version'], '/dist/cli.js'],
+      [['help', 'ec2:ip:create'], '/dist/cli.js'],
+      [['ec2:ip:create', '--help'], '/dist/cli.js'],
+      [['list', '--all'], '/dist/quick.js'],
+      [['completion', 'bash'], '/dist/quick.js'],
+      [['__complete', '--', 'ec2:'], '/dist/quick.js'],
+    ];
+    for (const [argv, entry] of cases) {
       const log = join(env.HOME!, `imports-${argv.join('_').replace(/[^a-z_]/gi, '')}.log`);
       const r = await runBin(argv, { ...env, IMPORT_LOG: log }, { nodeArgs: ['--import', new URL('../support/record-imports.mjs', import.meta.url).pathname] });
       expect(r.code).toBe(0);
       const loaded = readFileSync(log, 'utf8');
-      expect(loaded).toContain('/dist/cli.js');
+      expect(loaded).toContain(entry);
       expect(loaded).not.toMatch(/@aws-sdk|\/ssh2\/|ssh2-sftp-client/);
+      if (entry === '/dist/quick.js') expect(loaded).not.toMatch(/dist\/cli\.js|chunks|commander/);
     }
   });
 });
