@@ -8,6 +8,7 @@ import { SshError } from './errors.js';
 import { scaledMs } from './exec.js';
 import { planIdentities, type IdentityPlan } from './keys.js';
 import { pathTokens, whereOf, type LoginTarget } from './login-target.js';
+import type { ProxiedSocket, ProxyOpener } from './proxy.js';
 import type { SshLog } from './types.js';
 import { HostKeyCheck } from './verify-host-key.js';
 
@@ -27,9 +28,25 @@ export interface ConnectLimits {
   timeoutSeconds?: number;
 }
 
-/** A logged-in connection; on a root login redirect, target.user becomes the user the host names. */
-export async function openConnection(lib: Ssh2, target: LoginTarget, events: ConnectionEvents, log: SshLog, limits: ConnectLimits = {}): Promise<Client> {
+/**
+ * A logged-in connection; on a root login redirect, target.user becomes the user the host
+ * names. With a proxy, each handshake runs over the socket it opens (a jump host's
+ * channel, a ProxyCommand's stdio) instead of a TCP connection of its own.
+ */
+export async function openConnection(
+  lib: Ssh2,
+  target: LoginTarget,
+  events: ConnectionEvents,
+  log: SshLog,
+  limits: ConnectLimits = {},
+  proxy?: ProxyOpener,
+): Promise<Client> {
   const { alias, config, settings } = target;
+  if (config.refused) {
+    throw new SshError('other', alias, config.refused, {
+      hint: 'remove it from ssh_config for this host (a Host or Match block of its own), or connect with ssh yourself',
+    });
+  }
   const t = pathTokens(target);
   const plan = planIdentities(
     {
@@ -53,7 +70,7 @@ export async function openConnection(lib: Ssh2, target: LoginTarget, events: Con
   const budget = limits.timeoutSeconds === undefined ? configured : Math.min(configured, limits.timeoutSeconds);
   const started = Date.now();
   const left = () => Math.max(0.1, budget - (Date.now() - started) / 1000 / settings.timeScale);
-  const client = await handshake(lib, target, plan, events, log, budget);
+  const client = await handshake(lib, target, plan, events, log, left, proxy);
   if (target.userSource === 'default') {
     // Cloud images accept root's key only to print which user to use instead.
     const other = await loginRedirect(client, settings.signal);
@@ -62,15 +79,27 @@ export async function openConnection(lib: Ssh2, target: LoginTarget, events: Con
       client.end();
       target.user = other;
       target.userSource = 'host';
-      return handshake(lib, target, plan, events, log, left());
+      return handshake(lib, target, plan, events, log, left, proxy);
     }
   }
   return client;
 }
 
-function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: ConnectionEvents, log: SshLog, timeoutSeconds: number): Promise<Client> {
+async function handshake(
+  lib: Ssh2,
+  target: LoginTarget,
+  plan: IdentityPlan,
+  events: ConnectionEvents,
+  log: SshLog,
+  left: () => number,
+  proxy: ProxyOpener | undefined,
+): Promise<Client> {
   const { alias, config, settings } = target;
   const { hostName, port } = config;
+  if (settings.signal?.aborted) throw new InterruptedError();
+  // The proxy's own wait (the jump host's login, the channel) comes out of the same budget.
+  const proxied: ProxiedSocket | undefined = proxy ? await proxy(left()) : undefined;
+  const timeoutSeconds = left();
   const hostKey = new HostKeyCheck(target, log);
   const serverHostKey = hostKey.serverHostKeyAlgorithms();
   const user = target.user;
@@ -96,7 +125,7 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
   const describe = (err: Error & { level?: string; code?: string }): SshError =>
     describeConnectError(err, {
       alias,
-      where: whereOf(target),
+      where: proxied ? `${whereOf(target)} through ${proxied.via}` : whereOf(target),
       hostName,
       port,
       user: target.user,
@@ -104,17 +133,23 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
       tried,
       skipped: plan.skipped,
       timeoutSeconds: Number(timeoutSeconds.toFixed(1)),
-      reached: counted ? 'ssh' : tcp ? 'tcp' : 'nothing',
+      // A proxy's socket is "connected" at once, whether or not anything answers behind it.
+      reached: counted ? 'ssh' : tcp && !proxied ? 'tcp' : 'nothing',
     });
+  const whereVia = proxied ? `${whereOf(target)} through ${proxied.via}` : whereOf(target);
 
   const signal = settings.signal;
   return new Promise<Client>((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
+    if (signal?.aborted) {
+      proxied?.sock.destroy();
+      return reject(new InterruptedError());
+    }
     let settled = false;
     const onAbort = () => {
       if (settled) return;
       settled = true;
       client.destroy();
+      proxied?.sock.destroy();
       reject(new InterruptedError());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -127,7 +162,19 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
       } catch {
         // the socket is already gone
       }
+      proxied?.sock.destroy();
       reject(err);
+    };
+    // Before any SSH came back, a proxy that ended says more than ssh2 can (the
+    // ProxyCommand's exit and stderr): wait until it is gone, then report that.
+    let failing = false;
+    const failOver = (err: SshError) => {
+      if (hostKey.failure || !proxied || counted) return fail(hostKey.failure ?? err);
+      if (failing) return;
+      failing = true;
+      void proxied.settle().then((why) =>
+        fail(why ? new SshError('closed', alias, `${alias}: ${why}`, { hint: `ssh_config runs it for ${alias}: try it by hand with %h and %p filled in` }) : err),
+      );
     };
     client.on('connect', () => (tcp = true));
     client.on('handshake', () => {
@@ -152,17 +199,23 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
         log.debug(`${alias}: ${err.message}`);
         return;
       }
-      fail(hostKey.failure ?? describe(err));
+      failOver(describe(err));
     });
     client.on('close', () => {
       events.lost(client);
-      fail(hostKey.failure ?? new SshError('closed', alias, `${whereOf(target)} closed the connection before login completed`));
+      if (settled) {
+        proxied?.sock.destroy(); // a ProxyCommand does not outlive its connection
+        return;
+      }
+      failOver(new SshError('closed', alias, `${whereVia} closed the connection before login completed`));
     });
     client.on('ready', () => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      log.verbose(`${alias}: connected as ${user} to ${hostName}:${port} with ${tried[tried.length - 1]} in ${Date.now() - started} ms`);
+      log.verbose(
+        `${alias}: connected as ${user} to ${hostName}:${port}${proxied ? ` through ${proxied.via}` : ''} with ${tried[tried.length - 1]} in ${Date.now() - started} ms`,
+      );
       resolve(client);
     });
     const connectConfig: ConnectConfig = {
@@ -176,7 +229,10 @@ function handshake(lib: Ssh2, target: LoginTarget, plan: IdentityPlan, events: C
       authHandler: authHandler as ConnectConfig['authHandler'],
     };
     if (serverHostKey) connectConfig.algorithms = { serverHostKey: serverHostKey as never };
-    log.debug(`${alias}: connecting to ${hostName}:${port} as ${user}`);
+    if (proxied) connectConfig.sock = proxied.sock as ConnectConfig['sock'];
+    else if (config.addressFamily === 'inet') connectConfig.forceIPv4 = true;
+    else if (config.addressFamily === 'inet6') connectConfig.forceIPv6 = true;
+    log.debug(`${alias}: connecting to ${hostName}:${port} as ${user}${proxied ? ` through ${proxied.via}` : ''}`);
     try {
       client.connect(connectConfig);
       // Commands are small request/answer exchanges: Nagle's delay would add ~40 ms to each.

@@ -2,20 +2,38 @@
 // run, reopened once when it drops, closed at the end. Commands and files go through
 // it; a probe gets a fresh login of its own.
 import type { Client } from 'ssh2';
-import { computeHost, type HostConfig, type ParsedSshConfig } from './config.js';
+import { computeHost, expandTokens, where, type HostConfig, type JumpHop, type ParsedSshConfig, type ProxySetting } from './config.js';
 import { openConnection, type ConnectLimits, type Ssh2 } from './connect.js';
 import { SshError } from './errors.js';
-import { loginUser } from './login-target.js';
+import { scaledMs } from './exec.js';
+import { jumpUser, loginUser, pathTokens } from './login-target.js';
+import { forwardThrough, spawnProxyCommand, type ProxiedSocket } from './proxy.js';
 import type { ShellCommand } from './quote.js';
 import { CommandRunner } from './run.js';
 import { FileTransfer } from './transfer.js';
 import type { ExecResult, RunOptions, SshLog, SshSettings, UploadOptions, UserSource } from './types.js';
 
-/** What a host needs from its pool: the run's settings, ssh2 loaded once, the handshake count. */
+/** What a host needs from its pool: the run's settings, ssh2 loaded once, the handshake count, jump hosts. */
 export interface HostPool {
   readonly settings: SshSettings;
   ssh2(): Promise<Ssh2>;
   handshakes: number;
+  /** The pool's one HostState for this ProxyJump hop (reached through `via`, else as its own ssh_config says). */
+  jumpHost(hop: JumpHop, via: JumpVia | undefined, log: SshLog): HostState;
+}
+
+/** The hops before the last one of a ProxyJump list: how that last hop is reached. */
+export interface JumpVia {
+  hops: JumpHop[];
+  at: ProxySetting['at'];
+}
+
+/** A HostState that is a jump host: its hop (user and port from the ProxyJump line) and how it is reached. */
+export interface JumpRole {
+  hop: JumpHop;
+  via?: JumpVia;
+  /** The pool's key for it, which ProxyJump loops are detected with. */
+  key: string;
 }
 
 /** Everything the pool knows about one host name; shared by the handles tasks hold. */
@@ -34,9 +52,23 @@ export class HostState {
     private readonly pool: HostPool,
     readonly alias: string,
     private readonly parsed: ParsedSshConfig,
+    readonly jump?: JumpRole,
   ) {
-    this.config = computeHost(parsed, alias).host;
-    ({ user: this.user, userSource: this.userSource } = loginUser(pool.settings, this.config, alias));
+    if (jump) {
+      const config = computeHost(parsed, alias, { user: jump.hop.user, port: jump.hop.port }).host;
+      // `ProxyJump a,b`: b is reached through a, whatever b's own ProxyJump says (as ssh -J does).
+      if (jump.via) config.proxy = { kind: 'jump', hops: jump.via.hops, keyword: 'ProxyJump', at: jump.via.at };
+      this.config = config;
+      ({ user: this.user, userSource: this.userSource } = jumpUser(config, jump.hop.user));
+    } else {
+      this.config = computeHost(parsed, alias, { user: pool.settings.username }).host;
+      ({ user: this.user, userSource: this.userSource } = loginUser(pool.settings, this.config, alias));
+    }
+  }
+
+  /** What ProxyJump loops are detected with: a jump host's pool key, or the host's name. */
+  get key(): string {
+    return this.jump?.key ?? this.alias;
   }
 
   get settings(): SshSettings {
@@ -51,14 +83,17 @@ export class HostState {
     if (this.client === client) this.alive = false;
   }
 
-  /** The live connection, opening it on first use; a dropped one is reopened once. */
-  connection(log: SshLog, limits: ConnectLimits = {}): Promise<Client> {
+  /**
+   * The live connection, opening it on first use; a dropped one is reopened once.
+   * `chain`: the hosts whose connect waits on this one (as their jump host), to refuse a loop.
+   */
+  connection(log: SshLog, limits: ConnectLimits = {}, chain: readonly string[] = []): Promise<Client> {
     if (this.client && this.alive) return Promise.resolve(this.client);
     if (!this.connecting) {
       const reopening = this.everConnected;
       if (reopening) log.verbose(`${this.alias}: the connection was lost; reopening it`);
       this.client?.destroy();
-      this.connecting = this.open(log, limits)
+      this.connecting = this.open(log, limits, chain)
         .then(
           (client) => {
             this.client = client;
@@ -82,9 +117,50 @@ export class HostState {
     return this.connecting;
   }
 
-  private async open(log: SshLog, limits: ConnectLimits): Promise<Client> {
+  private async open(log: SshLog, limits: ConnectLimits, chain: readonly string[]): Promise<Client> {
     const lib = await this.pool.ssh2();
-    return openConnection(lib, this, { handshake: () => this.pool.handshakes++, lost: (client) => this.lost(client) }, log, limits);
+    const proxy = this.config.proxy;
+    const opener = proxy ? (seconds: number) => this.openProxy(proxy, log, seconds, [...chain, this.key]) : undefined;
+    return openConnection(lib, this, { handshake: () => this.pool.handshakes++, lost: (client) => this.lost(client) }, log, limits, opener);
+  }
+
+  /** The socket one handshake runs over: a channel through the pooled jump host, or a ProxyCommand. */
+  private async openProxy(proxy: ProxySetting, log: SshLog, seconds: number, chain: string[]): Promise<ProxiedSocket> {
+    const { hostName, port } = this.config;
+    if (proxy.kind === 'command') {
+      // %h %p %r %n %% as ssh_config(5) lists them for ProxyCommand (and %d %u, harmless).
+      const command = expandTokens(proxy.command, pathTokens(this));
+      log.verbose(`${this.alias}: through ProxyCommand ${command} (${where(proxy.at)})`);
+      return spawnProxyCommand(command, this.settings.signal, (t) => log.debug(`${this.alias}: ${t}`));
+    }
+    const last = proxy.hops[proxy.hops.length - 1]!;
+    const before = proxy.hops.slice(0, -1);
+    const jump = this.pool.jumpHost(last, before.length ? { hops: before, at: proxy.at } : undefined, log);
+    if (chain.includes(jump.key)) {
+      throw new SshError('other', this.alias, `ProxyJump loops: ${[...chain, jump.key].join(' -> ')} (${where(proxy.at)})`, {
+        hint: 'a jump host must not be reached through itself: give it ProxyJump none',
+      });
+    }
+    log.verbose(`${this.alias}: through ProxyJump ${jump.key} (${where(proxy.at)})`);
+    let client: Client;
+    try {
+      client = await jump.connection(log, { timeoutSeconds: seconds }, chain);
+    } catch (err) {
+      if (!(err instanceof SshError)) throw err;
+      throw new SshError(err.kind, this.alias, `${this.alias}: cannot reach jump host ${jump.alias} (ProxyJump, ${where(proxy.at)}): ${err.message}`, {
+        hint: err.hint,
+        cause: err,
+      });
+    }
+    return forwardThrough(client, {
+      alias: this.alias,
+      jumpAlias: jump.alias,
+      host: hostName,
+      port,
+      timeoutSeconds: seconds,
+      timeoutMs: scaledMs(seconds, this.settings.timeScale),
+      signal: this.settings.signal,
+    });
   }
 
   run(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
@@ -109,7 +185,7 @@ export class HostState {
    * without touching the pooled connection other tasks may be using.
    */
   async probe(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
-    const fresh = new HostState(this.pool, this.alias, this.parsed);
+    const fresh = new HostState(this.pool, this.alias, this.parsed, this.jump);
     if (this.userSource === 'host') [fresh.user, fresh.userSource] = [this.user, this.userSource]; // no second redirect
     try {
       return await fresh.run(command, { ...options, readOnly: true }, log);

@@ -1,7 +1,6 @@
 // Who logs in where: the login user and where it came from, and the names a login
 // builds from the host's ssh_config settings (file tokens, the host as messages show it).
-import { userInfo } from 'node:os';
-import type { HostConfig, Tokens } from './config.js';
+import { localUserName, type HostConfig, type Tokens } from './config.js';
 import type { SshSettings, UserSource } from './types.js';
 
 /** One host as a login sees it. A cloud image's root redirect changes user and userSource. */
@@ -23,6 +22,15 @@ export function loginUser(settings: SshSettings, config: HostConfig, alias: stri
   return { user: 'root', userSource: 'default' };
 }
 
+/**
+ * A jump host logs in as ssh would reach it: the user of its ProxyJump hop, else its
+ * ssh_config User, else the local user name. --username and RemoteUser name the login
+ * on the hosts the task works on, not on the way there.
+ */
+export function jumpUser(config: HostConfig, hopUser: string | undefined): { user: string; userSource: UserSource } {
+  return { user: hopUser ?? config.user ?? localUserName(), userSource: 'ssh-config' };
+}
+
 /** `alias (address:port)`, or just the alias when it is the address and the port is 22. */
 export function whereOf(t: LoginTarget): string {
   const { hostName, port } = t.config;
@@ -38,14 +46,6 @@ export function pathTokens(t: LoginTarget): Tokens {
     hostName: t.config.hostName,
     port: t.config.port,
     remoteUser: t.user,
-    localUser: safeLocalUser(),
+    localUser: localUserName(),
   };
-}
-
-function safeLocalUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? '');
-  }
 }

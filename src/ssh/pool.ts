@@ -2,9 +2,9 @@
 // of the run. The runner imports this module lazily; ssh2 itself is loaded with a
 // dynamic import on the first connection, so `list` and `help` never load it.
 import { UsageError } from '../engine/errors.js';
-import { loadSshConfig, type ParsedSshConfig } from './config.js';
+import { loadSshConfig, type JumpHop, type ParsedSshConfig } from './config.js';
 import type { Ssh2 } from './connect.js';
-import { HostState } from './host-state.js';
+import { HostState, type JumpVia } from './host-state.js';
 import type { ShellCommand } from './quote.js';
 import type { ExecResult, RemoteHost, RunOptions, SshLog, SshSettings, UploadOptions, UserSource } from './types.js';
 
@@ -14,6 +14,8 @@ export { describeConnectError, type ConnectFailureContext } from './connect-erro
 export class SshPool {
   handshakes = 0;
   private readonly hosts = new Map<string, HostState>();
+  /** Jump hosts by hop (`user@host:port via …`), apart from the hosts tasks name: they log in by other rules. */
+  private readonly jumps = new Map<string, HostState>();
   private parsed?: ParsedSshConfig;
   private lib?: Promise<Ssh2>;
 
@@ -31,10 +33,26 @@ export class SshPool {
     return new HostHandle(state, log);
   }
 
+  /** @internal The one HostState of a ProxyJump hop: every host behind it shares its connection. */
+  jumpHost(hop: JumpHop, via: JumpVia | undefined, log: SshLog): HostState {
+    const key = `${hopText(hop)}${via ? ` via ${via.hops.map(hopText).join(',')}` : ''}`;
+    let state = this.jumps.get(key);
+    if (!state) {
+      state = new HostState(this, hop.host, this.sshConfig(log), { hop, via, key });
+      this.jumps.set(key, state);
+    }
+    return state;
+  }
+
   async close(): Promise<void> {
     const states = [...this.hosts.values()];
     this.hosts.clear();
     await Promise.all(states.map((s) => s.close()));
+    // Jump hosts last, in the order they were made: a host is always made before the jump
+    // host it is reached through, so each closes before what carries it.
+    const jumps = [...this.jumps.values()];
+    this.jumps.clear();
+    for (const j of jumps) await j.close();
   }
 
   /** @internal */
@@ -46,10 +64,14 @@ export class SshPool {
   private sshConfig(log: SshLog): ParsedSshConfig {
     if (!this.parsed) {
       this.parsed = loadSshConfig(this.settings.home);
-      if (this.parsed.hasInclude) log.debug(`${this.parsed.path}: Include directives are not followed`);
+      if (this.parsed.files.length > 1) log.debug(`ssh_config: read ${this.parsed.files.join(', ')}`);
     }
     return this.parsed;
   }
+}
+
+function hopText(hop: JumpHop): string {
+  return `${hop.user ? `${hop.user}@` : ''}${hop.host}${hop.port ? `:${hop.port}` : ''}`;
 }
 
 /** What a task holds: the shared host state seen through that task's log. */
