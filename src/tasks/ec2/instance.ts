@@ -61,12 +61,12 @@ export const instanceCreate = defineTask({
     if (!key) throw new UsageError('no key pair: pass --key NAME or set AWSKeyPairName in the awscred file');
     if (opts.disksize !== undefined && !Number.isInteger(opts.disksize)) throw new UsageError('--disksize wants whole GiB');
     requireEnrol(opts);
-    const started = Date.now();
     const userFile = opts.userdata === undefined ? undefined : { name: opts.userdata, data: await readUserDataFile(ctx, opts.userdata) };
     if (userFile && opts.enrol) assertCombinable(userFile);
     const enrolment = opts.enrol
       ? await prepareEnrolment(ctx, { master: opts.enrol, ca: opts.enrolCa, certname: opts.enrolCertname, os: opts.enrolOs, source: opts.enrolSource, image: opts.image })
       : undefined;
+    const started = Date.now();
     const launched = await launchInstance(ctx, {
       name: opts.name,
       image: opts.image,
@@ -79,7 +79,7 @@ export const instanceCreate = defineTask({
     // A failed wait fails the run, and the runner's rollback terminates what was launched.
     if (opts.wait) launched.state = await waitForInstanceState(ctx, launched.id, `${launched.id} (${launched.name})`, 'running', opts.timeout);
     if (!enrolment) return launched;
-    // One --timeout for both waits: the certificate gets what the boot left of it.
+    // One --timeout for both waits, counted from the launch: the certificate gets what the boot left of it.
     const left = Math.max(1, Math.ceil(opts.timeout - (Date.now() - started) / 1000 / ctx.settings.timeScale));
     const enrol = await afterLaunch(ctx, enrolment, launched, opts.wait || opts.enrolWait ? { timeoutSeconds: left } : undefined);
     return { ...launched, enrol };
