@@ -3,9 +3,20 @@
 // load it.
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type * as Route53Sdk from '@aws-sdk/client-route-53';
+import { format } from 'node:util';
 import type { Settings } from '../config/settings.js';
 import type { Redactor } from '../engine/output.js';
 import { BudgetedRetryStrategy, MAX_ATTEMPTS } from './retry.js';
+
+/**
+ * Where the tool's AWS layer reports: the one-line warnings a user should read, and the
+ * debug channel (shown with --debug only) that every message of the SDK itself goes to.
+ * The run's Output is one.
+ */
+export interface AwsDiagnostics {
+  warn(text: string): void;
+  debug(text: string): void;
+}
 
 export interface Ec2Api {
   client: Ec2Sdk.EC2Client;
@@ -28,12 +39,45 @@ export class AwsClients {
     private readonly progress?: (text: string) => void,
   ) {}
 
+  private diagnostics?: AwsDiagnostics;
+  private warned = false;
+
+  /**
+   * Sends this run's AWS warnings and the SDK's own messages to the run's output. Until
+   * it is called they go to the process's stderr, formatted the same way (the terminal,
+   * when the tool runs as a command).
+   */
+  reportTo(diagnostics: AwsDiagnostics): void {
+    this.diagnostics = diagnostics;
+  }
+
+  private report(): AwsDiagnostics {
+    return this.diagnostics ?? stderrDiagnostics(this.settings.flags.debug, this.redactor);
+  }
+
+  /**
+   * What every client needs before it is built: the SDK's messages routed to our debug
+   * channel, the region checked, and one warning when two credential sources compete.
+   */
+  private async prepare(): Promise<void> {
+    routeSdkWarnings(() => this.report());
+    const sources = await import('./credential-sources.js');
+    const region = this.settings.region();
+    if (region) sources.checkRegion(region, sources.regionSource(this.settings) ?? 'region');
+    if (!this.warned) {
+      this.warned = true;
+      const conflict = sources.credentialConflict(this.settings);
+      if (conflict) this.report().warn(conflict);
+    }
+  }
+
   ec2(): Promise<Ec2Api> {
     this.ec2Promise ??= (async () => {
-      silenceSdkVersionNotice();
+      await this.prepare();
       const sdk = await import('@aws-sdk/client-ec2');
       const client = new sdk.EC2Client(this.clientConfig(this.settings.region()));
       this.redactResolvedCredentials(client);
+      this.explainSetupErrors(client);
       return { sdk, client };
     })();
     return this.ec2Promise;
@@ -41,11 +85,12 @@ export class AwsClients {
 
   route53(): Promise<Route53Api> {
     this.route53Promise ??= (async () => {
-      silenceSdkVersionNotice();
+      await this.prepare();
       const sdk = await import('@aws-sdk/client-route-53');
       // Route53 is a global service; the SDK signs for us-east-1 whatever region is set.
       const client = new sdk.Route53Client(this.clientConfig(this.settings.region() ?? 'us-east-1'));
       this.redactResolvedCredentials(client);
+      this.explainSetupErrors(client);
       return { sdk, client };
     })();
     return this.route53Promise;
@@ -60,12 +105,16 @@ export class AwsClients {
       maxAttempts: number;
       retryMode: string;
       retryStrategy: BudgetedRetryStrategy;
+      logger: SdkLogger;
       credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     } = {
       // Adaptive mode, 60 s of backoff for a throttled call, delays scaled (src/aws/retry.ts).
       maxAttempts: MAX_ATTEMPTS,
       retryMode: 'adaptive',
       retryStrategy: new BudgetedRetryStrategy({ scale: this.settings.timeScale, notify: this.progress }),
+      // The credential providers warn through the client's logger when it has one (and
+      // straight to the console when it has not): all of it belongs to --debug.
+      logger: sdkLogger(() => this.report()),
     };
     if (region) config.region = region;
     if (this.settings.flags.endpointUrl) config.endpoint = this.settings.flags.endpointUrl;
@@ -103,21 +152,94 @@ export class AwsClients {
       { step: 'build', name: 'originSetupRedactCredentials', override: true },
     );
   }
+
+  /**
+   * When the credential chain or the region lookup fails, the SDK's message names neither
+   * the profile nor the files it read, and its "run aws sso login" does not say for which
+   * profile. The error is replaced by one that does (src/aws/credential-sources.ts); the
+   * SDK's own words go to the debug channel. Outermost, so nothing else sees the original.
+   */
+  private explainSetupErrors(client: { middlewareStack: { add(mw: unknown, options: object): void } }): void {
+    const settings = this.settings;
+    const report = () => this.report();
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          const { explainSetupError } = await import('./credential-sources.js');
+          const better = await explainSetupError(err, settings);
+          if (!better) throw err;
+          report().debug(`AWS SDK: ${err instanceof Error ? err.message : String(err)}`);
+          throw better;
+        }
+      },
+      { step: 'initialize', name: 'originSetupExplainSetupErrors', priority: 'high', override: true },
+    );
+  }
+}
+
+interface SdkLogger {
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
 }
 
 /**
- * The SDK prints a NodeDeprecationWarning when Node's version nears end of life. It is
- * aimed at developers, not at the operator running a command, so it is dropped here.
+ * The client's logger. Warnings and debug text go to our debug channel, one line each.
+ * info and error carry whole request and response objects, once per call: too much for
+ * --debug, and the error is reported by the tool anyway; they are dropped.
  */
-let silenced = false;
-function silenceSdkVersionNotice(): void {
-  if (silenced) return;
-  silenced = true;
-  const original = process.emitWarning.bind(process);
+function sdkLogger(report: () => AwsDiagnostics): SdkLogger {
+  const toDebug = (...content: unknown[]) => debugLines(report(), format(...content));
+  return { debug: toDebug, warn: toDebug, info: () => {}, error: () => {} };
+}
+
+function debugLines(diagnostics: AwsDiagnostics, text: string): void {
+  for (const line of text.split('\n')) if (line.trim() !== '') diagnostics.debug(line.trimEnd());
+}
+
+/** Before reportTo(): the process's stderr, redacted, debug lines only with --debug. */
+function stderrDiagnostics(debug: boolean, redactor: Redactor): AwsDiagnostics {
+  return {
+    warn: (text) => process.stderr.write(`${redactor.redact(`warning: ${text}`)}\n`),
+    debug: (text) => {
+      if (debug) process.stderr.write(`${redactor.redact(`debug: ${text}`)}\n`);
+    },
+  };
+}
+
+/**
+ * Some of the SDK's messages bypass the client's logger: process.emitWarning (the
+ * Node-version notice) and console.warn / console.error (the "default STS region"
+ * notice, timestamp format notices, a provider built without a logger). They are meant
+ * for the developer of a program, not for the person running a command, so they go to
+ * the debug channel of the run that last built a client. What does not come from the
+ * SDK passes through untouched: a warning is told apart by its type and text, a console
+ * message by whether the SDK's code is on the stack.
+ */
+let sdkDiagnostics: (() => AwsDiagnostics) | undefined;
+let routed = false;
+const SDK_CODE = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/]/;
+
+export function routeSdkWarnings(diagnostics: () => AwsDiagnostics): void {
+  sdkDiagnostics = diagnostics;
+  if (routed) return;
+  routed = true;
+  const emitWarning = process.emitWarning.bind(process);
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    if (/^Node(Deprecation|VersionSupport)Warning$/.test(type ?? '') || /AWS SDK for JavaScript/i.test(text)) return;
-    (original as (...a: unknown[]) => void)(warning, ...rest);
+    const fromSdk = /^Node(Deprecation|VersionSupport)Warning$/.test(type ?? '') || /AWS SDK for JavaScript|@aws-sdk|@smithy/i.test(text) || SDK_CODE.test(new Error().stack ?? '');
+    if (fromSdk && sdkDiagnostics) return debugLines(sdkDiagnostics(), `${type ? `${type}: ` : ''}${text}`);
+    (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
   }) as typeof process.emitWarning;
+  for (const level of ['warn', 'error'] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...content: unknown[]) => {
+      if (sdkDiagnostics && SDK_CODE.test(new Error().stack ?? '')) return debugLines(sdkDiagnostics(), format(...content));
+      original(...content);
+    };
+  }
 }

@@ -1,5 +1,8 @@
 // AWS SDK errors as one line a person can act on. Imported only by the error printer,
-// and it reads the error's fields only, so it needs no SDK code.
+// and it reads the error's fields only, so it needs no SDK code. Errors of the credential
+// chain and the region lookup are normally replaced, with the profile and files named,
+// before they get here (src/aws/credential-sources.ts); what is below is the fallback for
+// one that was not (an error of a client not built by AwsClients).
 
 export interface Described {
   message: string;
@@ -17,7 +20,7 @@ interface SdkError {
 
 export function isAwsError(err: unknown): boolean {
   const e = err as SdkError;
-  return Boolean(e && typeof e === 'object' && (e.$metadata || e.name === 'CredentialsProviderError'));
+  return Boolean(e && typeof e === 'object' && (e.$metadata || e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError'));
 }
 
 export function describeAwsError(err: unknown): Described {
@@ -28,9 +31,13 @@ export function describeAwsError(err: unknown): Described {
   const text = (e.message ?? '').split('Encoded authorization failure message')[0]!.trim().replace(/\s+/g, ' ');
   switch (name) {
     case 'CredentialsProviderError':
+    case 'TokenProviderError':
+      if (/aws sso login/i.test(text)) {
+        return { message: `the SSO login ${/expired|cannot refresh/i.test(text) ? 'has expired' : 'is missing'}; run: aws sso login --profile NAME` };
+      }
       return {
         message: 'no AWS credentials found',
-        hint: 'put AWSAccessKeyId and AWSSecretKey in ~/.awscred (or pass --awscred FILE), or set AWS_PROFILE / AWS_ACCESS_KEY_ID',
+        hint: 'put AWSAccessKeyId and AWSSecretKey in ~/.awscred (or pass --awscred FILE), pass --profile NAME, or set AWS_PROFILE / AWS_ACCESS_KEY_ID',
       };
     case 'AuthFailure':
     case 'InvalidClientTokenId':
@@ -54,6 +61,8 @@ export function describeAwsError(err: unknown): Described {
     default:
       break;
   }
+  const refused = /Region not accepted: region="(.*)"/s.exec(text);
+  if (refused) return { message: `'${refused[1]}' is not an AWS region name; a region looks like us-east-1 or eu-west-2` };
   if (/region is missing/i.test(text)) {
     return { message: 'no AWS region set', hint: 'pass --region, set AWSRegion in awscred, or export AWS_REGION' };
   }
