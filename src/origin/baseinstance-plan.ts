@@ -3,7 +3,9 @@
 // module decides when. Read-only checks run first (all at once), so a run that would
 // fail on a foreign DNS record fails before anything is created. Then the launch, the
 // address allocation and the DNS change start together, and one wait covers the boot,
-// SSH, DNS INSYNC, the association and SSH at the new address.
+// SSH, DNS INSYNC, the association and SSH at the new address. With --enrol the
+// instance enrols itself with Puppet at first boot (src/puppet/enrol.ts), and the same
+// wait also watches the CA sign it.
 //
 // Everything is created through sub-tasks (ctx.invoke), which record what they make in
 // the run's journal; the engine rolls those back on failure. What this run reuses (an

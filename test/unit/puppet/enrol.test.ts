@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OriginError, UsageError } from '../../../src/engine/errors.js';
 import type { Distribution } from '../../../src/platform/types.js';
+import type { TaskContext } from '../../../src/engine/context.js';
 import {
+  afterLaunch,
   chooseAgentPlan,
   enrolOs,
   imageDistribution,
@@ -326,6 +328,28 @@ describe('renderEnrolScript: the exact user data', () => {
     }
     expect(() => renderEnrolScript({ plan: chooseAgentPlan(debian12, debianMaster), distro: debian12, server: 'p', challenge: 'abcdefghijkl\nORIGIN_SETUP_CSR_ATTRIBUTES' })).toThrow(
       /cannot go into the boot script/,
+    );
+  });
+});
+
+describe('afterLaunch: the certificate name once the instance exists', () => {
+  const enrolment = {
+    master: 'puppet.example.com',
+    ca: 'puppet.example.com',
+    distro: debian12,
+    plan: chooseAgentPlan(debian12, debianMaster),
+    script: '#!/bin/sh\n',
+  };
+  const ctx = { dryRun: false } as TaskContext;
+  it("is the instance's private DNS name, lower case, when none was given; the given one otherwise", async () => {
+    expect(await afterLaunch(ctx, enrolment, { id: 'i-1', privateDnsName: 'IP-10-0-0-5.ec2.internal' }, undefined)).toEqual({
+      master: 'puppet.example.com',
+      ca: 'puppet.example.com',
+      certname: 'ip-10-0-0-5.ec2.internal',
+      agent: "debian 12's Puppet 7 (puppet-agent)",
+    });
+    expect((await afterLaunch(ctx, { ...enrolment, certname: 'web1.example.com' }, { id: 'i-1', privateDnsName: 'ip-10-0-0-5.ec2.internal' }, undefined)).certname).toBe(
+      'web1.example.com',
     );
   });
 });
