@@ -4,6 +4,7 @@
 // OIDC token refresh, via AWS_ENDPOINT_URL_SSO_OIDC). Every socket the process opens is
 // recorded, and each test checks that none left loopback.
 import { createHash } from 'node:crypto';
+import dns from 'node:dns';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
@@ -65,9 +66,10 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  expect(connects.filter((h) => h !== '127.0.0.1' && h !== 'localhost' && h !== '::1' && h !== 'unix')).toEqual([]);
+  const outside = connects.filter((h) => h !== '127.0.0.1' && h !== 'localhost' && h !== '::1' && h !== 'unix');
   hits.length = 0;
   connects.length = 0;
+  expect(outside).toEqual([]);
 });
 
 /** A fresh HOME with no keys in the environment unless given, and ~/.aws files. */
@@ -85,11 +87,11 @@ function awsEnv(files: Record<string, string>, extra: NodeJS.ProcessEnv = {}): N
  * Runs the CLI in-process. The SDK reads process.env (AWS_PROFILE, HOME, AWS_CONFIG_FILE,
  * the endpoint variables), so the run's environment is the process's while it runs.
  */
-async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+async function cli(argv: string[], env: NodeJS.ProcessEnv, local = true): Promise<CliResult> {
   const saved = process.env;
   process.env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
   try {
-    return await runCli([...argv, '--endpoint-url', endpoint], env, undefined, { onRunner: (r) => r.aws.reportTo(r.out) });
+    return await runCli([...argv, ...(local ? ['--endpoint-url', endpoint] : [])], env, undefined, { onRunner: (r) => r.aws.reportTo(r.out) });
   } finally {
     process.env = saved;
   }
@@ -330,6 +332,32 @@ describe('region errors', () => {
       "error: 'us east 1' (region in profile 'work' (~/.aws/config)) is not an AWS region name; a region looks like us-east-1 or eu-west-2",
     ]);
     expect(hits).toEqual([]);
+  });
+
+  it('a well-formed region that does not exist is named when its endpoint does not resolve (DNS answered locally)', async () => {
+    // The name lookup is answered here, as a resolver would for a region that does not exist: nothing is asked of a real DNS server.
+    const lookup = dns.lookup;
+    const asked: string[] = [];
+    (dns as { lookup: unknown }).lookup = (host: string, ...rest: unknown[]) => {
+      asked.push(host);
+      const callback = rest[rest.length - 1] as (err: NodeJS.ErrnoException) => void;
+      const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: host });
+      process.nextTick(() => callback(err));
+    };
+    try {
+      const env = awsEnv({}, { AWS_ACCESS_KEY_ID: 'AKIDENVKEY', AWS_SECRET_ACCESS_KEY: 'env-secret-value-456' });
+      const r = await cli(['ec2:securitygroup:list', '--region', 'us-est-1'], env, false);
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr).filter((l) => l.startsWith('error:'))).toEqual([
+        "error: cannot resolve ec2.us-est-1.amazonaws.com: is 'us-est-1' (--region) an AWS region? (check the region name, or the network)",
+      ]);
+      expect(new Set(asked)).toEqual(new Set(['ec2.us-est-1.amazonaws.com']));
+      // Each try named that host, and the lookup above failed it before any packet was sent.
+      expect(new Set(connects)).toEqual(new Set(['ec2.us-est-1.amazonaws.com']));
+      connects.length = 0;
+    } finally {
+      (dns as { lookup: unknown }).lookup = lookup;
+    }
   });
 
   it('no region anywhere, the profile exists', async () => {
