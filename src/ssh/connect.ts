@@ -173,7 +173,7 @@ async function handshake(
       if (failing) return;
       failing = true;
       void proxied.settle().then((why) =>
-        fail(why ? new SshError('closed', alias, `${alias}: ${why}`, { hint: `ssh_config runs it for ${alias}: try it by hand with %h and %p filled in` }) : err),
+        fail(why ? new SshError('closed', alias, why, { hint: `ssh_config runs it for ${alias}: try it by hand with %h and %p filled in` }) : err),
       );
     };
     client.on('connect', () => (tcp = true));

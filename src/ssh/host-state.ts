@@ -131,7 +131,7 @@ export class HostState {
       // %h %p %r %n %% as ssh_config(5) lists them for ProxyCommand (and %d %u, harmless).
       const command = expandTokens(proxy.command, pathTokens(this));
       log.verbose(`${this.alias}: through ProxyCommand ${command} (${where(proxy.at)})`);
-      return spawnProxyCommand(command, this.settings.signal, (t) => log.debug(`${this.alias}: ${t}`));
+      return spawnProxyCommand(command, this.alias, this.settings.signal, (t) => log.debug(`${this.alias}: ${t}`));
     }
     const last = proxy.hops[proxy.hops.length - 1]!;
     const before = proxy.hops.slice(0, -1);
@@ -147,7 +147,7 @@ export class HostState {
       client = await jump.connection(log, { timeoutSeconds: seconds }, chain);
     } catch (err) {
       if (!(err instanceof SshError)) throw err;
-      throw new SshError(err.kind, this.alias, `${this.alias}: cannot reach jump host ${jump.alias} (ProxyJump, ${where(proxy.at)}): ${err.message}`, {
+      throw new SshError(err.kind, this.alias, `cannot reach jump host ${jump.alias} for ${this.alias} (ProxyJump at ${where(proxy.at)}): ${err.message}`, {
         hint: err.hint,
         cause: err,
       });

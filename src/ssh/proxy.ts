@@ -141,7 +141,7 @@ export class CommandSocket extends Duplex {
  * back its stdio as the socket. It is killed when the socket is destroyed (the
  * connection closed), when the signal fires, and when the process exits.
  */
-export function spawnProxyCommand(command: string, signal: AbortSignal | undefined, debug: (t: string) => void): ProxiedSocket {
+export function spawnProxyCommand(command: string, alias: string, signal: AbortSignal | undefined, debug: (t: string) => void): ProxiedSocket {
   if (!exitHook) {
     exitHook = true;
     process.on('exit', () => {
@@ -180,11 +180,11 @@ export function spawnProxyCommand(command: string, signal: AbortSignal | undefin
         sock.destroy();
       }
       const end = await closed;
-      if (end.error) return `ProxyCommand could not be started: ${end.error.message}`;
+      if (end.error) return `the ProxyCommand for ${alias} could not be started: ${end.error.message}`;
       const lines = stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-3);
       if (killedByUs && !lines.length) return undefined;
       const status = end.signal ? `was killed by ${end.signal}` : `exited ${end.code}`;
-      return `ProxyCommand ${status}${lines.length ? `: ${lines.join(' | ')}` : ' without a word'}`;
+      return `the ProxyCommand for ${alias} ${status}${lines.length ? `: ${lines.join(' | ')}` : ' without a word'}`;
     },
   };
 }

@@ -224,6 +224,8 @@ export interface SshdOptions {
    * than the user "root".` and exit 142 (needs permitRoot).
    */
   rootLoginMessage?: boolean;
+  /** sshd's LogLevel (default VERBOSE); DEBUG1 logs each forwarded (direct-tcpip) connection. */
+  logLevel?: string;
 }
 
 export interface ClientHomeOptions {
@@ -767,6 +769,8 @@ export interface SshdConfigSpec {
   sftp: string;
   /** Lines after the common ones (a Match block). */
   extra?: string[];
+  /** LogLevel (default VERBOSE). */
+  logLevel?: string;
 }
 
 /** sshd_config of a test sshd: 127.0.0.1 only, public keys only, every session through the wrapper. */
@@ -788,7 +792,7 @@ export function sshdConfig(c: SshdConfigSpec): string {
     `AllowUsers ${c.allowUsers.join(' ')}`,
     `ForceCommand exec ${c.session}`,
     `Subsystem sftp ${c.sftp}`,
-    'LogLevel VERBOSE',
+    `LogLevel ${c.logLevel ?? 'VERBOSE'}`,
     'UseDNS no',
     'PrintMotd no',
     'PrintLastLog no',
@@ -951,6 +955,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         allowUsers: users,
         session,
         sftp,
+        logLevel: options.logLevel,
         extra: options.rootLoginMessage
           ? ['Match User root', `  ForceCommand echo 'Please login as the user "${account.name}" rather than the user "root".'; echo; exit 142`]
           : [],
