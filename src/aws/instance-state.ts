@@ -1,6 +1,6 @@
 // Moving an instance between states and waiting for a state, written once for
 // ec2:instance:create/start/stop/delete --wait and ec2:instance:wait.
-import type { Instance } from '@aws-sdk/client-ec2';
+import type { DescribeInstancesCommandOutput, Instance } from '@aws-sdk/client-ec2';
 import type { TaskContext } from '../engine/context.js';
 import { OriginError } from '../engine/errors.js';
 import { poll } from '../engine/wait.js';
@@ -56,7 +56,11 @@ export async function waitForInstanceState(
   const input = { InstanceIds: [instanceId] };
   const what = `${label} to be ${state}`;
   const describeNow = () => whereItStands(ctx, instanceId);
-  const run = { client, what, timeoutSeconds, minDelaySeconds: 5, maxDelaySeconds: 30, describeNow };
+  const phaseOf = (out: unknown) => {
+    const now = (out as DescribeInstancesCommandOutput).Reservations?.[0]?.Instances?.[0]?.State?.Name;
+    return now ? `${now} → ${state}` : undefined;
+  };
+  const run = { client, what, timeoutSeconds, minDelaySeconds: 5, maxDelaySeconds: 30, describeNow, phaseOf };
   ctx.log.verbose(`waiting up to ${timeoutSeconds}s for ${what}`);
   const started = Date.now();
   switch (state) {
@@ -79,8 +83,10 @@ export async function waitForInstanceState(
 
 /** EC2 has no waiter for pending; only a stopped (or new) instance can get there. */
 async function waitForPending(ctx: TaskContext, instanceId: string, what: string, timeoutSeconds: number): Promise<void> {
+  const live = ctx.live(`waiting for ${what}`);
   await poll(
     {
+      live,
       what,
       timeoutSeconds,
       delaySeconds: 2,
@@ -92,6 +98,7 @@ async function waitForPending(ctx: TaskContext, instanceId: string, what: string
     async () => {
       const now = await describeOne(ctx, instanceId);
       const name = now?.State?.Name;
+      if (name) live.phase(`${name} → pending`);
       if (name === 'pending') return name;
       if (now && (name === 'shutting-down' || name === 'terminated')) {
         const reason = stateReason(now);

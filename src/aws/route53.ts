@@ -433,8 +433,10 @@ export async function deleteRecord(
 /** Polls GetChange until the change is INSYNC, printing each poll under --verbose. */
 export async function waitForChange(ctx: TaskContext, changeId: string, timeoutSeconds: number): Promise<ChangeResult> {
   const { client, sdk } = await ctx.aws.route53();
+  const live = ctx.live(`waiting for change ${changeId} to be INSYNC`);
   return poll(
     {
+      live,
       what: `change ${changeId} to be INSYNC`,
       timeoutSeconds,
       delaySeconds: 3,
@@ -447,6 +449,7 @@ export async function waitForChange(ctx: TaskContext, changeId: string, timeoutS
       const out = await client.send(new sdk.GetChangeCommand({ Id: changeId }));
       const status = out.ChangeInfo?.Status ?? 'UNKNOWN';
       ctx.log.verbose(`${n}) change id: ${changeId}, status: ${status}`);
+      live.phase(`${status} → INSYNC`);
       return status === 'INSYNC' ? { changeId, status } : undefined;
     },
   );

@@ -25,6 +25,8 @@ export interface WaiterRun<C> {
    * and failure messages: "it is terminated (Server.InternalError: …)".
    */
   describeNow: () => Promise<string>;
+  /** Where a poll's answer says the resource stands (`pending`), for the live line. */
+  phaseOf?: (output: unknown) => string | undefined;
 }
 
 export function waiterConfig<C>(ctx: TaskContext, run: Pick<WaiterRun<C>, 'client' | 'timeoutSeconds' | 'minDelaySeconds' | 'maxDelaySeconds'>): WaitConfig<C> {
@@ -46,8 +48,9 @@ export function waiterConfig<C>(ctx: TaskContext, run: Pick<WaiterRun<C>, 'clien
  * for "running") as a plain Error whose message is the JSON of the result.
  */
 export async function runWaiter<C>(ctx: TaskContext, run: WaiterRun<C>, waiter: (config: WaitConfig<C>) => Promise<unknown>): Promise<void> {
+  const live = ctx.live(`waiting for ${run.what}`);
   try {
-    await waiter(waiterConfig(ctx, run));
+    await waiter(waiterConfig(ctx, { ...run, client: watched(run.client, run.phaseOf, live.phase) }));
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'AbortError' || ctx.signal.aborted) throw new InterruptedError();
@@ -60,7 +63,28 @@ export async function runWaiter<C>(ctx: TaskContext, run: WaiterRun<C>, waiter: 
       throw new OriginError(`gave up waiting for ${run.what}: ${await run.describeNow()}, from which it cannot get there`);
     }
     throw err;
+  } finally {
+    live.end();
   }
+}
+
+/**
+ * The client as the waiter sees it: every answer the waiter polls for also tells the live
+ * line where the resource stands (the SDK's waiters report nothing until they end).
+ */
+function watched<C>(client: C, phaseOf: ((output: unknown) => string | undefined) | undefined, phase: (text: string) => void): C {
+  if (!phaseOf) return client;
+  const send = (client as { send: (...a: unknown[]) => Promise<unknown> }).send.bind(client);
+  return Object.create(client as object, {
+    send: {
+      value: async (...args: unknown[]) => {
+        const out = await send(...args);
+        const now = phaseOf(out);
+        if (now) phase(now);
+        return out;
+      },
+    },
+  }) as C;
 }
 
 function waiterState(err: unknown): string | undefined {

@@ -4,6 +4,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Settings } from '../config/settings.js';
 import type { RemoteHost } from '../ssh/types.js';
 import type { Journal } from './journal.js';
+import type { LiveStatus } from './live.js';
 
 export interface TaskLog {
   /** Shown with --verbose. */
@@ -54,4 +55,9 @@ export interface TaskContext {
    * at a time to something many hosts share (a master's CA when agents enrol together).
    */
   exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * A live line at a terminal for a wait of more than about 2 s: what is awaited, its
+   * phase and the time so far (nothing when piped, --quiet or --json). End it when done.
+   */
+  live(what: string): LiveStatus;
 }

@@ -2,6 +2,7 @@
 // diagnostics go to stderr. Everything passes through the redactor first, so a
 // credential can never be printed, whatever the verbosity.
 import type { Writable } from 'node:stream';
+import { LiveArea, NO_STATUS, type LiveStatus } from './live.js';
 
 export interface OutputFlags {
   verbose: boolean;
@@ -71,6 +72,8 @@ export class Redactor implements SecretSink {
 
 export class Output {
   readonly paint: Paint;
+  /** Live status lines: only at a terminal, and not with --quiet or --json. */
+  private readonly live?: LiveArea;
 
   constructor(
     private readonly stdout: Writable,
@@ -79,13 +82,24 @@ export class Output {
     readonly redactor: Redactor = new Redactor(),
     /** Put before every stderr line: the host, when one run works on many. */
     private readonly prefix = '',
+    live?: LiveArea,
   ) {
     this.paint = flags.color ? colored : plain;
+    const tty = Boolean((stderr as Writable & { isTTY?: boolean }).isTTY);
+    this.live = live ?? (tty && !flags.quiet && !flags.json ? new LiveArea(stderr, (t) => redactor.redact(t)) : undefined);
   }
 
   /** The same output, every stderr line marked with the host it is about (`[web1] `). */
   forHost(label: string, width = label.length): Output {
-    return new Output(this.stdout, this.stderr, this.flags, this.redactor, `${this.paint.bold(`[${label}]`)}${' '.repeat(width - label.length + 1)}`);
+    return new Output(this.stdout, this.stderr, this.flags, this.redactor, `${this.paint.bold(`[${label}]`)}${' '.repeat(width - label.length + 1)}`, this.live);
+  }
+
+  /**
+   * A live line for a wait (`waiting for i-0abc (web1) to be running`), shown at a
+   * terminal once the wait has lasted about 2 s, with its phase and elapsed time.
+   */
+  status(text: string): LiveStatus {
+    return this.live ? this.live.start(this.paint.dim(`${this.prefix}${text}`)) : NO_STATUS;
   }
 
   /** A writer for progress lines meant for a person watching: only when stderr is a terminal. */
@@ -126,7 +140,9 @@ export class Output {
 
   /** One raw line on stderr (already formatted). */
   err(line: string): void {
-    this.stderr.write(`${this.redactor.redact(this.prefix + line)}\n`);
+    const text = this.redactor.redact(this.prefix + line);
+    if (this.live) this.live.writeLine(text);
+    else this.stderr.write(`${text}\n`);
   }
 
   /** The task's result on stdout: bare text, or JSON with --json. */

@@ -237,6 +237,7 @@ export class Runner {
       },
       confirm: (question: string) => askYesNo(this.prompter, question),
       redact: (secret: string) => out.redactor.add(secret),
+      live: (what: string) => out.status(what),
       exclusive: <T>(key: string, work: () => Promise<T>) => {
         const before = this.queues.get(key) ?? Promise.resolve();
         const mine = before.catch(() => undefined).then(work);

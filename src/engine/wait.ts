@@ -1,6 +1,7 @@
 // Waiting with a deadline, written once. Delays are multiplied by the run's time scale
 // (1 in real use) and every sleep ends early when the run is interrupted.
 import { InterruptedError, TimeoutError } from './errors.js';
+import type { LiveStatus } from './live.js';
 
 export function sleep(seconds: number, scale: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -29,6 +30,8 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** A hint for the timeout error. */
   hint?: string;
+  /** The wait's live line at a terminal (ctx.live); poll ends it. */
+  live?: LiveStatus;
 }
 
 /**
@@ -38,6 +41,14 @@ export interface PollOptions {
  * attempt that can block (a connect) may spend at most.
  */
 export async function poll<T>(options: PollOptions, attempt: (n: number, secondsLeft: () => number) => Promise<T | undefined>): Promise<T> {
+  try {
+    return await pollUntil(options, attempt);
+  } finally {
+    options.live?.end();
+  }
+}
+
+async function pollUntil<T>(options: PollOptions, attempt: (n: number, secondsLeft: () => number) => Promise<T | undefined>): Promise<T> {
   const started = Date.now();
   const deadline = started + options.timeoutSeconds * options.scale * 1000;
   const secondsLeft = () => Math.max(0, (deadline - Date.now()) / 1000 / options.scale);

@@ -58,15 +58,17 @@ async function pollHost(
   attempt: (n: number, failed: (err: OriginError) => void, secondsLeft: () => number) => Promise<true | undefined>,
 ): Promise<void> {
   let last: OriginError | undefined;
+  const live = ctx.live(`waiting for ${what}`);
   try {
     await poll(
-      { what, timeoutSeconds, delaySeconds: 2, maxDelaySeconds: 5, scale: ctx.settings.timeScale, signal: ctx.signal },
+      { live, what, timeoutSeconds, delaySeconds: 2, maxDelaySeconds: 5, scale: ctx.settings.timeScale, signal: ctx.signal },
       (n, secondsLeft) =>
         attempt(
           n,
           (err) => {
             last = err;
             ctx.log.verbose(`try ${n}: ${err.message}`);
+            live.phase(`try ${n}: ${err instanceof SshError ? err.kind : 'failed'}`);
           },
           secondsLeft,
         ),

@@ -180,8 +180,10 @@ export async function signRequest(ctx: TaskContext, masterName: string, flavor: 
       });
     }
     ctx.log.info(`waiting up to ${o.timeoutSeconds}s for the certificate request of ${certname} on ${masterName}`);
+    const live = ctx.live(`waiting for the certificate request of ${certname} on ${masterName}`);
     entry = await poll(
       {
+        live,
         what: `a certificate request from ${certname} on ${masterName}`,
         timeoutSeconds: o.timeoutSeconds,
         delaySeconds: 2,
@@ -192,6 +194,7 @@ export async function signRequest(ctx: TaskContext, masterName: string, flavor: 
       },
       async (n) => {
         if (n > 1) ctx.log.verbose(`try ${n}: no request from ${certname} yet`);
+        if (n > 1) live.phase(`no request yet (try ${n})`);
         return lookup();
       },
     );

@@ -9,13 +9,15 @@ export interface FakeRoute53 {
   requests: { method: string; path: string; authorization?: string; body: string }[];
   /** When set, ChangeResourceRecordSets answers 400 InvalidInput with this message. */
   failChangesWith?: string;
+  /** GetChange answers PENDING while this is true, INSYNC once it is false (default false). */
+  changePending: boolean;
   close(): Promise<void>;
 }
 
 const NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 
 export async function startFakeRoute53(zoneName = 'infra.example.com.'): Promise<FakeRoute53> {
-  const fake: FakeRoute53 = { url: '', requests: [], close: async () => {} };
+  const fake: FakeRoute53 = { url: '', requests: [], changePending: false, close: async () => {} };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -36,6 +38,11 @@ export async function startFakeRoute53(zoneName = 'infra.example.com.'): Promise
       }
       if (req.method === 'GET' && /\/rrset$/.test(path)) {
         return reply(200, `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></ListResourceRecordSetsResponse>`);
+      }
+      if (req.method === 'GET' && /\/change\/[^/]+$/.test(path)) {
+        const id = path.split('/').pop();
+        const status = fake.changePending ? 'PENDING' : 'INSYNC';
+        return reply(200, `<GetChangeResponse xmlns="${NS}"><ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>`);
       }
       if (req.method === 'POST' && /\/rrset\/?$/.test(path)) {
         if (fake.failChangesWith !== undefined) {
