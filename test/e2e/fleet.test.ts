@@ -6,9 +6,15 @@
 // master and three agents enrolled with it in one command.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput, type Instance } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Settings } from '../../src/config/settings.js';
+import { Output } from '../../src/engine/output.js';
+import { Runner } from '../../src/engine/runner.js';
+import { defineTask } from '../../src/engine/task.js';
+import { cmd } from '../../src/ssh/quote.js';
 import { FP2, startWorld, type World } from '../origin/flow-world.js';
 import { runBin } from '../support/bin.js';
 import { runCli, testEnv } from '../support/cli.js';
@@ -79,6 +85,17 @@ const gate = (s: Sshd) => join(s.dir, 'gate');
 const ran = () => fleet.map((s) => s.calls().map((c) => [c.name, ...c.args].join(' ')));
 const fails = (i: number) => sshd(i).standIn('hostname', { stderr: `hostname: host${i} is broken\n`, exit: 3 });
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+/** Resolves once `done()` holds (it is looked at every 10 ms); fails after 15 s. */
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+/** A stand-in that answers only once the test creates the host's gate file. */
+const waitsForGate = (s: Sshd, answer: string) =>
+  s.standIn('hostname', { script: `n=0\nwhile [ ! -e '${gate(s)}' ]; do n=$((n+1)); [ $n -gt 3000 ] && exit 9; sleep 0.01; done\necho ${answer}\n` });
 
 describe('which hosts an expression names', () => {
   it('runs on an inventory group with its [x:children], in file order, each once', async () => {
@@ -188,9 +205,7 @@ describe('output', () => {
 
   it('prints results in the order given even when a later host finishes first', async () => {
     // web1 answers only once the test has seen every other host finish.
-    sshd(1).standIn('hostname', {
-      script: `n=0\nwhile [ ! -e '${gate(sshd(1))}' ]; do n=$((n+1)); [ $n -gt 3000 ] && exit 9; sleep 0.01; done\necho host1.example.org\n`,
-    });
+    waitsForGate(sshd(1), 'host1.example.org');
     const run = startCli(['remote:hostname', 'web1,web2,web3,web4,web5', '--verbose'], env);
     for (const i of [2, 3, 4, 5]) await run.stderrMatches(new RegExp(`\\[web${i}\\]\\s+- remote:hostname done in`));
     expect(run.stderr()).not.toMatch(/\[web1\]\s+- remote:hostname done in/);
@@ -343,6 +358,62 @@ describe('the built binary', () => {
     expect(r.code, r.stderr).toBe(0);
     const err = lines(r.stderr);
     expect(err.slice(2, -1).filter((l) => !/^\[[^\]]+\] +task: /.test(l))).toEqual([]);
+  });
+});
+
+describe("a host's own stop", () => {
+  // Fails: a remote command takes its stop signal from the SSH pool, which has the run's
+  // one signal (src/engine/runner.ts ssh(): `signal: this.abort.signal`; src/ssh/run.ts
+  // passes `this.host.settings.signal` to the channel). A host that fails aborts only its
+  // scope's signal, so its own commands still under way run on, unstopped, after it
+  // failed and while it rolls back.
+  it.fails('a host that fails interrupts its own remote command still under way; the other host is not touched', async () => {
+    const settled: Record<string, string> = {};
+    const branches = defineTask({
+      name: 'test:branches',
+      summary: 'a remote command under way while a sibling branch fails (on web1)',
+      args: [{ name: 'host', description: 'host' }],
+      options: {},
+      async run(ctx, { host }) {
+        const remote = await ctx.ssh(host);
+        const slow = remote.run(cmd('hostname'), { readOnly: true }).then(
+          (r) => {
+            settled[host] = 'finished';
+            return r.stdout.join('');
+          },
+          (e: unknown) => {
+            settled[host] = (e as Error).name;
+            throw e;
+          },
+        );
+        const failing = (async () => {
+          if (host !== 'web1') return;
+          await until('hostname running on web1', () => sshd(1).calls().length > 0);
+          throw new Error('web1 broke');
+        })();
+        return (await Promise.all([slow, failing]))[0];
+      },
+    });
+    waitsForGate(sshd(1), 'host1.example.org');
+    waitsForGate(sshd(2), 'host2.example.org');
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (d) => (err += d));
+    const flags = { verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
+    const runner = new Runner(() => branches, new Settings(flags, env, env.HOME!, env.HOME!), new Output(new PassThrough(), stderr, flags));
+    try {
+      const run = runner.runFleet(branches, { expression: 'web1,web2', units: ['web1', 'web2'].map((h) => ({ label: h, words: [h], options: {} })), concurrency: 2, failFast: false }, {});
+      await until('web1 failed', () => err.includes('[web1] error: web1 broke'));
+      // web2's command is still waiting for its gate: let it answer.
+      writeFileSync(gate(sshd(2)), '');
+      expect(await run).toBe(1);
+      expect(settled.web2).toBe('finished');
+      // By the time web2 had answered, web1's own command had long been stopped.
+      expect(settled.web1).toBe('InterruptedError');
+    } finally {
+      writeFileSync(gate(sshd(1)), '');
+      await runner.close();
+    }
   });
 });
 
