@@ -59,6 +59,8 @@ export class Runner {
     private readonly prompter?: Prompter,
   ) {
     this.aws = new GuardedAwsClients(settings, out.redactor, () => this.abort.signal.aborted, out.progress());
+    // The SDK's own warnings and debug text reach the user only through the run's output.
+    this.aws.reportTo(out);
     this.main = { journal: this.journal, invoked: new Map(), abort: this.abort, out };
   }
 
