@@ -209,5 +209,9 @@ describe('output', () => {
       { host: 'a', ok: true, result: null },
       { host: 'b', ok: false, error: 'b has no address yet' },
     ]);
+    // Without --json, a success with nothing to print still gets its line: `HOST<TAB>`.
+    const bare = harness([quiet]);
+    expect(await bare.runner.runFleet(quiet, fleetOf(['a', 'c']), {})).toBe(0);
+    expect(bare.stdout()).toBe('a\t\nc\t\n');
   });
 });
