@@ -142,6 +142,7 @@ export class HostState {
       });
     }
     log.verbose(`${this.alias}: through ProxyJump ${jump.key} (${where(proxy.at)})`);
+    const started = Date.now();
     let client: Client;
     try {
       client = await jump.connection(log, { timeoutSeconds: seconds }, chain);
@@ -152,13 +153,15 @@ export class HostState {
         cause: err,
       });
     }
+    // The channel gets what the jump host's login left of the budget.
+    const left = Math.max(0.1, seconds - (Date.now() - started) / 1000 / this.settings.timeScale);
     return forwardThrough(client, {
       alias: this.alias,
       jumpAlias: jump.alias,
       host: hostName,
       port,
-      timeoutSeconds: seconds,
-      timeoutMs: scaledMs(seconds, this.settings.timeScale),
+      timeoutSeconds: left,
+      timeoutMs: scaledMs(left, this.settings.timeScale),
       signal: this.settings.signal,
     });
   }

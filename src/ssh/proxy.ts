@@ -181,8 +181,10 @@ export function spawnProxyCommand(command: string, alias: string, signal: AbortS
       }
       const end = await closed;
       if (end.error) return `the ProxyCommand for ${alias} could not be started: ${end.error.message}`;
+      // Killed by our signal: the login failed for its own reason (a timeout), which is the one
+      // to tell. (A command that was already exiting on its own reports its status.)
+      if (killedByUs && end.signal !== null) return undefined;
       const lines = stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-3);
-      if (killedByUs && !lines.length) return undefined;
       const status = end.signal ? `was killed by ${end.signal}` : `exited ${end.code}`;
       return `the ProxyCommand for ${alias} ${status}${lines.length ? `: ${lines.join(' | ')}` : ' without a word'}`;
     },

@@ -11,7 +11,7 @@ import { SshError } from '../../src/ssh/errors.js';
 import { SshPool } from '../../src/ssh/pool.js';
 import { sh } from '../../src/ssh/quote.js';
 import type { SshSettings } from '../../src/ssh/types.js';
-import { alive, captureLog, scratchHome, startSshd, writeClientSsh, type Sshd } from '../support/sshd.js';
+import { alive, captureLog, processesUsing, scratchHome, startSshd, writeClientSsh, type Sshd } from '../support/sshd.js';
 
 let jump: Sshd;
 let target: Sshd;
@@ -245,7 +245,7 @@ describe('host keys: each hop under its own name', () => {
 
 describe('ProxyCommand', () => {
   /** A tiny `nc`: connects to argv host:port, pipes stdio through, and notes its pid and arguments. */
-  function pipeCommand(home: string): { command: string; notes: () => { pid: number; args: string[] }[] } {
+  function pipeCommand(home: string): { command: string; script: string; notes: () => { pid: number; args: string[] }[] } {
     const script = join(home, 'pipe.mjs');
     const notes = join(home, 'pipe.notes');
     writeFileSync(
@@ -265,6 +265,7 @@ describe('ProxyCommand', () => {
     );
     return {
       command: `${process.execPath} ${script}`,
+      script,
       notes: () => (existsSync(notes) ? readFileSync(notes, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; args: string[] }) : []),
     };
   }
@@ -317,7 +318,8 @@ describe('ProxyCommand', () => {
       const err = await failure((await pool(home).host('web1', captureLog().log)).run(sh`true`));
       expect(err.kind).toBe('timeout');
       expect(err.message).toContain('through ProxyCommand');
-      await until('the timed-out ProxyCommand to end', () => !alive(pipe.notes()[0]!.pid));
+      // (On a slow machine it may be killed before it wrote its notes: look for it by its script.)
+      await until('the timed-out ProxyCommand to end', () => processesUsing(pipe.script).length === 0);
 
       const stop = new AbortController();
       const h = await pool(home, { signal: stop.signal }).host('web1', captureLog().log);
@@ -327,7 +329,7 @@ describe('ProxyCommand', () => {
       stop.abort();
       expect(await running).toBeInstanceOf(InterruptedError);
       expect(Date.now() - aborted).toBeLessThan(1000);
-      await until('the interrupted ProxyCommand to end', () => !alive(pipe.notes()[1]!.pid));
+      await until('the interrupted ProxyCommand to end', () => processesUsing(pipe.script).length === 0);
     } finally {
       await silent.close();
     }
