@@ -1,6 +1,7 @@
 // origin:baseinstance — a named EC2 host, optionally with an elastic IP and an A record,
 // answering SSH, optionally enrolling itself with a Puppet master at first boot. The
 // workflow lives in src/origin/baseinstance-plan.ts, the enrolment in src/puppet/enrol.ts.
+import { baseinstanceFanOut, countOptions, singleHostname } from '../../origin/baseinstance-count.js';
 import { baseInstance, renderBaseInstance } from '../../origin/baseinstance-plan.js';
 import { instanceName } from '../../aws/instance-launch.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
@@ -43,13 +44,14 @@ export const baseinstanceTask = defineTask({
     timeout: { type: 'number', description: 'seconds for the whole run to get there', default: 600, placeholder: 'SECONDS', validate: positiveNumber },
     reuse: { type: 'boolean', description: 'continue from a pending or running instance of this name instead of refusing' },
     ...enrolOptions,
+    ...countOptions,
   },
-  example: 'origin-setup origin:baseinstance puppet --hostname puppet.infra.example.org --elasticip --securitygroup default puppetmaster',
+  example: 'origin-setup origin:baseinstance web --count 5 --domain infra.example.org --elasticip --enrol puppet.infra.example.org',
   async run(ctx, { name }, opts) {
     requireEnrol(opts);
     return baseInstance(ctx, {
       name,
-      hostname: opts.hostname,
+      hostname: singleHostname(name, opts),
       elasticip: opts.elasticip,
       ipaddress: opts.ipaddress,
       image: opts.image,
@@ -65,6 +67,7 @@ export const baseinstanceTask = defineTask({
     });
   },
   render: renderBaseInstance,
+  fanOut: ({ name }, opts) => baseinstanceFanOut(name, opts),
 });
 
 export const baseinstanceTasks: AnyTask[] = [baseinstanceTask];
