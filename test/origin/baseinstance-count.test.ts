@@ -118,7 +118,10 @@ function script(): void {
     instances.get(input.InstanceId)!.ip = a.PublicIp;
     return { AssociationId: a.AssociationId };
   });
-  ec2.on(ReleaseAddressCommand).callsFake((input: { AllocationId: string }) => void events.push(`ReleaseAddress ${input.AllocationId}`) ?? {});
+  ec2.on(ReleaseAddressCommand).callsFake((input: { AllocationId: string }) => {
+    events.push(`ReleaseAddress ${input.AllocationId}`);
+    return {};
+  });
   ec2.on(TerminateInstancesCommand).callsFake((input: { InstanceIds: string[] }) => {
     events.push(`TerminateInstances ${input.InstanceIds.join(' ')}`);
     return { TerminatingInstances: [] };
