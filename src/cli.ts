@@ -7,7 +7,7 @@ import { primeSecrets } from './config/awscred.js';
 import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
 import { GLOBAL_VALUE_OPTIONS, normalizeArgv } from './engine/argv.js';
 import { bind, upper } from './engine/bind.js';
-import { errorEnvelope, errorLine } from './engine/error-line.js';
+import { errorEnvelope, errorLine, stackOf } from './engine/error-line.js';
 import { DryRunStop, EXIT, UsageError } from './engine/errors.js';
 import { catalogueOf, type CatalogueTask } from './engine/catalogue.js';
 import { completionAnswer, completionScript } from './engine/completion.js';
@@ -263,7 +263,8 @@ async function report(err: unknown, out: Output, task: AnyTask | undefined, json
   if (err instanceof UsageError && task) out.err(`usage: ${BIN} ${usageLine(task)}`);
   if (out.flags.debug) {
     if (line.requestId) out.debug(`AWS request id ${line.requestId}`);
-    if (err instanceof Error && err.stack) out.debug(err.stack);
+    const stack = stackOf(err);
+    if (stack) out.debug(stack);
   }
   if (json) out.json(errorEnvelope(line));
   return line.exitCode;

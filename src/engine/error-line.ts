@@ -41,3 +41,13 @@ export async function errorLine(err: unknown): Promise<ErrorLine> {
 export function errorEnvelope(e: ErrorLine): { ok: false; error: { message: string; hint?: string; code: string; exitCode: number } } {
   return { ok: false, error: { message: e.text, ...(e.hint ? { hint: e.hint } : {}), code: e.code, exitCode: e.exitCode } };
 }
+
+/**
+ * The stack for --debug without its first line, which repeats the message already printed
+ * (and a remote command's output with it).
+ */
+export function stackOf(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !err.stack) return undefined;
+  const frames = err.stack.split('\n').filter((l) => /^\s+at /.test(l));
+  return frames.length ? `${err.name} at:\n${frames.join('\n')}` : undefined;
+}

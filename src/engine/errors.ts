@@ -58,10 +58,11 @@ export class RemoteCommandError extends OriginError {
     readonly host: string,
     readonly command: string,
     readonly code: number,
-    readonly stderrTail: readonly string[],
+    /** The last lines the command printed (stdout's, then stderr's; see ssh/exec.ts outputTail). */
+    readonly outputTail: readonly string[],
     options: { hint?: string } = {},
   ) {
-    const tail = stderrTail.length ? `: ${stderrTail.join(' | ')}` : '';
+    const tail = outputTail.length ? `: ${outputTail.join(' | ')}` : '';
     super(`${host}: \`${command}\` exited ${code}${tail}`, options);
   }
   override get errorCode(): string {

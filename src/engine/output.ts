@@ -140,7 +140,8 @@ export class Output {
 
   /** One raw line on stderr (already formatted). */
   err(line: string): void {
-    const text = this.redactor.redact(this.prefix + line);
+    // Every line of a many-line text (a stack trace) carries the host's mark.
+    const text = this.redactor.redact(this.prefix ? line.split('\n').map((l) => this.prefix + l).join('\n') : line);
     if (this.live) this.live.writeLine(text);
     else this.stderr.write(`${text}\n`);
   }

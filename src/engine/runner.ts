@@ -9,7 +9,7 @@ import type { SshPool } from '../ssh/pool.js';
 import type { RemoteHost } from '../ssh/types.js';
 import { bind, canonicalKey, type Bound } from './bind.js';
 import type { TaskContext } from './context.js';
-import { errorLine } from './error-line.js';
+import { errorLine, stackOf } from './error-line.js';
 import { EXIT, exitCodeFor, InterruptedError, OriginError, UsageError } from './errors.js';
 import { OrderedPrinter, resultLines, schedule, summaryLine, type FleetUnit, type Outcome } from './fleet.js';
 import { askYesNo, type Prompter } from './prompt.js';
@@ -62,6 +62,9 @@ export class Runner {
     // The SDK's own warnings and debug text reach the user only through the run's output.
     this.aws.reportTo(out);
     this.main = { journal: this.journal, invoked: new Map(), abort: this.abort, out };
+    this.abort.signal.addEventListener('abort', () => {
+      for (const scope of this.hostScopes) scope.abort.abort();
+    });
   }
 
   /**
@@ -102,7 +105,8 @@ export class Runner {
    * order given (or one JSON array), then a summary line; returns the exit code.
    */
   async runFleet(task: AnyTask, fleet: FleetRun, options: Record<string, unknown>): Promise<number> {
-    const bound = fleet.units.map((u) => bind(task, u.words, { ...options, ...u.options }));
+    // A unit known to be impossible (no address) fails on its own when its turn comes.
+    const bound = fleet.units.map((u) => (u.problem ? undefined : bind(task, u.words, { ...options, ...u.options })));
     const out = this.out;
     out.echo(0, `${task.name} ${fleet.expression}`);
     out.info(0, `${fleet.units.length} host${fleet.units.length === 1 ? '' : 's'}: ${fleet.units.map((u) => u.label).join(', ')}`);
@@ -115,7 +119,7 @@ export class Runner {
       async (i): Promise<Outcome> => {
         const unit = fleet.units[i]!;
         const scope = this.hostScope(out.forHost(unit.label, width));
-        const outcome = await this.runHost(scope, task, unit, bound[i]!);
+        const outcome = await this.runHost(scope, task, unit, bound[i]);
         if (!outcome.ok) failedOnce = true;
         printer.finished(i, outcome.ok && !out.flags.json ? resultLines(unit.label, bareResult(outcome.result, task.render?.bind(task))) : []);
         return outcome;
@@ -132,17 +136,16 @@ export class Runner {
 
   private hostScope(out: Output): Scope {
     const abort = new AbortController();
-    // Ctrl-C stops every host; one host failing stops only its own.
+    // Ctrl-C stops every host (one listener for all, in the constructor); one host failing stops only its own.
     if (this.abort.signal.aborted) abort.abort();
-    else this.abort.signal.addEventListener('abort', () => abort.abort(), { once: true });
     const scope: Scope = { journal: new Journal(), invoked: new Map(), abort, out };
     this.hostScopes.push(scope);
     return scope;
   }
 
-  private async runHost(scope: Scope, task: AnyTask, unit: FleetUnit, bound: Bound): Promise<Outcome> {
+  private async runHost(scope: Scope, task: AnyTask, unit: FleetUnit, bound: Bound | undefined): Promise<Outcome> {
     try {
-      if (unit.problem) throw new OriginError(unit.problem);
+      if (unit.problem || !bound) throw new OriginError(unit.problem ?? `${unit.label}: nothing to run`);
       const result = await withHostStop(() => scope.abort.signal.aborted, () => this.execute(scope, 0, task, bound));
       return { host: unit.label, ok: true, result };
     } catch (err) {
@@ -150,7 +153,8 @@ export class Runner {
       const { message, requestId } = await errorLine(err);
       scope.out.error(message);
       if (requestId) scope.out.debug(`AWS request id ${requestId}`);
-      if (err instanceof Error && err.stack) scope.out.debug(err.stack);
+      const stack = stackOf(err);
+      if (stack) scope.out.debug(stack);
       await this.rollBack(scope);
       return { host: unit.label, ok: false, error: message, code: exitCodeFor(err) };
     }

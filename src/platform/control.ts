@@ -78,7 +78,7 @@ async function runFirewall(host: RemoteHost, platform: Platform, command: ShellC
     await host.run(command, { sudo: true });
   } catch (err) {
     if (err instanceof RemoteCommandError && err.code === 127) {
-      throw new RemoteCommandError(err.host, err.command, err.code, err.stderrTail, {
+      throw new RemoteCommandError(err.host, err.command, err.code, err.outputTail, {
         hint: `${platform.firewall.name} is not installed there: origin-setup remote:pkg:install ${host.name} ${platform.firewall.packages.join(' ')}`,
       });
     }

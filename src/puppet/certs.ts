@@ -124,7 +124,7 @@ export async function listCerts(master: RemoteHost, flavor: PuppetFlavor, all: b
   } catch (e) {
     // `puppetserver ca` asks the running server's CA API; a stopped server is the usual cause.
     if (e instanceof RemoteCommandError && flavor.ca === 'puppetserver-ca' && e.code !== 127) {
-      throw new RemoteCommandError(e.host, e.command, e.code, e.stderrTail, {
+      throw new RemoteCommandError(e.host, e.command, e.code, e.outputTail, {
         hint: `is ${flavor.masterService} running on ${master.name}? (origin-setup remote:service:status ${master.name} ${flavor.masterService})`,
       });
     }

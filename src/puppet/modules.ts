@@ -3,6 +3,7 @@
 import type { TaskContext } from '../engine/context.js';
 import { RemoteCommandError, UsageError } from '../engine/errors.js';
 import { cmd } from '../ssh/quote.js';
+import { outputTail } from '../ssh/exec.js';
 import { puppetOn } from './generation.js';
 
 /** A Forge module name: author-name (or author/name). */
@@ -44,7 +45,7 @@ export async function installModules(
       ctx.log.info(`${module} is already installed on ${hostName}`);
       done.push({ module, action: 'already installed' });
     } else {
-      throw new RemoteCommandError(hostName, command.text, r.code, [...r.stdout, ...r.stderr].slice(-5), {
+      throw new RemoteCommandError(hostName, command.text, r.code, outputTail(r), {
         hint: 'is the Forge (forgeapi.puppet.com) reachable from the host, and the module name right?',
       });
     }

@@ -100,8 +100,8 @@ async function augtool(host: RemoteHost, command: ReturnType<typeof cmd>, readOn
   try {
     return await host.run(command, { ...AS_ROOT, readOnly });
   } catch (e) {
-    if (e instanceof RemoteCommandError && (e.code === 127 || e.stderrTail.some((l) => /augtool.*(not found|No such file)/.test(l)))) {
-      throw new RemoteCommandError(e.host, e.command, e.code, e.stderrTail, {
+    if (e instanceof RemoteCommandError && (e.code === 127 || e.outputTail.some((l) => /augtool.*(not found|No such file)/.test(l)))) {
+      throw new RemoteCommandError(e.host, e.command, e.code, e.outputTail, {
         hint: `augtool is not installed on ${host.name}; install it with: origin-setup remote:pkg:install ${host.name} augeas (augeas-tools on Debian/Ubuntu)`,
       });
     }

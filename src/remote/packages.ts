@@ -3,6 +3,7 @@
 import { NotFoundError, OriginError, RemoteCommandError } from '../engine/errors.js';
 import type { Platform } from '../platform/types.js';
 import { cmd } from '../ssh/quote.js';
+import { outputTail } from '../ssh/exec.js';
 import type { RemoteHost } from '../ssh/types.js';
 import { augeasMatch, augeasSet } from './augeas.js';
 
@@ -36,12 +37,11 @@ export async function listPackages(host: RemoteHost, platform: Platform, filter:
   const r = await host.run(command, { readOnly: true, allowExit: [1] });
   if (r.code !== 0) {
     if ([...r.stderr, ...r.stdout].some((l) => /No matching Packages to list/i.test(l))) return [];
-    throw new RemoteCommandError(host.name, command.text, r.code, tail(r.stderr));
+    throw new RemoteCommandError(host.name, command.text, r.code, outputTail(r));
   }
   return platform.packages.parseList(r.stdout);
 }
 
-const tail = (lines: readonly string[]) => lines.filter((l) => l.trim() !== '').slice(-5);
 
 /** The installed version of PKG; NotFoundError when it is not installed. */
 export async function installedVersion(host: RemoteHost, platform: Platform, pkg: string): Promise<string> {

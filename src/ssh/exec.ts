@@ -45,3 +45,19 @@ export function exitAccepted(code: number, allow: readonly number[] | 'any' | un
 export function tail(lines: readonly string[], n = 5): string[] {
   return lines.filter((l) => l.trim() !== '').slice(-n);
 }
+
+/**
+ * What a failed command said last, for its error: stdout's last lines, then stderr's,
+ * each line once, at most `n` (half each when both have more). Tools put the reason on
+ * either: yum prints "No package nosuch available." on stdout and only "Error: Nothing to
+ * do" on stderr.
+ */
+export function outputTail(r: { stdout: readonly string[]; stderr: readonly string[] }, n = 10): string[] {
+  // A repeated line is kept where it last appeared.
+  const once = (lines: readonly string[]) => [...new Set(lines.map((l) => l.trim()).filter((l) => l !== '').reverse())].reverse();
+  const out = once(tail(r.stdout, n * 2));
+  const err = once(tail(r.stderr, n * 2)).filter((l) => !out.includes(l));
+  const fromErr = Math.min(err.length, Math.max(Math.ceil(n / 2), n - out.length));
+  const fromOut = Math.min(out.length, n - fromErr);
+  return [...out.slice(out.length - fromOut), ...err.slice(err.length - fromErr)];
+}

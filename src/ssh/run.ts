@@ -6,7 +6,7 @@ import { OriginError, RemoteCommandError } from '../engine/errors.js';
 import { SshError } from './errors.js';
 import type { ConnectLimits } from './connect.js';
 import { ChannelLost, ChannelNotOpened, execOnChannel } from './exec-channel.js';
-import { exitAccepted, scaledMs, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from './exec.js';
+import { exitAccepted, outputTail, scaledMs, sudoWantsPassword, sudoWantsTty, sudoWrap } from './exec.js';
 import { quote, type ShellCommand } from './quote.js';
 import type { ExecResult, RunOptions, SshLog, SshSettings } from './types.js';
 
@@ -56,12 +56,12 @@ export class CommandRunner {
       });
     }
     if (!exitAccepted(result.code, options.allowExit)) {
-      const lines = pty ? result.stdout : result.stderr;
+      const said = outputTail(result);
       const hint =
-        useSudo && result.code === 127 && lines.some((l) => /sudo.*not found/.test(l))
+        useSudo && result.code === 127 && said.some((l) => /sudo.*not found/.test(l))
           ? `sudo is not installed on ${this.host.alias}: install it, or log in as root (--username root)`
           : undefined;
-      throw new RemoteCommandError(this.host.alias, text, result.code, tail(lines), hint ? { hint } : {});
+      throw new RemoteCommandError(this.host.alias, text, result.code, said, hint ? { hint } : {});
     }
     return result;
   }

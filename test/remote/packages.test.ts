@@ -94,6 +94,19 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     expect(r.stderr).toContain("error: testhost: `sudo -n sh -c 'yum -y install nosuch'` exited 1: Loaded plugins: langpacks | No package nosuch available. | Error: Nothing to do");
   });
 
+  it('names the reason a tool printed on stdout, once, at every verbosity', async () => {
+    sshd.withDistribution('fedora19');
+    // Real yum 3 puts the reason on stdout and only "Nothing to do" on stderr.
+    sshd.standIn('yum', { stdout: 'Loaded plugins: langpacks\nNo package nosuch available.\n', stderr: 'Error: Nothing to do\n', exit: 1 });
+    for (const flags of [[], ['-v'], ['--debug']]) {
+      const r = await runCli(['remote:yum:install', 'testhost', 'nosuch', ...flags], env);
+      expect(r.code).toBe(1);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+      expect(errors).toEqual(["error: testhost: `sudo -n sh -c 'yum -y install nosuch'` exited 1: Loaded plugins: langpacks | No package nosuch available. | Error: Nothing to do"]);
+      expect(r.stderr.split('No package nosuch available.').length - 1).toBe(1);
+    }
+  });
+
   const YUM_LIST = [
     'Installed Packages',
     'augeas-libs.x86_64                     1.1.0-1.fc19                  @updates',

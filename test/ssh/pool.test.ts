@@ -93,7 +93,7 @@ describe('output', () => {
 });
 
 describe('exit codes', () => {
-  test('a non-zero exit fails with the host, the command, the code and the last stderr lines', async () => {
+  test('a non-zero exit fails with the host, the command, the code and the last lines of stdout and stderr', async () => {
     const h = await pool().host('testhost', captureLog().log);
     const err = await h
       .run(sh`for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3`)
@@ -103,10 +103,13 @@ describe('exit codes', () => {
     expect(e.host).toBe('testhost');
     expect(e.code).toBe(3);
     expect(e.command).toBe('for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3');
-    expect(e.stderrTail).toEqual(['problem 3', 'problem 4', 'problem 5', 'problem 6', 'problem 7']);
+    expect(e.outputTail).toEqual(['out', 'problem 1', 'problem 2', 'problem 3', 'problem 4', 'problem 5', 'problem 6', 'problem 7']);
     expect(e.message).toBe(
-      'testhost: `for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3` exited 3: problem 3 | problem 4 | problem 5 | problem 6 | problem 7',
+      'testhost: `for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3` exited 3: out | problem 1 | problem 2 | problem 3 | problem 4 | problem 5 | problem 6 | problem 7',
     );
+    // At most ten lines, each once: the end of each stream is what matters.
+    const long = (await h.run(sh`for i in $(seq 1 14); do echo "o $i"; echo "same" >&2; echo "e $i" >&2; done; exit 1`).catch((x: unknown) => x)) as RemoteCommandError;
+    expect(long.outputTail).toEqual(['o 10', 'o 11', 'o 12', 'o 13', 'o 14', 'e 11', 'e 12', 'e 13', 'same', 'e 14']);
   });
 
   test('expected codes are answers, not failures', async () => {
