@@ -3,6 +3,7 @@
 // another. What one host's work owns (the invoke-once memo, the journal of created
 // resources, the stop signal and the output prefix) is a Scope: a run on one host has
 // one, a run on many hosts has one per host, so one host failing rolls back only its own.
+import { setMaxListeners } from 'node:events';
 import { asRollback, GuardedAwsClients, withHostStop } from '../aws/interrupt-guard.js';
 import type { Settings } from '../config/settings.js';
 import type { SshPool } from '../ssh/pool.js';
@@ -62,6 +63,9 @@ export class Runner {
     // The SDK's own warnings and debug text reach the user only through the run's output.
     this.aws.reportTo(out);
     this.main = { journal: this.journal, invoked: new Map(), abort: this.abort, out };
+    // Every connect, command and wait under way listens to the run's stop: with many hosts
+    // at once that is many more than Node's default of 10 before it warns of a leak.
+    setMaxListeners(0, this.abort.signal);
     this.abort.signal.addEventListener('abort', () => {
       for (const scope of this.hostScopes) scope.abort.abort();
     });
@@ -136,6 +140,7 @@ export class Runner {
 
   private hostScope(out: Output): Scope {
     const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
     // Ctrl-C stops every host (one listener for all, in the constructor); one host failing stops only its own.
     if (this.abort.signal.aborted) abort.abort();
     const scope: Scope = { journal: new Journal(), invoked: new Map(), abort, out };
@@ -237,7 +242,7 @@ export class Runner {
       },
       invoke: <R>(name: string, args: readonly string[] = [], options: Record<string, unknown> = {}) =>
         this.invokeIn(scope, inner, name, args, options) as Promise<R>,
-      ssh: (host: string) => this.ssh(host, inner, out),
+      ssh: (host: string) => this.ssh(host, inner, out, scope.abort.signal),
       loginUser: (host: string, user: string) => {
         if (!this.loginUsers.has(host)) this.loginUsers.set(host, user);
       },
@@ -266,7 +271,7 @@ export class Runner {
     };
   }
 
-  private async ssh(host: string, depth: number, out: Output): Promise<RemoteHost> {
+  private async ssh(host: string, depth: number, out: Output, stop: AbortSignal): Promise<RemoteHost> {
     this.pool ??= (async () => {
       const { SshPool } = await import('../ssh/pool.js');
       const flags = this.settings.flags;
@@ -286,11 +291,15 @@ export class Runner {
           signal: this.abort.signal,
       });
     })();
-    return (await this.pool).host(host, {
-      verbose: (t) => out.verbose(depth, t),
-      debug: (t) => out.debug(t),
-      info: (t) => out.info(depth, t),
-    });
+    return (await this.pool).host(
+      host,
+      {
+        verbose: (t) => out.verbose(depth, t),
+        debug: (t) => out.debug(t),
+        info: (t) => out.info(depth, t),
+      },
+      stop,
+    );
   }
 
   /** Closes SSH connections so the process can exit promptly. */

@@ -21,7 +21,8 @@ export class SshPool {
 
   constructor(readonly settings: SshSettings) {}
 
-  async host(name: string, log: SshLog): Promise<RemoteHost> {
+  /** `stop` ends this handle's commands (one host's share of a many-host run); default, the run's signal. */
+  async host(name: string, log: SshLog, stop?: AbortSignal): Promise<RemoteHost> {
     if (!/^[A-Za-z0-9_.:%[\]-]+$/.test(name) || name.startsWith('-')) {
       throw new UsageError(`bad host name ${JSON.stringify(name)}: expected a DNS name, an address or a ~/.ssh/config Host`);
     }
@@ -30,7 +31,7 @@ export class SshPool {
       state = new HostState(this, name, this.sshConfig(log));
       this.hosts.set(name, state);
     }
-    return new HostHandle(state, log);
+    return new HostHandle(state, log, stop);
   }
 
   /** @internal The one HostState of a ProxyJump hop: every host behind it shares its connection. */
@@ -79,7 +80,11 @@ class HostHandle implements RemoteHost {
   constructor(
     private readonly state: HostState,
     private readonly log: SshLog,
+    private readonly stop?: AbortSignal,
   ) {}
+  private stopping(options: RunOptions): RunOptions {
+    return this.stop && !options.signal ? { ...options, signal: this.stop } : options;
+  }
   get name(): string {
     return this.state.alias;
   }
@@ -96,13 +101,13 @@ class HostHandle implements RemoteHost {
     await this.state.connection(this.log);
   }
   probe(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
-    return this.state.probe(command, options, this.log);
+    return this.state.probe(command, this.stopping(options), this.log);
   }
   relogin(): Promise<void> {
     return this.state.relogin();
   }
   run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
-    return this.state.run(command, options, this.log);
+    return this.state.run(command, this.stopping(options), this.log);
   }
   upload(content: string | Buffer, remotePath: string, options: UploadOptions = {}): Promise<void> {
     return this.state.upload(content, remotePath, options, this.log);

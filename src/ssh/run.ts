@@ -89,7 +89,7 @@ export class CommandRunner {
             alias: this.host.alias,
             stdin,
             pty,
-            signal: this.host.settings.signal,
+            signal: options.signal ?? this.host.settings.signal,
             timeoutMs: options.timeoutSeconds === undefined ? undefined : scaledMs(options.timeoutSeconds, this.host.settings.timeScale),
           });
           log.verbose(`${this.host.alias}$ ${command}  (exit ${result.code}, ${(result.durationMs / 1000).toFixed(2)}s)`);

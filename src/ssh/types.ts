@@ -21,6 +21,11 @@ export interface RunOptions {
    * ConnectTimeout or the pool's default: what is left of a wait's --timeout.
    */
   connectTimeoutSeconds?: number;
+  /**
+   * What stops this command (SIGINT, then the channel closes): the stop of the task's own
+   * host in a many-host run. Default: the run's.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {

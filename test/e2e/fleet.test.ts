@@ -252,9 +252,7 @@ describe('output', () => {
     expect(lines(all.stdout)).toHaveLength(3);
   });
 
-  // Fails: Output.err (src/engine/output.ts) puts the host prefix before the first line of
-  // a message only, so the stack trace --debug prints for a failed host runs on unmarked.
-  it.fails('--debug: the lines of a host\'s stack trace are marked with the host too', async () => {
+  it('--debug: the lines of a host\'s stack trace are marked with the host too', async () => {
     fails(1);
     const r = await runCli(['remote:hostname', 'web1,web2', '--debug'], env);
     expect(r.code).toBe(1);
@@ -306,10 +304,7 @@ describe('tag:KEY=VALUE targets', () => {
     expect(ran()).toEqual([['hostname'], [], ['hostname'], [], []]);
   });
 
-  // Fails: src/cli.ts gives a unit without an address the label `i-… (web2)` as its HOST
-  // word, and Runner.runFleet binds every unit before any starts, so the sshHost check
-  // turns that one instance into a usage error for the whole run (exit 2, nothing run).
-  it.fails('an instance without a public name fails alone; the others run', async () => {
+  it('an instance without a public name fails alone; the others run', async () => {
     const r = await runCli(['remote:hostname', 'tag:Role=web'], env);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe(`${pub(1)}\thost1.example.org\n${pub(3)}\thost3.example.org\n`);
@@ -350,10 +345,7 @@ describe('the built binary', () => {
     expect(lines(r.stderr).at(-1)).toBe('12 hosts: 12 ok, 0 failed');
   });
 
-  // Fails: Runner.hostScope (src/engine/runner.ts) adds an abort listener per host to the
-  // run's one AbortSignal and never removes it; from the eleventh host on, Node prints a
-  // MaxListenersExceededWarning to stderr, unmarked, in the middle of the hosts' lines.
-  it.fails('more than ten hosts: stderr holds only the opening lines, host lines and the summary', async () => {
+  it('more than ten hosts: stderr holds only the opening lines, host lines and the summary', async () => {
     const r = await runBin(['remote:hostname', twelve().join(',')], env);
     expect(r.code, r.stderr).toBe(0);
     const err = lines(r.stderr);
@@ -362,12 +354,7 @@ describe('the built binary', () => {
 });
 
 describe("a host's own stop", () => {
-  // Fails: a remote command takes its stop signal from the SSH pool, which has the run's
-  // one signal (src/engine/runner.ts ssh(): `signal: this.abort.signal`; src/ssh/run.ts
-  // passes `this.host.settings.signal` to the channel). A host that fails aborts only its
-  // scope's signal, so its own commands still under way run on, unstopped, after it
-  // failed and while it rolls back.
-  it.fails('a host that fails interrupts its own remote command still under way; the other host is not touched', async () => {
+  it('a host that fails interrupts its own remote command still under way; the other host is not touched', async () => {
     const settled: Record<string, string> = {};
     const branches = defineTask({
       name: 'test:branches',
