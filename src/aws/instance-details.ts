@@ -20,6 +20,8 @@ export interface InstanceDetails {
   launchTime?: string;
   securityGroups: string[];
   devices: { device: string; volumeId?: string }[];
+  /** The instance metadata service: whether tokens (IMDSv2) are required. */
+  metadata?: { httpTokens?: string; httpEndpoint?: string; hopLimit?: number };
   tags: Record<string, string>;
 }
 
@@ -43,6 +45,9 @@ export function instanceDetails(i: Instance): InstanceDetails {
     launchTime: i.LaunchTime instanceof Date ? i.LaunchTime.toISOString() : undefined,
     securityGroups: (i.SecurityGroups ?? []).map((g) => g.GroupName ?? g.GroupId!),
     devices: (i.BlockDeviceMappings ?? []).map((m) => ({ device: m.DeviceName!, volumeId: m.Ebs?.VolumeId })),
+    ...(i.MetadataOptions
+      ? { metadata: { httpTokens: i.MetadataOptions.HttpTokens, httpEndpoint: i.MetadataOptions.HttpEndpoint, hopLimit: i.MetadataOptions.HttpPutResponseHopLimit } }
+      : {}),
     tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])),
   };
 }

@@ -21,8 +21,12 @@ export interface LaunchSpec {
   key: string;
   /** Group names, or sg-… ids (needed outside the default VPC); both may be mixed. */
   securityGroups: readonly string[];
-  /** Root volume size in GiB; the image's own size when absent. */
+  /** Root volume size in GiB; the image's own size when absent. A resized root volume is gp3. */
   diskSizeGiB?: number;
+  /** Encrypt the root volume (the account's default EBS key). */
+  encrypted?: boolean;
+  /** 'v2' (the default) requires IMDSv2 session tokens; 'v1' also allows token-less requests. */
+  imds?: 'v1' | 'v2';
   /** The user data (src/aws/user-data.ts reads and composes it), sent base64-encoded. */
   userData?: Buffer;
 }
@@ -60,7 +64,7 @@ export async function assertNameFree(ctx: TaskContext, name: string, except?: st
 
 export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promise<Launched> {
   const userData = spec.userData?.toString('base64');
-  const blockDevices = await rootDeviceMapping(ctx, spec.image, spec.diskSizeGiB);
+  const blockDevices = await rootDeviceMapping(ctx, spec.image, spec.diskSizeGiB, spec.encrypted ?? false);
   await assertNameFree(ctx, spec.name);
 
   const { client, sdk } = await ctx.aws.ec2();
@@ -83,6 +87,9 @@ export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promis
         ...(groupIds.length ? { SecurityGroupIds: groupIds } : {}),
         ...(blockDevices ? { BlockDeviceMappings: blockDevices } : {}),
         ...(userData ? { UserData: userData } : {}),
+        // IMDSv2 is what EC2 recommends: a token first, so a server-side request forgery
+        // cannot read the instance's credentials with one GET.
+        MetadataOptions: { HttpTokens: spec.imds === 'v1' ? 'optional' : 'required', HttpEndpoint: 'enabled' },
         TagSpecifications: [
           { ResourceType: 'instance', Tags: nameTag },
           { ResourceType: 'volume', Tags: nameTag },
@@ -178,22 +185,25 @@ async function keepNameUnique(ctx: TaskContext, name: string, self: Instance, la
 }
 
 /**
- * Checks the image exists and, when a disk size is asked for, maps it onto the image's
- * own root device (its name differs between images: /dev/sda1, /dev/xvda, …).
+ * Checks the image exists and, when a disk size or encryption is asked for, maps it onto
+ * the image's own root device (its name differs between images: /dev/sda1, /dev/xvda, …).
+ * A resized volume is gp3: the image's own type is often the older gp2, which costs more
+ * for less throughput.
  */
-async function rootDeviceMapping(ctx: TaskContext, imageId: string, sizeGiB: number | undefined): Promise<BlockDeviceMapping[] | undefined> {
+async function rootDeviceMapping(ctx: TaskContext, imageId: string, sizeGiB: number | undefined, encrypted: boolean): Promise<BlockDeviceMapping[] | undefined> {
   const image = await imageById(ctx, imageId);
   if (!image) {
     throw new NotFoundError(`no image ${imageId} in this region`, { hint: 'origin-setup ec2:image:list --owner OWNER shows the images' });
   }
-  if (sizeGiB === undefined) return undefined;
+  if (sizeGiB === undefined && !encrypted) return undefined;
   const root = image.RootDeviceName;
   if (!root || image.RootDeviceType !== 'ebs') {
-    throw new UsageError(`--disksize: image ${imageId} has no EBS root device to resize`);
+    throw new UsageError(`${sizeGiB !== undefined ? '--disksize' : '--encrypted'}: image ${imageId} has no EBS root device`);
   }
+  if (sizeGiB === undefined) return [{ DeviceName: root, Ebs: { Encrypted: true } }];
   const imageSize = image.BlockDeviceMappings?.find((m) => m.DeviceName === root)?.Ebs?.VolumeSize;
   if (imageSize !== undefined && sizeGiB < imageSize) {
     throw new UsageError(`--disksize ${sizeGiB}: image ${imageId} needs at least ${imageSize} GiB for ${root}`);
   }
-  return [{ DeviceName: root, Ebs: { VolumeSize: sizeGiB } }];
+  return [{ DeviceName: root, Ebs: { VolumeSize: sizeGiB, VolumeType: 'gp3', ...(encrypted ? { Encrypted: true } : {}) } }];
 }

@@ -36,6 +36,8 @@ export interface BaseInstanceRequest {
   keypair?: string;
   securitygroup: string[];
   disksize?: number;
+  encrypted: boolean;
+  imds: string;
   userdata?: string;
   timeout: number;
   reuse: boolean;
@@ -487,6 +489,8 @@ function launchOptions(req: BaseInstanceRequest, image: string, key: string): Re
     key,
     ...(req.type ? { type: req.type } : {}),
     ...(req.disksize !== undefined ? { disksize: req.disksize } : {}),
+    ...(req.encrypted ? { encrypted: true } : {}),
+    imds: req.imds,
     ...(req.userdata !== undefined ? { userdata: req.userdata } : {}),
     ...(req.enrol
       ? {

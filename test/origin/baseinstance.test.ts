@@ -293,6 +293,7 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
         { ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'puppet' }] },
       ],
       ClientToken: 'x',
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
     });
     expect(ec2Inputs(AllocateAddressCommand)).toEqual([{ Domain: 'vpc' }]);
     expect(ec2Inputs(AssociateAddressCommand)).toEqual([{ AllocationId: 'eipalloc-1', InstanceId: ID }]);

@@ -20,6 +20,7 @@ import { applyTag, renderTagResult } from '../../aws/tags.js';
 import type { TaskContext } from '../../engine/context.js';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
+import { instanceHardeningOptions } from './options.js';
 import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
 import { afterLaunch, ENROL_PART, enrolOptions, prepareEnrolment, requireEnrol } from '../../puppet/enrol.js';
 
@@ -44,6 +45,7 @@ export const instanceCreate = defineTask({
     securitygroup: { type: 'list', description: 'security group names or sg-… ids', default: ['default'], placeholder: 'GROUP' },
     disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positiveNumber },
     userdata: { type: 'string', description: 'user data file, sent base64-encoded (with --enrol, as one part of a MIME multipart message)', placeholder: 'FILE' },
+    ...instanceHardeningOptions,
     ...waitOptions('running'),
     wait: { type: 'boolean', description: 'wait until the instance is running (with --enrol, also until its certificate is signed)' },
     ...enrolOptions,
@@ -74,6 +76,8 @@ export const instanceCreate = defineTask({
       key,
       securityGroups: opts.securitygroup,
       diskSizeGiB: opts.disksize,
+      encrypted: opts.encrypted,
+      imds: opts.imds as 'v1' | 'v2',
       userData: composeUserData(userFile, enrolment && { content: enrolment.script, filename: ENROL_PART }),
     });
     // A failed wait fails the run, and the runner's rollback terminates what was launched.
@@ -134,6 +138,7 @@ function renderInstance(d: InstanceDetails): string {
     ...field('Private Hostname', d.privateDnsName),
     ...field('Zone', d.availabilityZone),
     ...field('Launched', d.launchTime),
+    ...field('Metadata', d.metadata && `${d.metadata.httpEndpoint === 'disabled' ? 'disabled' : d.metadata.httpTokens === 'required' ? 'IMDSv2 only (tokens required)' : 'IMDSv1 and v2 (tokens optional)'}, hop limit ${d.metadata.hopLimit ?? '-'}`),
     ...field('Security Groups', d.securityGroups.join(', ')),
     ...(d.devices.length ? ['  Block Devices:', ...d.devices.map((m) => `    ${m.device} ${m.volumeId ?? '-'}`)] : []),
   ].join('\n');

@@ -5,6 +5,7 @@ import { baseinstanceFanOut, countOptions, singleHostname } from '../../origin/b
 import { baseInstance, renderBaseInstance } from '../../origin/baseinstance-plan.js';
 import { instanceName } from '../../aws/instance-launch.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
+import { instanceHardeningOptions } from '../ec2/options.js';
 import { enrolOptions, requireEnrol } from '../../puppet/enrol.js';
 import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
 
@@ -41,6 +42,7 @@ export const baseinstanceTask = defineTask({
     securitygroup: { type: 'list', description: 'security groups', default: ['default'], placeholder: 'GROUP' },
     disksize: { type: 'number', description: 'root volume size in GiB (default: the image\'s)', placeholder: 'GIB', validate: positiveNumber },
     userdata: { type: 'string', description: 'file whose content is passed as user data', placeholder: 'FILE' },
+    ...instanceHardeningOptions,
     timeout: { type: 'number', description: 'seconds for the whole run to get there', default: 600, placeholder: 'SECONDS', validate: positiveNumber },
     reuse: { type: 'boolean', description: 'continue from a pending or running instance of this name instead of refusing' },
     ...enrolOptions,
@@ -60,6 +62,8 @@ export const baseinstanceTask = defineTask({
       keypair: opts.keypair,
       securitygroup: opts.securitygroup,
       disksize: opts.disksize,
+      encrypted: opts.encrypted,
+      imds: opts.imds,
       userdata: opts.userdata,
       timeout: opts.timeout,
       reuse: opts.reuse,

@@ -49,6 +49,7 @@ const puppet = inst('running', {
     { GroupName: 'broker', GroupId: 'sg-2' },
   ],
   BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeId: 'vol-0aa' } }],
+  MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2, State: 'applied' },
   StateTransitionReason: '',
 });
 
@@ -128,6 +129,8 @@ describe('ec2:instance:create', () => {
         { ResourceType: 'volume', Tags: [{ Key: 'Name', Value: 'puppet' }] },
       ],
       ClientToken: expect.stringMatching(UUID),
+      // IMDSv2 by default.
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
     });
     // Tagged at launch: no CreateTags afterwards, and nothing rolled back.
     expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0);
@@ -150,9 +153,28 @@ describe('ec2:instance:create', () => {
       KeyName: 'k1',
       SecurityGroups: ['web'],
       SecurityGroupIds: ['sg-0abc'],
-      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20 } }],
+      // A resized root volume is gp3, whatever the image's was.
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3' } }],
       UserData: Buffer.from('#!/bin/sh\necho hi\n').toString('base64'),
     });
+  });
+
+  it('--imds v1 allows token-less metadata requests; --encrypted encrypts the root volume, resized or not', async () => {
+    ec2.on(DescribeImagesCommand).resolves({ Images: [image] });
+    instanceStates([]);
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: ID }] });
+    const env = credEnv();
+    expect((await runCli(['ec2:instance:create', '--name', 'a', '--image', 'ami-b71078de', '--imds', 'v1', '--encrypted'], env)).code).toBe(0);
+    expect((await runCli(['ec2:instance:create', '--name', 'b', '--image', 'ami-b71078de', '--encrypted', '--disksize', '30'], env)).code).toBe(0);
+    const [a, b] = inputs(RunInstancesCommand);
+    expect(a).toMatchObject({ MetadataOptions: { HttpTokens: 'optional', HttpEndpoint: 'enabled' }, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true } }] });
+    expect(b).toMatchObject({
+      MetadataOptions: { HttpTokens: 'required' },
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true } }],
+    });
+    const bad = await runCli(['ec2:instance:create', '--name', 'c', '--image', 'ami-b71078de', '--imds', 'v3'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("error: option '--imds <v2|v1>' argument 'v3' is invalid. Allowed choices are v2, v1.");
   });
 
   it('sends a fresh ClientToken on every invocation', async () => {
@@ -295,6 +317,7 @@ describe('ec2:instance:info', () => {
         '  Private IP: 10.0.0.5',
         '  Private Hostname: ip-10-0-0-5.ec2.internal',
         '  Zone: us-east-1a',
+        '  Metadata: IMDSv2 only (tokens required), hop limit 2',
         '  Security Groups: default, broker',
         '  Block Devices:',
         '    /dev/sda1 vol-0aa',
@@ -321,6 +344,7 @@ describe('ec2:instance:info', () => {
       availabilityZone: 'us-east-1a',
       securityGroups: ['default', 'broker'],
       devices: [{ device: '/dev/sda1', volumeId: 'vol-0aa' }],
+      metadata: { httpTokens: 'required', httpEndpoint: 'enabled', hopLimit: 2 },
       tags: { Name: 'puppet' },
     });
   });
