@@ -126,7 +126,7 @@ export const PUPPET_HOST_STAND_INS = [
   'reboot', 'shutdown',
 ] as const;
 
-export const DEFAULT_JAVA_ARGS = '-Xms256m -Xmx512m -Djruby.logger.class=com.puppetlabs.jruby_utils.jruby.Slf4jLogger';
+export const DEFAULT_JAVA_ARGS = '-Xms256m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djruby.logger.class=com.puppetlabs.jruby_utils.jruby.Slf4jLogger';
 
 function probeAvailability(): { available: boolean; why?: string } {
   if (process.platform !== 'linux') return { available: false, why: 'real Puppet hosts need Linux namespaces' };
