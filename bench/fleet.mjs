@@ -213,6 +213,8 @@ line('CPU ms: the hosts\' side (sshds)', SIZES.map((n) => cpu(n, 'hostsCpuMs').t
 line('CPU ms: the tool', SIZES.map((n) => cpu(n, 'toolCpuMs').toFixed(0)));
 line(`(hosts + tool) / ${cores} cores, ms`, SIZES.map((n) => ((cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs')) / cores).toFixed(0)));
 line('CPU ms: the whole machine', SIZES.map((n) => cpu(n, 'busyMs').toFixed(0)));
+// Below 100 %, other processes took the cores too, and the wall times say as much about them.
+line('our share of it', SIZES.map((n) => `${Math.min(100, (100 * (cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs'))) / cpu(n, 'busyMs')).toFixed(0)} %`));
 // However well the tool overlaps hosts, N hosts cannot finish before this machine's cores
 // have done their share of the CPU work: the best ratio this machine allows.
 line('best possible wall(N) / wall(1) here', SIZES.map((n) => Math.max(1, (cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs')) / cores / wall(1)).toFixed(2)));
