@@ -2,6 +2,7 @@
 // diagnostics go to stderr. Everything passes through the redactor first, so a
 // credential can never be printed, whatever the verbosity.
 import type { Writable } from 'node:stream';
+import { Chalk } from 'chalk';
 import { LiveArea, NO_STATUS, type LiveStatus } from './live.js';
 
 export interface OutputFlags {
@@ -22,14 +23,10 @@ export interface Paint {
 
 const plain: Paint = { dim: (s) => s, bold: (s) => s, red: (s) => s, yellow: (s) => s, cyan: (s) => s };
 
-const ansi = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
-const colored: Paint = {
-  dim: ansi(2, 22),
-  bold: ansi(1, 22),
-  red: ansi(31, 39),
-  yellow: ansi(33, 39),
-  cyan: ansi(36, 39),
-};
+// chalk at a fixed level: whether to colour at all is decided once, by wantsColor(), from
+// our own flags and the stream, rather than by chalk's own guess about process.stdout.
+const chalk = new Chalk({ level: 1 });
+const colored: Paint = { dim: chalk.dim, bold: chalk.bold, red: chalk.red, yellow: chalk.yellow, cyan: chalk.cyan };
 
 /** Colour only on a TTY, never with NO_COLOR or --no-color. */
 export function wantsColor(stream: Writable, env: NodeJS.ProcessEnv, flag: boolean): boolean {
