@@ -30,7 +30,7 @@
 //   node bench/fleet.mjs [--runs N] [--log FILE]      (npm run bench:fleet)
 // --log FILE keeps the --verbose stderr of the last run of each size, each line stamped
 // with the milliseconds since that run started, to see where the time goes.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -60,7 +60,7 @@ await build({
     contents: `export { main } from './src/cli.ts';
       export { startWorld, FP2 } from './test/origin/flow-world.ts';
       export { fleetHome, stopFleet } from './test/support/fleet.ts';
-      export { descendants, processesUsing } from './test/support/sshd.ts';`,
+      export { processesUsing } from './test/support/sshd.ts';`,
     resolveDir: root,
     loader: 'ts',
   },
@@ -72,7 +72,7 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
-const { main, startWorld, FP2, fleetHome, stopFleet, descendants, processesUsing } = await import(join(work, 'bench.mjs'));
+const { main, startWorld, FP2, fleetHome, stopFleet, processesUsing } = await import(join(work, 'bench.mjs'));
 
 /** Busy and total jiffies of all cores so far. */
 function cpuTicks() {
@@ -99,10 +99,24 @@ function listenerOf(sshd) {
 }
 const hostsTicks = () => listeners.reduce((sum, p) => sum + procStat(p).ticks, 0);
 
+/** True while any listener still has a child: a session not yet ended and reaped. */
+function sessionsLeft() {
+  const mine = new Set(listeners);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (mine.has(procStat(entry).ppid)) return true;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return false;
+}
+
 /** Until every session has ended and been reaped, so its CPU is counted in its listener. */
 async function sessionsReaped() {
   const deadline = Date.now() + 15_000;
-  while (listeners.some((p) => descendants(p).length > 0)) {
+  while (sessionsLeft()) {
     if (Date.now() > deadline) throw new Error('sshd sessions still running 15 s after the run');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -165,8 +179,9 @@ async function enrol(n) {
   });
   const ms = performance.now() - started;
   const own = process.cpuUsage(own0);
-  await sessionsReaped();
   const cpu1 = cpuTicks();
+  // The sessions end as the run closes its connections: their CPU counts once reaped.
+  await sessionsReaped();
   const hosts1 = hostsTicks();
   if (code !== 0) throw new Error(`N=${n}: exit ${code}\n${err}`);
   const want = agents.slice(0, n).map((_, k) => `${agentName(k + 1)}\t${certname(k + 1)} ${FP2}`).join('\n') + '\n';
