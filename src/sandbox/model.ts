@@ -23,6 +23,8 @@ export interface SandboxImage {
   /** GiB of the root device's snapshot. */
   rootSizeGiB: number;
   rootSnapshotId?: string;
+  /** The root snapshot's volume type (gp2 when absent, as older images have). */
+  rootVolumeType?: string;
   state: 'pending' | 'available' | 'deregistered';
   public: boolean;
   creationDate: string;
@@ -35,6 +37,8 @@ export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'sh
 
 export interface SandboxInstance {
   id: string;
+  /** Instances launched by one RunInstances share it (r-…). */
+  reservationId?: string;
   imageId: string;
   type: string;
   keyName?: string;
@@ -49,6 +53,9 @@ export interface SandboxInstance {
   userData?: string;
   clientToken?: string;
   metadataHttpTokens: 'required' | 'optional';
+  /** MetadataOptions.HttpPutResponseHopLimit (1 when absent) and HttpEndpoint (enabled when absent). */
+  metadataHopLimit?: number;
+  metadataHttpEndpoint?: 'enabled' | 'disabled';
   rootVolumeId: string;
   stateReason?: { code: string; message: string };
   tags: Tag[];
@@ -68,6 +75,8 @@ export interface SandboxRule {
   toPort?: number;
   cidrs: string[];
   groupIds: string[];
+  ipv6Cidrs?: string[];
+  prefixListIds?: string[];
 }
 
 export interface SandboxSecurityGroup {
