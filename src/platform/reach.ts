@@ -11,9 +11,11 @@ import type { ExecResult } from '../ssh/types.js';
 const COMMAND_TIMEOUT_SECONDS = 30;
 
 /**
- * A read-only command over a login of its own (RemoteHost.probe), so every try proves
- * that a new login works now: a pooled connection opened before a reboot or a firewall
- * change would prove nothing. Test doubles without probe() use the pooled connection.
+ * A read-only command over a new login, so every try proves that a login works now: a
+ * pooled connection opened before a reboot or a firewall change would prove nothing. While
+ * the run has no connection to the host yet, the new login is the pooled one, kept for
+ * the commands that follow (one handshake instead of two per host); once one is open, the
+ * try logs in on its own (RemoteHost.probe). Test doubles without probe() use the pool.
  */
 async function freshRun(ctx: TaskContext, hostName: string, command: ShellCommand, secondsLeft?: number): Promise<ExecResult> {
   const host = await ctx.ssh(hostName);
@@ -24,7 +26,7 @@ async function freshRun(ctx: TaskContext, hostName: string, command: ShellComman
     timeoutSeconds: Math.min(COMMAND_TIMEOUT_SECONDS, secondsLeft === undefined ? Infinity : Math.max(0.1, secondsLeft)),
     ...budget,
   };
-  return host.probe ? host.probe(command, options) : host.run(command, options);
+  return host.probe && host.connected !== false ? host.probe(command, options) : host.run(command, options);
 }
 
 const login = (ctx: TaskContext, hostName: string, secondsLeft?: number) => freshRun(ctx, hostName, cmd('true'), secondsLeft);

@@ -61,7 +61,9 @@ export class HostState {
       this.config = config;
       ({ user: this.user, userSource: this.userSource } = jumpUser(config, jump.hop.user));
     } else {
-      this.config = computeHost(parsed, alias, { user: pool.settings.username }).host;
+      // A sandbox instance is reached at the real host that stands for it (--sandbox-ssh),
+      // with that host's own ssh_config and known_hosts entry; messages keep the alias.
+      this.config = computeHost(parsed, pool.settings.standIn?.(alias) ?? alias, { user: pool.settings.username }).host;
       ({ user: this.user, userSource: this.userSource } = loginUser(pool.settings, this.config, alias));
     }
   }
@@ -73,6 +75,11 @@ export class HostState {
 
   get settings(): SshSettings {
     return this.pool.settings;
+  }
+
+  /** A pooled connection is open now. */
+  get isOpen(): boolean {
+    return this.alive;
   }
 
   isAlive(client: Client): boolean {

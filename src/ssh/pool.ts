@@ -97,6 +97,9 @@ class HostHandle implements RemoteHost {
   get userSource(): UserSource {
     return this.state.userSource;
   }
+  get connected(): boolean {
+    return this.state.isOpen;
+  }
   async connect(): Promise<void> {
     await this.state.connection(this.log);
   }

@@ -60,6 +60,8 @@ export interface RemoteHost {
   readonly isRoot: boolean;
   /** Where `user` came from (the pool sets it; absent in simple test doubles). */
   readonly userSource?: UserSource;
+  /** The run's pooled connection to this host is open now (absent in simple test doubles). */
+  readonly connected?: boolean;
   /**
    * Opens the connection now (it is otherwise opened by the first command), failing
    * as a command would: an SshError from src/ssh/errors.ts says which kind of failure.
@@ -105,6 +107,8 @@ export interface SshSettings {
   connectTimeoutSeconds: number;
   /** The run's stop signal: a connect or a command under way ends at once when it fires. */
   signal?: AbortSignal;
+  /** A real host to connect to in place of this one (the sandbox's --sandbox-ssh HOST). */
+  standIn?: (alias: string) => string | undefined;
 }
 
 export interface SshLog {
