@@ -5,9 +5,9 @@
 //      should cost little more than one. Target wall(20) / wall(1) ≤ 1.5.
 //   2. SSH handshakes: the pool's count and each sshd's own log of logins. Target: one
 //      login on the master however many agents, and no agent logging in more often at
-//      N = 20 than at N = 1. (Each agent's flow logs in three times at any N: its pooled
-//      connection plus the two fresh logins remote:available makes on purpose to prove
-//      that a new login works, before and after the baseline.)
+//      N = 20 than at N = 1. (Each agent's flow logs in twice at any N: its first wait for
+//      SSH opens the pooled connection, and the check after the firewall starts logs in
+//      afresh on purpose, to prove a new login still works.)
 //
 // The hosts are the stand-in worlds of test/origin/flow-world.ts: a modelled puppet,
 // package managers and CA on each sshd, no real Puppet. Real Puppet on a 2-core machine
