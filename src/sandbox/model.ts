@@ -134,6 +134,8 @@ export interface SandboxZone {
   callerReference: string;
   comment?: string;
   privateZone: boolean;
+  /** The VPCs a private zone is associated with (Route53 half; absent for public zones). */
+  vpcs?: { id: string; region: string }[];
   records: SandboxRecord[];
 }
 
@@ -143,6 +145,8 @@ export interface SandboxChange {
   submittedAt: string;
   /** When PENDING turns INSYNC. */
   insyncAt: number;
+  /** The change batch's Comment, echoed in ChangeInfo as Route53 does (Route53 half). */
+  comment?: string;
 }
 
 export interface SandboxState {
