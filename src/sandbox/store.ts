@@ -138,7 +138,9 @@ export function parseState(file: string, text: string): SandboxState {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`sandbox state ${file} is not JSON (${(err as Error).message})`, { hint: keepIt, cause: err });
+    // V8 quotes the text around the fault, line breaks included: keep the error one line.
+    const why = (err as Error).message.replace(/\s+/g, ' ');
+    throw new ConfigError(`sandbox state ${file} is not JSON (${why})`, { hint: keepIt, cause: err });
   }
   if (!isObject(data)) throw new ConfigError(`sandbox state ${file} is not a sandbox state: not a JSON object`, { hint: keepIt });
   const format = data.format;

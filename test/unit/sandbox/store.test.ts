@@ -114,12 +114,13 @@ describe('withState', () => {
 
 describe('a state file that cannot be used', () => {
   it('refuses a file that is not JSON, naming it, and leaves it alone', async () => {
-    writeFileSync(stateFile(), '{"format": 1, "accountId": ');
+    writeFileSync(stateFile(), '{"format": 1, "accountId": x\n}');
     const err = await configError(withState(dir, () => undefined));
     expect(err.message).toContain(stateFile());
     expect(err.message).toContain('is not JSON');
+    expect(err.message).not.toContain('\n');
     expect(err.exitCode).toBe(2);
-    expect(readFileSync(stateFile(), 'utf8')).toBe('{"format": 1, "accountId": ');
+    expect(readFileSync(stateFile(), 'utf8')).toBe('{"format": 1, "accountId": x\n}');
     await configError(readState(dir));
   });
 
