@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { primeSecrets } from './config/awscred.js';
-import { registerEnvSecrets, Settings, type GlobalFlags } from './config/settings.js';
+import { registerEnvSecrets, Settings, wantsSandbox, type GlobalFlags } from './config/settings.js';
 import { GLOBAL_VALUE_OPTIONS, normalizeArgv } from './engine/argv.js';
 import { bind, upper } from './engine/bind.js';
 import { errorEnvelope, errorLine, stackOf } from './engine/error-line.js';
@@ -62,6 +62,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
       debug: flags.debug,
       json: flags.json,
       color: wantsColor(io.stderr, io.env, flags.color),
+      sandbox: sandboxRun(flags, io.env, task),
     }, redactor));
   const fallback = () => output ?? new Output(io.stdout, io.stderr, { verbose: false, quiet: false, debug: wantsDebug, json: false, color: false }, redactor);
 
@@ -83,10 +84,14 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
         const concurrency = checkConcurrency(fleet.concurrency);
         const maxHosts = checkMaxHosts(fleet.maxHosts);
         settings = new Settings(flags, io.env, io.cwd, home, redactor);
+        // The emulator (and everything behind it) is loaded only for a sandbox run.
+        const sandbox = sandboxRun(flags, io.env, t)
+          ? await (await import('./sandbox/binding.js')).openSandbox(settings, home, { endpoint: !t.name.startsWith('sandbox:') })
+          : undefined;
         runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr, redact: (t) => redactor.redact(t) } : undefined);
         io.onRunner?.(runner);
         try {
-          warnLooseCredentials(settings, out);
+          if (!sandbox) warnLooseCredentials(settings, out);
           const fleetRun = (expression: string, units: FleetUnit[]): FleetRun => ({
             expression,
             units,
@@ -111,6 +116,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
           out.result(result, t.render?.bind(t));
         } finally {
           await runner.close();
+          await sandbox?.close();
         }
       },
     },
@@ -209,6 +215,11 @@ let built: CatalogueTask[] | undefined;
 /** The registry as data (the build writes the same to dist/catalogue.json). */
 export function catalogue(): CatalogueTask[] {
   return (built ??= catalogueOf(allTasks));
+}
+
+/** A sandbox run: --sandbox and its companions, ORIGIN_SETUP_SANDBOX=1, or a sandbox:* task. */
+function sandboxRun(flags: GlobalFlags, env: NodeJS.ProcessEnv, task: AnyTask | undefined): boolean {
+  return wantsSandbox(flags, env) || (task?.name.startsWith('sandbox:') ?? false);
 }
 
 /** --json on the command line, for an error found before the options were parsed. */

@@ -13,6 +13,9 @@ import { BudgetedRetryStrategy, MAX_ATTEMPTS } from './retry.js';
  * debug channel (shown with --debug only) that every message of the SDK itself goes to.
  * The run's Output is one.
  */
+
+/** The access key id every sandbox request is signed with. */
+export const SANDBOX_KEY_ID = 'AKIDSANDBOXEXAMPLE';
 export interface AwsDiagnostics {
   warn(text: string): void;
   debug(text: string): void;
@@ -117,6 +120,14 @@ export class AwsClients {
       logger: sdkLogger(() => this.report()),
     };
     if (region) config.region = region;
+    const sandbox = this.settings.sandbox;
+    if (sandbox) {
+      // Fixed, fake keys: no credential provider runs, and nothing but the loopback
+      // endpoint is ever contacted.
+      config.endpoint = sandbox.endpoint;
+      config.credentials = { accessKeyId: SANDBOX_KEY_ID, secretAccessKey: 'sandbox-not-a-secret' };
+      return config;
+    }
     if (this.settings.flags.endpointUrl) config.endpoint = this.settings.flags.endpointUrl;
     if (this.settings.flags.profile) config.profile = this.settings.flags.profile;
     // Settings registered the file's secrets with the redactor when it read the file.

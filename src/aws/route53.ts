@@ -117,6 +117,13 @@ const zoneListHint = 'origin-setup route53:zone:list shows the hosted zones';
  * `/hostedzone/Z0123ABC`. A name shared by a public and a private zone is ambiguous
  * and asks for the id.
  */
+/** Creates a public hosted zone; the caller reference makes an SDK retry harmless. */
+export async function createZone(ctx: TaskContext, name: string): Promise<{ id: string; name: string }> {
+  const { client, sdk } = await ctx.aws.route53();
+  const out = await client.send(new sdk.CreateHostedZoneCommand({ Name: absolute(name), CallerReference: crypto.randomUUID() }));
+  return { id: bareZoneId(out.HostedZone!.Id!), name: out.HostedZone!.Name! };
+}
+
 export async function resolveZone(ctx: TaskContext, nameOrId: string): Promise<Zone> {
   if (looksLikeZoneId(nameOrId)) {
     try {

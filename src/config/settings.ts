@@ -33,10 +33,33 @@ export interface GlobalFlags {
   strictHostKeys: boolean;
   /** Leave what a failed run created, and list it, instead of removing it. */
   keepOnFailure: boolean;
+  /** Run against the embedded EC2 and Route53 (also ORIGIN_SETUP_SANDBOX=1). */
+  sandbox?: boolean;
+  /** Where the sandbox keeps its state (default ~/.local/state/origin-setup/sandbox). */
+  sandboxDir?: string;
+  /** A real SSH host that stands for every sandbox instance. */
+  sandboxSsh?: string;
+}
+
+/** Where a run that talks to the embedded sandbox sends its requests, and what it pretends to have. */
+export interface SandboxBinding {
+  endpoint: string;
+  dir: string;
+  /** The sandbox's own defaults in place of an awscred file: no secret, a key pair, base images. */
+  cred: AwsCred;
+  /** --sandbox-ssh HOST, when given. */
+  ssh?: string;
+}
+
+/** True when this run is a sandbox run: --sandbox (or --sandbox-dir), or ORIGIN_SETUP_SANDBOX=1. */
+export function wantsSandbox(flags: Pick<GlobalFlags, 'sandbox' | 'sandboxDir' | 'sandboxSsh'>, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(flags.sandbox || flags.sandboxDir || flags.sandboxSsh) || env.ORIGIN_SETUP_SANDBOX === '1';
 }
 
 export class Settings {
   private cred: AwsCred | null | undefined;
+  /** Set once the embedded sandbox is up: then no awscred file and no credential chain are read. */
+  sandbox?: SandboxBinding;
 
   constructor(
     readonly flags: GlobalFlags,
@@ -50,6 +73,7 @@ export class Settings {
 
   /** The awscred file, or null when there is none (the SDK chain is used then). */
   awscred(): AwsCred | null {
+    if (this.sandbox) return this.sandbox.cred;
     if (this.cred === undefined) {
       const path = findAwsCredPath(this.flags.awscred, this.cwd, this.home);
       this.cred = path ? loadAwsCred(path, (secret) => this.secrets?.add(secret)) : null;
@@ -59,6 +83,7 @@ export class Settings {
 
   /** --region, then the config file, then AWS_REGION / AWS_DEFAULT_REGION; else the SDK's own lookup. */
   region(): string | undefined {
+    if (this.sandbox) return this.flags.region ?? this.sandbox.cred.region;
     return this.flags.region ?? this.awscred()?.region ?? this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION;
   }
 

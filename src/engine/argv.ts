@@ -5,7 +5,7 @@
 import { findTask } from './registry.js';
 
 /** Global options that take a value, so their value is not mistaken for the task name. */
-export const GLOBAL_VALUE_OPTIONS = new Set(['--awscred', '--profile', '--region', '--endpoint-url', '--username', '--ssh-key']);
+export const GLOBAL_VALUE_OPTIONS = new Set(['--awscred', '--profile', '--region', '--endpoint-url', '--username', '--ssh-key', '--sandbox-dir', '--sandbox-ssh']);
 
 export interface Normalized {
   argv: string[];
@@ -18,6 +18,11 @@ export function normalizeArgv(input: readonly string[]): Normalized {
   let afterDoubleDash = false;
   for (const word of input) {
     if (word === '--') afterDoubleDash = true;
+    // `--sandbox=DIR` names the sandbox's directory; a bare --sandbox never takes the next word.
+    if (!afterDoubleDash && word.startsWith('--sandbox=')) {
+      argv.push('--sandbox', '--sandbox-dir', word.slice('--sandbox='.length));
+      continue;
+    }
     argv.push(!afterDoubleDash && /^--[a-z0-9]+(_[a-z0-9]+)+(=|$)/.test(word) ? word.replace(/^--[^=]+/, (f) => f.replace(/_/g, '-')) : word);
   }
   const commandIndex = firstWord(argv);

@@ -52,6 +52,9 @@ export const GLOBAL_OPTIONS: readonly CatalogueOption[] = [
   { flag: '--ssh-key', type: 'string', placeholder: 'file', description: 'SSH private key' },
   { flag: '--strict-host-keys', type: 'boolean', description: 'refuse hosts whose key is not in known_hosts yet' },
   { flag: '--keep-on-failure', type: 'boolean', description: 'leave what a failed run created, and list it' },
+  { flag: '--sandbox', type: 'boolean', description: 'run against the embedded EC2 and Route53 emulator: no AWS account, no network (also ORIGIN_SETUP_SANDBOX=1)' },
+  { flag: '--sandbox-dir', type: 'string', placeholder: 'dir', description: 'where the sandbox keeps its state (default ~/.local/state/origin-setup/sandbox); implies --sandbox' },
+  { flag: '--sandbox-ssh', type: 'string', placeholder: 'host', description: "a real SSH host that stands for every sandbox instance, so remote steps really run; implies --sandbox" },
   { flag: '--no-color', type: 'boolean', description: 'no colour, even on a terminal' },
 ];
 

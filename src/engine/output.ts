@@ -11,6 +11,8 @@ export interface OutputFlags {
   debug: boolean;
   json: boolean;
   color: boolean;
+  /** A sandbox run: every echo line says so, so no one takes it for a real one. */
+  sandbox?: boolean;
 }
 
 export interface Paint {
@@ -110,7 +112,8 @@ export class Output {
   /** `task: NAME ARGS…`, indented by invoke depth. */
   echo(depth: number, text: string): void {
     if (this.flags.quiet) return;
-    this.err(`${'  '.repeat(depth)}${this.paint.cyan('task:')} ${text}`);
+    const mark = this.flags.sandbox ? `${this.paint.yellow('[sandbox]')} ` : '';
+    this.err(`${mark}${'  '.repeat(depth)}${this.paint.cyan('task:')} ${text}`);
   }
 
   /** Progress a user asked to see with --verbose. */

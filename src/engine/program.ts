@@ -150,5 +150,8 @@ function globalFlags(cmd: Command): GlobalFlags {
     sshKey: o.sshKey,
     strictHostKeys: Boolean(o.strictHostKeys),
     keepOnFailure: Boolean(o.keepOnFailure),
+    sandbox: Boolean(o.sandbox),
+    sandboxDir: o.sandboxDir,
+    sandboxSsh: o.sandboxSsh,
   };
 }

@@ -5,9 +5,10 @@ import { originTasks } from '../tasks/origin/index.js';
 import { puppetTasks } from '../tasks/puppet/index.js';
 import { remoteTasks } from '../tasks/remote/index.js';
 import { route53Tasks } from '../tasks/route53/index.js';
+import { sandboxTasks } from '../tasks/sandbox/index.js';
 import type { AnyTask } from './task.js';
 
-export const allTasks: readonly AnyTask[] = [...ec2Tasks, ...route53Tasks, ...remoteTasks, ...puppetTasks, ...originTasks];
+export const allTasks: readonly AnyTask[] = [...ec2Tasks, ...route53Tasks, ...remoteTasks, ...puppetTasks, ...originTasks, ...sandboxTasks];
 
 const byName = new Map<string, AnyTask>();
 for (const task of allTasks) {

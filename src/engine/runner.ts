@@ -49,6 +49,7 @@ export class Runner {
   private readonly hostScopes: Scope[] = [];
   private readonly memos = new Map<string, Promise<unknown>>();
   private readonly loginUsers = new Map<string, string>();
+  private saidShowOnly = false;
   /** The last work queued per exclusive() key: the next waits for it. */
   private readonly queues = new Map<string, Promise<unknown>>();
   private pool?: Promise<SshPool>;
@@ -204,11 +205,25 @@ export class Runner {
     for (const [key, spec] of Object.entries(task.options)) {
       if (spec.sensitive && typeof bound.options[key] === 'string') this.out.redactor.add(bound.options[key]);
     }
+    if (this.settings.sandbox && !this.settings.sandbox.ssh && /^(remote|puppet):/.test(task.name)) return this.showOnly(scope, depth, task, bound);
     scope.out.echo(depth, this.echoText(task, bound));
     const started = Date.now();
     const result = await task.run(this.context(scope, depth, task), bound.args, bound.options);
     scope.out.verbose(depth + 1, `${task.name} done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return result;
+  }
+
+  /**
+   * In the sandbox without --sandbox-ssh, a step that needs SSH is shown as it would run,
+   * not run: nothing answers at sandbox addresses. Said once per run.
+   */
+  private showOnly(scope: Scope, depth: number, task: AnyTask, bound: Bound): undefined {
+    scope.out.echo(depth, `${this.echoText(task, bound)}  (shown, not run: sandbox)`);
+    if (!this.saidShowOnly) {
+      this.saidShowOnly = true;
+      scope.out.info(depth + 1, 'sandbox: steps that need SSH are shown, not run; --sandbox-ssh HOST runs them on a real host');
+    }
+    return undefined;
   }
 
   /** Name, positional words and required options; with --verbose every option that differs from its default. */
@@ -272,6 +287,11 @@ export class Runner {
   }
 
   private async ssh(host: string, depth: number, out: Output, stop: AbortSignal): Promise<RemoteHost> {
+    if (this.settings.sandbox && !this.settings.sandbox.ssh) {
+      throw new UsageError(`${host} is a sandbox host: nothing answers SSH at sandbox addresses`, {
+        hint: 'pass --sandbox-ssh HOST to run the remote steps on a real host (a VM, a container, localhost)',
+      });
+    }
     this.pool ??= (async () => {
       const { SshPool } = await import('../ssh/pool.js');
       const flags = this.settings.flags;
@@ -289,6 +309,7 @@ export class Runner {
           timeScale: this.settings.timeScale,
           connectTimeoutSeconds: 15,
           signal: this.abort.signal,
+          ...(this.settings.sandbox?.ssh ? { standIn: () => this.settings.sandbox!.ssh } : {}),
       });
     })();
     return (await this.pool).host(

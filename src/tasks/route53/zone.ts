@@ -1,6 +1,6 @@
 // route53:zone:* — hosted zones: list them, describe one, find the ones that hold a name.
-import { absolute, listZones, recordName, resolveZone, zoneDetail, zonesContaining } from '../../aws/route53.js';
-import { NotFoundError } from '../../engine/errors.js';
+import { absolute, createZone, listZones, recordName, resolveZone, zoneDetail, zonesContaining } from '../../aws/route53.js';
+import { NotFoundError, UsageError } from '../../engine/errors.js';
 import { defineTask, type AnyTask } from '../../engine/task.js';
 
 const zoneArg = { name: 'zone', description: 'zone name (with or without the trailing dot) or zone id' } as const;
@@ -46,8 +46,11 @@ export const zoneContains = defineTask({
   async run(ctx, { fqdn }, { all }) {
     const zones = await zonesContaining(ctx, fqdn);
     if (zones.length === 0) {
+      const parent = absolute(fqdn).split('.').slice(1).join('.');
       throw new NotFoundError(`no hosted zone contains ${absolute(fqdn)}`, {
-        hint: 'origin-setup route53:zone:list shows the hosted zones',
+        hint: ctx.settings.sandbox
+          ? `the sandbox has example.test.; add another zone with: origin-setup --sandbox route53:zone:create ${parent || absolute(fqdn)}`
+          : 'origin-setup route53:zone:list shows the hosted zones',
       });
     }
     return all ? zones : zones.slice(0, 1);
@@ -55,4 +58,23 @@ export const zoneContains = defineTask({
   render: (zones) => zones.map((z) => `${z.id} ${z.name}`).join('\n'),
 });
 
-export const zoneTasks: AnyTask[] = [zoneList, zoneInfo, zoneContains];
+export const zoneCreate = defineTask({
+  name: 'route53:zone:create',
+  summary: 'create a public hosted zone (in the sandbox only) and print its id',
+  args: [{ name: 'zone', description: 'the zone name, e.g. example.org', validate: recordName }],
+  options: {},
+  example: 'origin-setup --sandbox route53:zone:create example.org',
+  async run(ctx, { zone }) {
+    // A real zone is delegated from its parent by hand and billed monthly: that stays a
+    // deliberate act in the console or the AWS CLI. The sandbox needs zones to play with.
+    if (!ctx.settings.sandbox) {
+      throw new UsageError('route53:zone:create works in the sandbox only', {
+        hint: 'create real hosted zones in the AWS console or with the AWS CLI; try it here with --sandbox',
+      });
+    }
+    return createZone(ctx, zone);
+  },
+  render: (z) => `${z.id} ${z.name}`,
+});
+
+export const zoneTasks: AnyTask[] = [zoneList, zoneInfo, zoneContains, zoneCreate];
