@@ -444,6 +444,17 @@ describe('tags', () => {
     expect((await describe1(id!)).Tags).toEqual([{ Key: 'Name', Value: 'renamed' }]);
   });
 
+  it('keeps markup characters and non-ASCII text in values intact; no keys named removes every tag', async () => {
+    const value = `a<b>&"c" 'd' é ✓`;
+    const { InstanceId: id } = await launch(value);
+    expect((await describe1(id!)).Tags).toEqual([{ Key: 'Name', Value: value }]);
+    const found = await client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Name', Values: [value] }] }));
+    expect(found.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId))).toEqual([id]);
+    await client.send(new CreateTagsCommand({ Resources: [id!], Tags: [{ Key: 'Role', Value: 'web' }] }));
+    await client.send(new DeleteTagsCommand({ Resources: [id!] }));
+    expect((await describe1(id!)).Tags).toEqual([]);
+  });
+
   it('refuses an unknown resource and then tags none of them', async () => {
     const { InstanceId: id } = await launch('web1');
     const err = await failure(client.send(new CreateTagsCommand({ Resources: [id!, 'i-0123456789abcdef0'], Tags: [{ Key: 'Role', Value: 'web' }] })));
@@ -592,8 +603,20 @@ describe('security groups', () => {
     expect(after.IpPermissionsEgress).toEqual([
       { IpProtocol: 'udp', FromPort: 514, ToPort: 514, UserIdGroupPairs: [], IpRanges: [{ CidrIp: '192.0.2.10/32' }], Ipv6Ranges: [], PrefixListIds: [] },
     ]);
-    const bad = await failure(client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: web!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.300/8' }] }] })));
-    expect(bad.name).toBe('InvalidParameterValue');
+    // One bad permission refuses the request: the good one before it is not added either.
+    const bad = await failure(
+      client.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: web!,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.300/8' }] },
+          ],
+        }),
+      ),
+    );
+    expect([bad.name, bad.message]).toEqual(['InvalidParameterValue', 'CIDR block 10.0.0.300/8 is malformed']);
+    expect((await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [web!] }))).SecurityGroups![0]!.IpPermissions!.map((p) => p.FromPort)).toEqual([8000]);
     // The default group is referred to by web's rule, and web by an instance: neither can go yet.
     const cannot = await failure(client.send(new DeleteSecurityGroupCommand({ GroupId: defaultId })));
     expect(cannot.name).toBe('CannotDelete');
