@@ -1,7 +1,6 @@
 // Key pairs: listed by name or id. The seed makes one, which RunInstances' KeyName may name.
 import type { SandboxKeyPair } from '../model.js';
-import { type ActionHandler, applyFilters, Ec2Error } from './common.js';
-import { filtersOf } from './common.js';
+import { type ActionHandler, applyFilters, Ec2Error, filtersOf } from './common.js';
 
 export const describeKeyPairs: ActionHandler = ({ state, p }) => {
   const names = p.list('KeyName');
@@ -12,9 +11,9 @@ export const describeKeyPairs: ActionHandler = ({ state, p }) => {
   for (const id of ids) {
     if (!state.ec2.keyPairs.some((k) => k.id === id)) throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair ID '${id}' does not exist`);
   }
-  let pairs = state.ec2.keyPairs.filter((k) => (names.length === 0 || names.includes(k.name)) && (ids.length === 0 || ids.includes(k.id)));
-  const withTags = pairs.map((k) => ({ ...k, tags: [] }));
-  pairs = applyFilters(withTags, filtersOf(p), {
+  const chosen = state.ec2.keyPairs.filter((k) => (names.length === 0 || names.includes(k.name)) && (ids.length === 0 || ids.includes(k.id)));
+  // Key pairs carry no tags here; the filter code wants a tag list on everything.
+  const pairs = applyFilters(chosen.map((k) => ({ ...k, tags: [] })), filtersOf(p), {
     'key-name': (k: SandboxKeyPair) => [k.name],
     'key-pair-id': (k: SandboxKeyPair) => [k.id],
     fingerprint: (k: SandboxKeyPair) => [k.fingerprint],
