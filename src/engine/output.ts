@@ -169,6 +169,8 @@ export class Output {
 
 /** What a result prints as on stdout without --json: the task's own rendering, else a plain one. */
 export function bareResult(value: unknown, render?: (v: unknown) => string | undefined): string | undefined {
+  // No result (a step shown, not run) prints nothing, whatever the task's own rendering expects.
+  if (value === undefined) return undefined;
   return render ? render(value) : defaultRender(value);
 }
 

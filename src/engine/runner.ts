@@ -205,7 +205,7 @@ export class Runner {
     for (const [key, spec] of Object.entries(task.options)) {
       if (spec.sensitive && typeof bound.options[key] === 'string') this.out.redactor.add(bound.options[key]);
     }
-    if (this.settings.sandbox && !this.settings.sandbox.ssh && /^(remote|puppet):/.test(task.name)) return this.showOnly(scope, depth, task, bound);
+    if (this.settings.sandbox && !this.settings.sandbox.ssh && worksOnAHost(task)) return this.showOnly(scope, depth, task, bound);
     scope.out.echo(depth, this.echoText(task, bound));
     const started = Date.now();
     const result = await task.run(this.context(scope, depth, task), bound.args, bound.options);
@@ -327,4 +327,9 @@ export class Runner {
   async close(): Promise<void> {
     if (this.pool) await (await this.pool).close();
   }
+}
+
+/** A task that logs in to a host: every remote:* and puppet:* task, and any whose first argument is a HOST. */
+function worksOnAHost(task: AnyTask): boolean {
+  return /^(remote|puppet):/.test(task.name) || task.args[0]?.target === true;
 }

@@ -43,9 +43,15 @@ describe('--sandbox-ssh HOST', () => {
     expect(sshd.logins()).toBeGreaterThan(logins);
   });
 
-  it('without it, a task that works on the host itself says what to do', async () => {
-    const r = await runCli(['--sandbox', 'origin:prepare', 'demo.example.test'], { ...env, ORIGIN_SETUP_SANDBOX_SPEED: '0' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error: demo.example.test is a sandbox host: nothing answers SSH at sandbox addresses (pass --sandbox-ssh HOST');
+  it('without it, a flow that works on a host is shown, not run, and says how to run it', async () => {
+    const logins = sshd.logins();
+    const r = await runCli(['--sandbox', 'origin:puppetmaster', 'demo.example.test'], { ...env, ORIGIN_SETUP_SANDBOX_SPEED: '0' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      '[sandbox] task: origin:puppetmaster demo.example.test  (shown, not run: sandbox)\n' +
+        '  - sandbox: steps that need SSH are shown, not run; --sandbox-ssh HOST runs them on a real host\n',
+    );
+    expect(r.stdout).toBe('');
+    expect(sshd.logins()).toBe(logins);
   });
 });

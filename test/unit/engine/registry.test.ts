@@ -3,9 +3,9 @@ import { allTasks, findTask } from '../../../src/engine/registry.js';
 import { runCli } from '../../support/cli.js';
 
 describe('the registry', () => {
-  it('holds every namespace of the original', () => {
+  it("holds every namespace of the original, and the sandbox's own", () => {
     const namespaces = new Set(allTasks.map((t) => t.name.split(':')[0]));
-    expect([...namespaces].sort()).toEqual(['ec2', 'origin', 'puppet', 'remote', 'route53']);
+    expect([...namespaces].sort()).toEqual(['ec2', 'origin', 'puppet', 'remote', 'route53', 'sandbox']);
     expect(allTasks.length).toBeGreaterThanOrEqual(120);
   });
 
@@ -26,7 +26,7 @@ describe('the registry', () => {
   it.each(allTasks.map((t) => [t.name]))('%s has a summary, an example and a working help', async (name) => {
     const task = findTask(name)!;
     expect(task.summary.length).toBeGreaterThan(10);
-    expect(task.example).toMatch(new RegExp(`origin-setup ${name.replace(/[:]/g, '[: ]')}\\b`));
+    expect(task.example).toMatch(new RegExp(`origin-setup (--sandbox )?${name.replace(/[:]/g, '[: ]')}\\b`));
     const r = await runCli(['help', name]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: origin-setup ${name}`);
