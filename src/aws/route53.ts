@@ -6,7 +6,7 @@ import { isIPv6 } from 'node:net';
 import type { TaskContext } from '../engine/context.js';
 import { DryRunStop, NotFoundError, OriginError, UsageError } from '../engine/errors.js';
 import { poll } from '../engine/wait.js';
-import { ipv4, recordType } from '../engine/validate.js';
+import { ipv4, recordName, recordType } from '../engine/validate.js';
 
 export interface Zone {
   /** Bare id, without the `/hostedzone/` prefix. */
@@ -54,16 +54,6 @@ export function decodeName(name: string): string {
 
 export function bareZoneId(id: string): string {
   return id.replace(ZONE_PREFIX, '');
-}
-
-/** A record name: `www`, `@`, `*.apps`, `_acme-challenge.www.example.com.` (ArgSpec.validate). */
-export function recordName(v: string): string | undefined {
-  if (v === '@') return undefined;
-  const labels = (v.endsWith('.') ? v.slice(0, -1) : v).split('.');
-  const ok =
-    v.length <= 254 &&
-    labels.every((l, i) => (l === '*' && i === 0) || /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
-  return ok ? undefined : 'not a DNS name (letters, digits, - and _ in dot-separated labels; * only first)';
 }
 
 function toZone(z: HostedZone): Zone {
@@ -150,8 +140,9 @@ export async function resolveZone(ctx: TaskContext, nameOrId: string): Promise<Z
     });
   }
   const names = zones.map((z) => z.name);
+  const known = names.length ? `zones: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'this account has no hosted zones';
   throw new NotFoundError(`no hosted zone ${looksLikeZoneId(nameOrId) ? bareZoneId(nameOrId) : wanted}`, {
-    hint: names.length ? `zones: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'this account has no hosted zones',
+    hint: ctx.settings.sandbox && !looksLikeZoneId(nameOrId) ? `${known}; add it with: origin-setup --sandbox route53:zone:create ${wanted.replace(/\.$/, '')}` : known,
   });
 }
 

@@ -120,6 +120,9 @@ describe('the sandbox', () => {
     const r = await runBin(['--sandbox', 'route53:zone:contains', 'www.example.org'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('origin-setup --sandbox route53:zone:create example.org');
+    const record = await runBin(['--sandbox', 'route53:record:create', 'example.org', 'www', 'A', '127.0.0.9'], env);
+    expect(record.code).toBe(1);
+    expect(record.stderr).toContain('error: no hosted zone example.org. (zones: example.test.; add it with: origin-setup --sandbox route53:zone:create example.org)');
     expect((await runBin(['--sandbox', 'route53:zone:create', 'example.org'], env)).code).toBe(0);
     expect((await runBin(['--sandbox', 'route53:zone:contains', 'www.example.org'], env)).stdout).toMatch(/ example\.org\.\n$/);
     const outside = await runBin(['route53:zone:create', 'example.org'], { ...env, AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'x'.repeat(20), AWS_REGION: 'us-east-1' });
