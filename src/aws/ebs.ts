@@ -5,9 +5,6 @@ import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError } from '../engine/errors.js';
 import { dryRun, mutate } from './ec2.js';
 
-export const snapshotId = (v: string) => (/^snap-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not a snapshot id (snap-0123abcd…)');
-export const volumeId = (v: string) => (/^vol-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not a volume id (vol-0123abcd…)');
-
 export interface SnapshotSummary {
   id: string;
   started: string;

@@ -3,7 +3,6 @@
 import type { Filter, Image } from '@aws-sdk/client-ec2';
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, UsageError } from '../engine/errors.js';
-import { imageId } from '../engine/validate.js';
 import { dryRun, mutate } from './ec2.js';
 import { runWaiter } from './waiters.js';
 
@@ -11,16 +10,6 @@ export interface ImageSelector {
   id?: string;
   name?: string;
 }
-
-/** The --id / --name option pair for tasks that work on one image. */
-export const imageSelectorOptions = {
-  id: { type: 'string', description: 'image id (ami-…)', placeholder: 'ID', validate: imageId as (v: never) => string | undefined },
-  name: { type: 'string', description: 'image name, among your own images (EC2 wildcards * and ? allowed)', placeholder: 'NAME' },
-} as const;
-
-/** AMI names: 3-128 characters from this set (EC2's own rule, checked before anything runs). */
-export const imageName = (v: string) =>
-  /^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(v) ? undefined : "3-128 letters, digits, spaces and ( ) [ ] . / - ' @ _";
 
 export interface ImageQuery {
   /** self, amazon, aws-marketplace or an account id. */

@@ -10,10 +10,6 @@ import { imageById } from './images.js';
 import { LIVE_STATES } from './instances.js';
 import { instanceLabel, terminateInstance } from './instance-state.js';
 
-/** Instance names are looked up with EC2 filters, where * and ? are wildcards. */
-export const instanceName = (v: string) =>
-  v.trim() === '' ? 'must not be empty' : /[*?]/.test(v) ? 'must not contain * or ? (they are wildcards in lookups)' : undefined;
-
 export interface LaunchSpec {
   name: string;
   image: string;

@@ -11,12 +11,6 @@ export interface InstanceSelector {
   name?: string;
 }
 
-/** The --id / --name option pair, spread into a task's options. */
-export const instanceSelectorOptions = {
-  id: { type: 'string', description: 'instance id (i-…)', placeholder: 'ID', validate: instanceId as (v: never) => string | undefined },
-  name: { type: 'string', description: 'instance Name tag (EC2 wildcards * and ? allowed)', placeholder: 'NAME' },
-} as const;
-
 /** Live states: a terminated instance keeps its Name tag but is never the one meant. */
 export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 

@@ -4,44 +4,7 @@
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError, UsageError } from '../engine/errors.js';
-import { cidr, portOrRange } from '../engine/validate.js';
 import { dryRun, mutate } from './ec2.js';
-
-// --- validators (exit 2 before anything runs) ---
-
-export const securityGroupId = (v: string) =>
-  /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not a security group id (sg-0123abcd…)';
-
-/** EC2's rule for VPC group names: 1-255 of these characters, and no sg- prefix. */
-export const securityGroupName = (v: string) =>
-  /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/.test(v) && !v.startsWith('sg-')
-    ? undefined
-    : 'not a security group name (1-255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-)';
-
-export const vpcId = (v: string) => (/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not a VPC id (vpc-0123abcd…)');
-
-export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'all'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-export const protocol = (v: string) =>
-  (PROTOCOLS as readonly string[]).includes(v.toLowerCase()) ? undefined : `not a protocol (${PROTOCOLS.join(', ')})`;
-
-/** 80, 8000-8443, the original's 8000..8443, or all. */
-export const ports = (v: string) => (v === 'all' ? undefined : portOrRange(v.replace('..', '-')));
-
-const IPV6_CIDR = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:]*\/\d{1,3}$/;
-
-/** A CIDR (IPv4 or IPv6), a group id, a prefix list id, or a group name. */
-export const source = (v: string) => {
-  if (v.includes('/') && v.includes(':')) return IPV6_CIDR.test(v) ? undefined : 'not an IPv6 CIDR block';
-  if (/^[\d.]+(\/.*)?$/.test(v)) {
-    const problem = cidr(v);
-    return problem && !v.includes('/') ? `${problem} (add /32 for a single address)` : problem;
-  }
-  if (v.startsWith('sg-')) return securityGroupId(v);
-  if (/^pl-[0-9a-f]+$/.test(v)) return undefined;
-  return securityGroupName(v) ? 'not a CIDR block, security group id or group name' : undefined;
-};
 
 // --- finding groups ---
 
@@ -49,12 +12,6 @@ export interface SecurityGroupSelector {
   id?: string;
   name?: string;
 }
-
-/** The --id / --name option pair, spread into a task's options. */
-export const securityGroupSelectorOptions = {
-  id: { type: 'string', description: 'security group id (sg-…)', placeholder: 'ID', validate: securityGroupId as (v: never) => string | undefined },
-  name: { type: 'string', description: 'security group name (exact)', placeholder: 'NAME' },
-} as const;
 
 export interface GroupSummary {
   id: string;
@@ -256,7 +213,7 @@ export function rulesOf(g: SecurityGroup, direction: Direction): Rule[] {
  * it must be `all`. Throws UsageError for what the argument validators cannot see alone.
  */
 export function portRange(proto: string, portsWord: string): { IpProtocol: string; FromPort?: number; ToPort?: number } {
-  const p = proto.toLowerCase() as Protocol;
+  const p = proto.toLowerCase();
   if (p === 'all') {
     if (portsWord !== 'all') throw new UsageError(`protocol all covers every port: give PORTS as all, not '${portsWord}'`);
     return { IpProtocol: '-1' };

@@ -50,31 +50,31 @@ function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
   const not = (v: unknown) => (spec.sensitive ? '' : `, not ${shown(v)}`);
   if (spec.type === 'boolean') return Boolean(value);
   if (value === undefined) return undefined;
-  let out: unknown;
+  const checked = <V>(out: V, values: readonly unknown[], validate: ((v: V) => string | undefined) | undefined): V => {
+    for (const v of values) {
+      if (spec.choices && !spec.choices.includes(String(v))) {
+        throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}${not(v)}`);
+      }
+    }
+    const problem = validate?.(out);
+    if (problem) throw new UsageError(`${flag}: ${spec.sensitive ? hide(problem, values) : problem}`);
+    return out;
+  };
   switch (spec.type) {
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
       if (!Number.isFinite(n)) throw new UsageError(`${flag} wants a number${not(value)}`);
-      out = n;
-      break;
+      return checked(n, [n], spec.validate);
     }
-    case 'list':
-      out = (Array.isArray(value) ? value : [value]).map(String);
-      break;
-    default:
-      out = String(value);
-  }
-  const values = Array.isArray(out) ? out : [out];
-  for (const v of values) {
-    if (spec.choices && !spec.choices.includes(String(v))) {
-      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}${not(v)}`);
+    case 'list': {
+      const list = (Array.isArray(value) ? value : [value]).map(String);
+      return checked(list, list, spec.validate);
+    }
+    default: {
+      const s = String(value);
+      return checked(s, [s], spec.validate);
     }
   }
-  if (spec.validate) {
-    const problem = (spec.validate as (v: unknown) => string | undefined)(out);
-    if (problem) throw new UsageError(`${flag}: ${spec.sensitive ? hide(problem, values) : problem}`);
-  }
-  return out;
 }
 
 function hide(text: string, values: readonly unknown[]): string {

@@ -6,9 +6,11 @@ import { puppetTasks } from '../tasks/puppet/index.js';
 import { remoteTasks } from '../tasks/remote/index.js';
 import { route53Tasks } from '../tasks/route53/index.js';
 import { sandboxTasks } from '../tasks/sandbox/index.js';
-import type { AnyTask } from './task.js';
+import { erase, type AnyTask } from './task.js';
 
-export const allTasks: readonly AnyTask[] = [...ec2Tasks, ...route53Tasks, ...remoteTasks, ...puppetTasks, ...originTasks, ...sandboxTasks];
+// The task modules keep each task's own types (ctx.invoke infers from them); here every
+// task becomes the erased view the runner and the command line work with.
+export const allTasks: readonly AnyTask[] = [...ec2Tasks, ...route53Tasks, ...remoteTasks, ...puppetTasks, ...originTasks, ...sandboxTasks].map(erase);
 
 const byName = new Map<string, AnyTask>();
 for (const task of allTasks) {

@@ -26,20 +26,53 @@ export interface ArgSpec {
   readonly target?: true;
 }
 
-export type OptionType = 'string' | 'boolean' | 'number' | 'list';
+export type OptionType = OptionSpec['type'];
 
-export interface OptionSpec {
-  readonly type: OptionType;
+interface OptionCommon {
   readonly description: string;
-  readonly default?: string | boolean | number | readonly string[];
   readonly required?: true;
-  readonly choices?: readonly string[];
   /** Value placeholder shown in help, e.g. FILE. */
   readonly placeholder?: string;
-  readonly validate?: (value: never) => string | undefined;
   /** A secret (a password, a shared key): its value is redacted from everything printed. */
   readonly sensitive?: true;
 }
+
+/**
+ * An option spec, discriminated by `type` so that `validate` receives the value as the
+ * task will (a number for `number`, a list for `list`), and `choices` can narrow it.
+ * Each validate returns an error message for a bad value; checked before anything runs (exit 2).
+ */
+export interface StringOption extends OptionCommon {
+  readonly type: 'string';
+  readonly default?: string;
+  /** The only values allowed; the task sees the value as the union of these strings. */
+  readonly choices?: readonly string[];
+  readonly validate?: (value: string) => string | undefined;
+}
+
+export interface NumberOption extends OptionCommon {
+  readonly type: 'number';
+  readonly default?: number;
+  /** Never set: spelled so that `spec.choices` reads on any option. */
+  readonly choices?: never;
+  readonly validate?: (value: number) => string | undefined;
+}
+
+export interface BooleanOption extends OptionCommon {
+  readonly type: 'boolean';
+  readonly default?: boolean;
+  readonly choices?: never;
+}
+
+export interface ListOption extends OptionCommon {
+  readonly type: 'list';
+  readonly default?: readonly string[];
+  /** The only values allowed for each item. */
+  readonly choices?: readonly string[];
+  readonly validate?: (value: string[]) => string | undefined;
+}
+
+export type OptionSpec = StringOption | NumberOption | BooleanOption | ListOption;
 
 type ArgValue<S extends ArgSpec> = S extends { variadic: true }
   ? string[]
@@ -51,13 +84,16 @@ export type ArgValues<A extends readonly ArgSpec[]> = {
   [S in A[number] as S['name']]: ArgValue<S>;
 };
 
-type OptionValue<S extends OptionSpec> = S['type'] extends 'boolean'
+/** The strings an option allows: its choices when it has them. */
+type Allowed<S> = S extends { readonly choices: readonly (infer C extends string)[] } ? C : string;
+
+type OptionValue<S extends OptionSpec> = S extends { type: 'boolean' }
   ? boolean
-  : S['type'] extends 'number'
+  : S extends { type: 'number' }
     ? number
-    : S['type'] extends 'list'
-      ? string[]
-      : string;
+    : S extends { type: 'list' }
+      ? Allowed<S>[]
+      : Allowed<S>;
 
 export type OptionValues<O extends Record<string, OptionSpec>> = {
   [K in keyof O]: O[K] extends { type: 'boolean' }
@@ -65,6 +101,14 @@ export type OptionValues<O extends Record<string, OptionSpec>> = {
     : O[K] extends { default: unknown } | { required: true }
       ? OptionValue<O[K]>
       : OptionValue<O[K]> | undefined;
+};
+
+/**
+ * What a caller of ctx.invoke may pass for a task's options: each one optional (left out
+ * or undefined, it takes its default, as on the command line), lists read-only.
+ */
+export type OptionInput<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]?: (OptionValue<O[K]> extends (infer E)[] ? readonly E[] : OptionValue<O[K]>) | undefined;
 };
 
 export interface TaskDef<
@@ -91,6 +135,18 @@ export interface TaskDef<
   fanOut?(args: ArgValues<A>, opts: OptionValues<O>): FanOut | undefined;
 }
 
+/**
+ * Any typed task, whatever its arguments, options and result (its run and render are
+ * methods, so a task with narrower ones still fits).
+ */
+export type SomeTask = TaskDef<readonly ArgSpec[], Record<string, OptionSpec>, unknown>;
+
+/** The options a task takes, as a caller passes them. */
+export type OptionsOf<T extends SomeTask> = T extends TaskDef<readonly ArgSpec[], infer O, unknown> ? OptionInput<O> : never;
+
+/** What a task's run resolves to. */
+export type ResultOf<T extends SomeTask> = T extends TaskDef<readonly ArgSpec[], Record<string, OptionSpec>, infer R> ? R : never;
+
 /** A task with its generic parameters erased, as the registry and runner see it. */
 export interface AnyTask {
   readonly name: string;
@@ -104,12 +160,25 @@ export interface AnyTask {
   fanOut?(args: Record<string, unknown>, opts: Record<string, unknown>): FanOut | undefined;
 }
 
+/**
+ * Checks a task definition and keeps its types: its run function sees its arguments
+ * and options as their specs say, and ctx.invoke infers them from the returned object.
+ */
 export function defineTask<
   const A extends readonly ArgSpec[],
   const O extends Record<string, OptionSpec>,
   R,
->(def: TaskDef<A, O, R>): AnyTask {
-  return def as unknown as AnyTask;
+>(def: TaskDef<A, O, R>): TaskDef<A, O, R> {
+  return def;
+}
+
+/**
+ * The one place a typed task becomes an AnyTask: the registry and the runner handle
+ * every task alike, and bind() checks arguments and options against the specs before
+ * run sees them, which is what makes the erased view safe.
+ */
+export function erase(task: SomeTask): AnyTask {
+  return task;
 }
 
 /** CLI spelling of an option key: `sshKey` → `ssh-key`. */

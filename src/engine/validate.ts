@@ -39,4 +39,19 @@ export const hostname = (v: string) =>
     ? undefined
     : 'not a valid host name';
 
+/** A record name: `www`, `@`, `*.apps`, `_acme-challenge.www.example.com.` (an argument, and a CNAME, NS or PTR value). */
+export function recordName(v: string): string | undefined {
+  if (v === '@') return undefined;
+  const labels = (v.endsWith('.') ? v.slice(0, -1) : v).split('.');
+  const ok =
+    v.length <= 254 &&
+    labels.every((l, i) => (l === '*' && i === 0) || /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
+  return ok ? undefined : 'not a DNS name (letters, digits, - and _ in dot-separated labels; * only first)';
+}
+
 export const positive = (v: number) => (v > 0 ? undefined : 'must be greater than 0');
+
+/** `v` as one of `choices`, typed as their union; undefined when it is none of them. */
+export function oneOf<C extends string>(choices: readonly C[], v: string): C | undefined {
+  return choices.find((c) => c === v);
+}

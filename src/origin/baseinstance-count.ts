@@ -11,13 +11,13 @@ export const countOptions = {
     type: 'number',
     description: 'launch N instances NAME1…NAMEN at once, each all or nothing; they need --domain (or --hostname for its zone)',
     placeholder: 'N',
-    validate: ((n: number) => (Number.isInteger(n) && n >= 1 && n <= DEFAULT_MAX_HOSTS ? undefined : `a whole number from 1 to ${DEFAULT_MAX_HOSTS}`)) as (v: never) => string | undefined,
+    validate: ((n: number) => (Number.isInteger(n) && n >= 1 && n <= DEFAULT_MAX_HOSTS ? undefined : `a whole number from 1 to ${DEFAULT_MAX_HOSTS}`)),
   },
   domain: {
     type: 'string',
     description: 'the zone the instance is named in: NAME.ZONE (NAMEi.ZONE with --count)',
     placeholder: 'ZONE',
-    validate: hostname as (v: never) => string | undefined,
+    validate: hostname,
   },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -463,7 +463,7 @@ export async function afterLaunch(
 /** The part's name in a multipart message: after the operator's parts, so their scripts run first. */
 export const ENROL_PART = 'zz-origin-setup-enrol.sh';
 
-const hostnameOption = hostname as (v: never) => string | undefined;
+const hostnameOption = hostname;
 
 /** The --enrol options ec2:instance:create and origin:baseinstance share. */
 export const enrolOptions = {
@@ -478,7 +478,7 @@ export const enrolOptions = {
     type: 'string',
     description: "with --enrol: the image's distribution when its name does not tell (debian:12, ubuntu:24.04, rhel:9, fedora:42)",
     placeholder: 'ID:VERSION',
-    validate: enrolOs as (v: never) => string | undefined,
+    validate: enrolOs,
   },
   enrolSource: {
     type: 'string',

@@ -6,8 +6,6 @@ import {
   findImage,
   imageDetails,
   imageLabel,
-  imageName,
-  imageSelectorOptions,
   imagesWithTag,
   listImages,
   waitForImageAvailable,
@@ -17,10 +15,9 @@ import { tagValue } from '../../aws/ec2.js';
 import { resolveInstanceId } from '../../aws/instances.js';
 import { applyTag, renderTagResult } from '../../aws/tags.js';
 import { UsageError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-
-const positiveNumber = positive as (v: never) => string | undefined;
+import { imageName, imageSelectorOptions } from './options.js';
 
 export const imageList = defineTask({
   name: 'ec2:image:list',
@@ -101,7 +98,7 @@ export const imageCreate = defineTask({
   options: {
     description: { type: 'string', description: 'description of the new image', placeholder: 'TEXT' },
     wait: { type: 'boolean', description: 'wait until the image is available' },
-    timeout: { type: 'number', description: 'seconds to wait with --wait', default: 1800, placeholder: 'SECONDS', validate: positiveNumber },
+    timeout: { type: 'number', description: 'seconds to wait with --wait', default: 1800, placeholder: 'SECONDS', validate: positive },
   },
   example: 'AMI=$(origin-setup ec2:image:create puppet puppet-base-2024-06 --wait)',
   async run(ctx, args, opts) {
@@ -153,4 +150,4 @@ export const imageTag = defineTask({
   render: renderTagResult,
 });
 
-export const imageTasks: AnyTask[] = [imageList, imageInfo, imageFind, imageCreate, imageDelete, imageTag];
+export const imageTasks: SomeTask[] = [imageList, imageInfo, imageFind, imageCreate, imageDelete, imageTag];

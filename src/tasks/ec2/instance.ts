@@ -3,7 +3,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import { associateAddress } from '../../aws/addresses.js';
 import { instanceDetails, type InstanceDetails } from '../../aws/instance-details.js';
-import { assertNameFree, instanceName, launchInstance } from '../../aws/instance-launch.js';
+import { assertNameFree, launchInstance } from '../../aws/instance-launch.js';
 import { assertCombinable, composeUserData, readUserDataFile } from '../../aws/user-data.js';
 import {
   instanceLabel,
@@ -14,23 +14,20 @@ import {
   WAIT_STATES,
   type WaitState,
 } from '../../aws/instance-state.js';
-import { findInstance, instanceSelectorOptions } from '../../aws/instances.js';
+import { findInstance } from '../../aws/instances.js';
 import { dryRun, mutate, tagValue } from '../../aws/ec2.js';
 import { applyTag, renderTagResult } from '../../aws/tags.js';
 import type { TaskContext } from '../../engine/context.js';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
-import { instanceHardeningOptions } from './options.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { instanceHardeningOptions, instanceName, instanceSelectorOptions } from './options.js';
 import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
 import { afterLaunch, ENROL_PART, enrolOptions, prepareEnrolment, requireEnrol } from '../../puppet/enrol.js';
-
-const positiveNumber = positive as (v: never) => string | undefined;
-const nameOption = instanceName as (v: never) => string | undefined;
 
 const waitOptions = <S extends WaitState>(state: S) =>
   ({
     wait: { type: 'boolean', description: `wait until the instance is ${state}` },
-    timeout: { type: 'number', description: 'seconds to wait with --wait', default: 300, placeholder: 'SECONDS', validate: positiveNumber },
+    timeout: { type: 'number', description: 'seconds to wait with --wait', default: 300, placeholder: 'SECONDS', validate: positive },
   }) as const;
 
 export const instanceCreate = defineTask({
@@ -38,12 +35,12 @@ export const instanceCreate = defineTask({
   summary: 'launch an instance with a Name tag and print its id',
   args: [],
   options: {
-    name: { type: 'string', description: 'Name tag (must not be in use by a live instance)', required: true, placeholder: 'NAME', validate: nameOption },
-    image: { type: 'string', description: 'image id (ami-…)', required: true, placeholder: 'IMAGE', validate: imageId as (v: never) => string | undefined },
+    name: { type: 'string', description: 'Name tag (must not be in use by a live instance)', required: true, placeholder: 'NAME', validate: instanceName },
+    image: { type: 'string', description: 'image id (ami-…)', required: true, placeholder: 'IMAGE', validate: imageId },
     type: { type: 'string', description: 'instance type (default: AWSEC2Type in awscred, else t3.micro)', placeholder: 'TYPE' },
     key: { type: 'string', description: 'EC2 key pair name (default: AWSKeyPairName in awscred)', placeholder: 'KEYPAIR' },
     securitygroup: { type: 'list', description: 'security group names or sg-… ids', default: ['default'], placeholder: 'GROUP' },
-    disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positiveNumber },
+    disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positive },
     userdata: { type: 'string', description: 'user data file, sent base64-encoded (with --enrol, as one part of a MIME multipart message)', placeholder: 'FILE' },
     ...instanceHardeningOptions,
     ...waitOptions('running'),
@@ -53,7 +50,7 @@ export const instanceCreate = defineTask({
       type: 'string',
       description: "with --enrol: the agent's certificate name (default: the instance's private DNS name)",
       placeholder: 'FQDN',
-      validate: hostname as (v: never) => string | undefined,
+      validate: hostname,
     },
   },
   example: 'ID=$(origin-setup ec2:instance:create --name puppet --image ami-b71078de --type t3.small --securitygroup default broker --wait)',
@@ -77,7 +74,7 @@ export const instanceCreate = defineTask({
       securityGroups: opts.securitygroup,
       diskSizeGiB: opts.disksize,
       encrypted: opts.encrypted,
-      imds: opts.imds as 'v1' | 'v2',
+      imds: opts.imds,
       userData: composeUserData(userFile, enrolment && { content: enrolment.script, filename: ENROL_PART }),
     });
     // A failed wait fails the run, and the runner's rollback terminates what was launched.
@@ -145,7 +142,7 @@ function renderInstance(d: InstanceDetails): string {
 }
 
 /** The tasks that print one attribute: status, hostname, private_hostname, private_ipaddress. */
-function attributeTask(name: string, summary: string, what: string, pick: (d: InstanceDetails) => string | undefined): AnyTask {
+function attributeTask(name: string, summary: string, what: string, pick: (d: InstanceDetails) => string | undefined) {
   return defineTask({
     name,
     summary,
@@ -200,7 +197,7 @@ export const instanceRename = defineTask({
   args: [],
   options: {
     ...instanceSelectorOptions,
-    newname: { type: 'string', description: 'the new Name (must not be in use by a live instance)', required: true, placeholder: 'NEWNAME', validate: nameOption },
+    newname: { type: 'string', description: 'the new Name (must not be in use by a live instance)', required: true, placeholder: 'NEWNAME', validate: instanceName },
   },
   example: 'origin-setup ec2:instance:rename --name broker --newname broker-old',
   async run(ctx, _args, opts) {
@@ -311,16 +308,16 @@ export const instanceWait = defineTask({
   options: {
     ...instanceSelectorOptions,
     state: { type: 'string', description: 'the state to wait for', required: true, choices: WAIT_STATES, placeholder: 'STATE' },
-    timeout: { type: 'number', description: 'seconds to wait', default: 300, placeholder: 'SECONDS', validate: positiveNumber },
+    timeout: { type: 'number', description: 'seconds to wait', default: 300, placeholder: 'SECONDS', validate: positive },
   },
   example: 'origin-setup ec2:instance:wait --name puppet --state running --timeout 600',
   async run(ctx, _args, opts) {
     const instance = await findInstance(ctx, opts);
-    return waitForInstanceState(ctx, instance.InstanceId!, instanceLabel(instance), opts.state as WaitState, opts.timeout);
+    return waitForInstanceState(ctx, instance.InstanceId!, instanceLabel(instance), opts.state, opts.timeout);
   },
 });
 
-export const instanceTasks: AnyTask[] = [
+export const instanceTasks: SomeTask[] = [
   instanceCreate,
   instanceList,
   instanceInfo,

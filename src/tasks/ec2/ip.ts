@@ -10,7 +10,7 @@ import {
 import { dryRun, mutate } from '../../aws/ec2.js';
 import { resolveInstanceId } from '../../aws/instances.js';
 import { OriginError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { ipv4 } from '../../engine/validate.js';
 
 const ipArg = { name: 'ipaddr', description: 'an elastic IP address of this account', validate: ipv4 } as const;
@@ -114,4 +114,4 @@ export const ipDelete = defineTask({
   render: () => undefined,
 });
 
-export const ipTasks: AnyTask[] = [ipCreate, ipList, ipInfo, ipAssociate, ipDisassociate, ipDelete];
+export const ipTasks: SomeTask[] = [ipCreate, ipList, ipInfo, ipAssociate, ipDisassociate, ipDelete];

@@ -10,23 +10,18 @@ import {
   listSecurityGroups,
   permissionFor,
   portRange,
-  ports,
-  protocol,
   revokeRule,
   ruleLine,
   ruleOf,
   rulesOf,
-  securityGroupName,
-  securityGroupSelectorOptions,
-  source,
   summarize,
-  vpcId,
   type Direction,
   type GroupSummary,
   type Rule,
 } from '../../aws/security-groups.js';
 import { NotFoundError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { ports, protocol, securityGroupName, securityGroupSelectorOptions, source, vpcId } from './options.js';
 
 export const securitygroupCreate = defineTask({
   name: 'ec2:securitygroup:create',
@@ -34,7 +29,7 @@ export const securitygroupCreate = defineTask({
   args: [{ name: 'name', description: 'group name', validate: securityGroupName }],
   options: {
     description: { type: 'string', description: 'free text (default: the name)', placeholder: 'TEXT' },
-    vpc: { type: 'string', description: 'VPC id (default: the default VPC)', placeholder: 'VPC', validate: vpcId as (v: never) => string | undefined },
+    vpc: { type: 'string', description: 'VPC id (default: the default VPC)', placeholder: 'VPC', validate: vpcId },
   },
   example: 'origin-setup ec2:securitygroup:create broker --description "OpenShift broker"',
   run: (ctx, { name }, { description, vpc }) => createSecurityGroup(ctx, name, description ?? name, vpc),
@@ -151,7 +146,7 @@ export const securitygroupRuleRemove = defineTask({
   render: (r) => ruleLine(r),
 });
 
-export const securitygroupTasks: AnyTask[] = [
+export const securitygroupTasks: SomeTask[] = [
   securitygroupCreate,
   securitygroupDelete,
   securitygroupInfo,

@@ -1,6 +1,7 @@
 // ec2:snapshot:* — this account's EBS snapshots.
-import { deleteSnapshot, listSnapshots, snapshotId } from '../../aws/ebs.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { deleteSnapshot, listSnapshots } from '../../aws/ebs.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { snapshotId } from './options.js';
 
 export const snapshotList = defineTask({
   name: 'ec2:snapshot:list',
@@ -25,4 +26,4 @@ export const snapshotDelete = defineTask({
   render: () => undefined,
 });
 
-export const snapshotTasks: AnyTask[] = [snapshotList, snapshotDelete];
+export const snapshotTasks: SomeTask[] = [snapshotList, snapshotDelete];

@@ -1,6 +1,7 @@
 // ec2:volume:* — EBS volumes.
-import { deleteVolume, listVolumes, volumeId } from '../../aws/ebs.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { deleteVolume, listVolumes } from '../../aws/ebs.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { volumeId } from './options.js';
 
 export const volumeList = defineTask({
   name: 'ec2:volume:list',
@@ -26,4 +27,4 @@ export const volumeDelete = defineTask({
   render: () => undefined,
 });
 
-export const volumeTasks: AnyTask[] = [volumeList, volumeDelete];
+export const volumeTasks: SomeTask[] = [volumeList, volumeDelete];

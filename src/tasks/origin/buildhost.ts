@@ -3,7 +3,7 @@
 // --build the RPMs built into that repository. origin:buildrepo points an install host
 // at it.
 import { posix } from 'node:path';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostname, positive } from '../../engine/validate.js';
 import {
   buildRepoText,
@@ -22,14 +22,12 @@ import { hostArg, pathArg } from '../../remote/args.js';
 import { gitRef, gitUrl, remotePath, repoId } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
 
-type OptionCheck = (v: never) => string | undefined;
-
 /** One directory name under the web server's document root. */
 const repoDirName = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(v) ? undefined : 'one directory name (letters, digits, . _ -)');
 /** A tito package name prefix for `find -name NAME.spec`. */
 const specName = (v: string) => (/^[A-Za-z0-9_*][A-Za-z0-9_.*+-]*$/.test(v) ? undefined : 'a package name, * allowed');
 
-const repoOption = { type: 'string', description: `the repository directory under ${WEB.docroot} (its URL path)`, default: 'repo', placeholder: 'NAME', validate: repoDirName as OptionCheck } as const;
+const repoOption = { type: 'string', description: `the repository directory under ${WEB.docroot} (its URL path)`, default: 'repo', placeholder: 'NAME', validate: repoDirName } as const;
 const gitrootArg = pathArg('gitroot', 'the working copy on the host');
 
 export const builddepTask = defineTask({
@@ -59,8 +57,8 @@ export const buildrpmsTask = defineTask({
   summary: 'build the RPMs of a working copy with tito into a directory and make it a yum repository',
   args: [hostArg, gitrootArg],
   options: {
-    output: { type: 'string', description: 'where the RPMs and the repository metadata go', default: `${WEB.docroot}/repo`, placeholder: 'DIR', validate: remotePath as OptionCheck },
-    pkgname: { type: 'string', description: 'build only the packages whose spec file matches NAME.spec', default: '*', placeholder: 'NAME', validate: specName as OptionCheck },
+    output: { type: 'string', description: 'where the RPMs and the repository metadata go', default: `${WEB.docroot}/repo`, placeholder: 'DIR', validate: remotePath },
+    pkgname: { type: 'string', description: 'build only the packages whose spec file matches NAME.spec', default: '*', placeholder: 'NAME', validate: specName },
     test: { type: 'boolean', description: 'build from the latest commit instead of the latest tag (tito --test)' },
   },
   example: 'origin-setup origin:buildrpms build.example.org origin-server --pkgname openshift-origin-broker --test',
@@ -93,13 +91,13 @@ export const buildhostTask = defineTask({
   summary: 'make a host the build box: tito, a web server publishing a yum repository, the sources and their build dependencies',
   args: [hostArg, { name: 'giturl', description: 'the git URL of the sources', validate: gitUrl }],
   options: {
-    gitroot: { type: 'string', description: 'name of the clone in the login directory (default: from the URL)', placeholder: 'NAME', validate: remotePath as OptionCheck },
-    branch: { type: 'string', description: 'check out this branch', placeholder: 'BRANCH', validate: gitRef as OptionCheck },
+    gitroot: { type: 'string', description: 'name of the clone in the login directory (default: from the URL)', placeholder: 'NAME', validate: remotePath },
+    branch: { type: 'string', description: 'check out this branch', placeholder: 'BRANCH', validate: gitRef },
     repo: repoOption,
     build: { type: 'boolean', description: 'also build every package with tito and publish them (createrepo)' },
     test: { type: 'boolean', description: 'with --build: build from the latest commit instead of the latest tag' },
     ...prepareOptions,
-    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
+    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive },
   },
   example: 'origin-setup origin:buildhost build.example.org https://github.com/openshift/origin-server.git --build --test',
   async run(ctx, { host, giturl }, o): Promise<BuildhostResult> {
@@ -141,7 +139,7 @@ export const buildrepoTask = defineTask({
   args: [hostArg, { name: 'buildhost', description: 'the build box, as install hosts reach it over HTTP', validate: hostname }],
   options: {
     repo: repoOption,
-    id: { type: 'string', description: 'the repository id and file name', default: 'origin-build', placeholder: 'ID', validate: repoId as OptionCheck },
+    id: { type: 'string', description: 'the repository id and file name', default: 'origin-build', placeholder: 'ID', validate: repoId },
   },
   example: 'origin-setup origin:buildrepo broker.example.org build.example.org',
   async run(ctx, { host, buildhost }, o): Promise<BuildrepoResult> {
@@ -155,4 +153,4 @@ export const buildrepoTask = defineTask({
   render: (r) => r.path,
 });
 
-export const buildhostTasks: AnyTask[] = [buildhostTask, builddepTask, buildrpmsTask, buildrepoTask];
+export const buildhostTasks: SomeTask[] = [buildhostTask, builddepTask, buildrpmsTask, buildrepoTask];

@@ -2,7 +2,7 @@
 // host is, its time zone and name, the packages the later steps need, a firewall that is
 // on and lets SSH in, and (--ntp) time sync. Each step is a sub-task; any failure ends
 // the run.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostname } from '../../engine/validate.js';
 import { preparePackages, timeSyncFor } from '../../origin/prepare-plan.js';
 import { platformOf } from '../../platform/index.js';
@@ -14,8 +14,8 @@ const eachPackage = (list: string[]) => list.map(packageSpec).find(Boolean);
 
 /** Options origin:puppetmaster, origin:puppetclient and origin:buildhost pass through. */
 export const prepareOptions = {
-  timezone: { type: 'string', description: 'time zone to set (a name under /usr/share/zoneinfo)', default: 'UTC', placeholder: 'ZONE', validate: zoneName as (v: never) => string | undefined },
-  hostname: { type: 'string', description: "set the host's own name (default: leave it, just show it)", placeholder: 'FQDN', validate: hostname as (v: never) => string | undefined },
+  timezone: { type: 'string', description: 'time zone to set (a name under /usr/share/zoneinfo)', default: 'UTC', placeholder: 'ZONE', validate: zoneName },
+  hostname: { type: 'string', description: "set the host's own name (default: leave it, just show it)", placeholder: 'FQDN', validate: hostname },
   ntp: { type: 'boolean', description: 'install, enable and start time sync (chrony, or ntpd on SysV hosts)' },
 } as const;
 
@@ -36,7 +36,7 @@ export const prepareTask = defineTask({
   args: [hostArg],
   options: {
     ...prepareOptions,
-    packages: { type: 'list', description: 'more packages to install with the baseline', default: [], placeholder: 'PKG', validate: eachPackage as (v: never) => string | undefined },
+    packages: { type: 'list', description: 'more packages to install with the baseline', default: [], placeholder: 'PKG', validate: eachPackage },
   },
   example: 'origin-setup origin:prepare broker.example.org --hostname broker.example.org --ntp',
   async run(ctx, { host }, o): Promise<PrepareResult> {
@@ -76,4 +76,4 @@ export const prepareTask = defineTask({
   render: (r) => `${r.host} ${r.distribution} ${r.arch} ${r.hostname}`,
 });
 
-export const prepareTasks: AnyTask[] = [prepareTask];
+export const prepareTasks: SomeTask[] = [prepareTask];

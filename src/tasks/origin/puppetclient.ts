@@ -2,15 +2,13 @@
 // signed: wait for SSH, the baseline with the agent packages, the agent pointed at its
 // master (and CA), logging, the agent service on, then on the CA the host's own request
 // (waited for, never signed blindly) signed and confirmed.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
 import { GENERATION_CHOICES, preparePuppetHost, requireSigned, type ListedCert } from '../../origin/puppet-flow.js';
 import { SOURCES } from '../../puppet/sources.js';
 import { agentServiceFor } from '../../puppet/generation.js';
 import { hostArg, sshHost } from '../../remote/args.js';
 import { prepareOptions } from './prepare.js';
-
-type OptionCheck = (v: never) => string | undefined;
 
 export interface PuppetclientResult {
   host: string;
@@ -30,12 +28,12 @@ export const puppetclientTask = defineTask({
   args: [hostArg, { name: 'master', description: 'the Puppet master the agent reports to', validate: sshHost }],
   options: {
     autosign: { type: 'boolean', description: "put the CA's autosign secret into the agent's request (after origin:puppetmaster --autosign)" },
-    caServer: { type: 'string', description: 'a separate CA host: the agent asks it for certificates, and signing happens there', placeholder: 'HOST', validate: sshHost as OptionCheck },
+    caServer: { type: 'string', description: 'a separate CA host: the agent asks it for certificates, and signing happens there', placeholder: 'HOST', validate: sshHost },
     source: { type: 'string', description: "where the agent's Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they match the master, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
     puppet: { type: 'string', description: "Puppet major (default: the master's; never newer than it)", choices: GENERATION_CHOICES, placeholder: '3|7|8' },
     ...prepareOptions,
-    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
-    signTimeout: { type: 'number', description: "seconds to wait for the agent's certificate request on the CA", default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
+    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive },
+    signTimeout: { type: 'number', description: "seconds to wait for the agent's certificate request on the CA", default: 300, placeholder: 'SECONDS', validate: positive },
   },
   example: 'origin-setup origin:puppetclient broker.infra.example.org puppet.infra.example.org',
   async run(ctx, { host, master }, o): Promise<PuppetclientResult> {
@@ -75,4 +73,4 @@ export const puppetclientTask = defineTask({
   render: (r) => `${r.certname} ${r.fingerprint ?? ''}`.trim(),
 });
 
-export const puppetclientTasks: AnyTask[] = [puppetclientTask];
+export const puppetclientTasks: SomeTask[] = [puppetclientTask];

@@ -3,7 +3,7 @@
 // root, the master configured and logging, standard modules, port 8140 open, and the
 // master service started and enabled. Puppet 3 (puppetmaster) or 7/8 (puppetserver), from
 // the distribution, OpenVox or Puppet Core (src/puppet/sources.ts decides).
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
 import { GENERATION_CHOICES, preparePuppetHost } from '../../origin/puppet-flow.js';
 import { SOURCES } from '../../puppet/sources.js';
@@ -11,8 +11,6 @@ import { hostArg } from '../../remote/args.js';
 import { gitUrl, remotePath } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
 import { posix } from 'node:path';
-
-type OptionCheck = (v: never) => string | undefined;
 
 /** puppet module names: author-name or author/name. */
 const moduleName = (v: string) => (/^[A-Za-z0-9_]+[-/][a-z][a-z0-9_]*$/.test(v) ? undefined : 'not a module name such as puppetlabs-ntp');
@@ -33,15 +31,15 @@ export const puppetmasterTask = defineTask({
   summary: 'make a host the Puppet master: packages, site repository, configuration, logging, modules, firewall, service',
   args: [hostArg],
   options: {
-    siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl as OptionCheck },
-    siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath as OptionCheck },
-    modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE', validate: moduleList as OptionCheck },
+    siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl },
+    siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath },
+    modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE', validate: moduleList },
     autosign: { type: 'boolean', description: 'sign agents whose request carries the shared secret (puppet:master:autosign; agents use origin:puppetclient --autosign)' },
     forge: { type: 'boolean', description: 'install the --modules from the Forge (--no-forge: none, e.g. on a host without internet)', default: true },
     source: { type: 'string', description: "where Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they carry a server, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
     puppet: { type: 'string', description: 'Puppet major to install (default: what the source offers; OpenVox 8)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
     ...prepareOptions,
-    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive as OptionCheck },
+    timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive },
   },
   example: 'origin-setup origin:puppetmaster puppet.infra.example.org --siterepo https://github.com/markllama/origin-puppet.git',
   async run(ctx, { host }, o): Promise<PuppetmasterResult> {
@@ -81,4 +79,4 @@ export const puppetmasterTask = defineTask({
   render: (r) => `${r.host} ${r.service}`,
 });
 
-export const puppetmasterTasks: AnyTask[] = [puppetmasterTask];
+export const puppetmasterTasks: SomeTask[] = [puppetmasterTask];

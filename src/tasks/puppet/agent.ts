@@ -1,8 +1,8 @@
 // puppet:agent:* — point an agent at its master (and CA), and run it.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostname } from '../../engine/validate.js';
 import { localSecretPath, obtainSecret, writeCsrAttributes } from '../../puppet/autosign.js';
-import { setPuppetSettings, type Section, type Setting } from '../../puppet/conf.js';
+import { setPuppetSettings, type Setting } from '../../puppet/conf.js';
 import { puppetOn } from '../../puppet/generation.js';
 import { enableLogging } from '../../puppet/logging.js';
 import { runPuppet } from '../../puppet/run.js';
@@ -14,15 +14,15 @@ export const agentSetServerTask = defineTask({
   summary: 'point the agent at its master (server), and at a separate CA with --ca-server',
   args: [hostArg, { ...masterArg, description: 'the master name the agent connects to (as in its certificate)', validate: hostname }],
   options: {
-    caServer: { type: 'string', description: 'the CA server, when it is not the master (split CA)', placeholder: 'FQDN', validate: hostname as (v: never) => string | undefined },
+    caServer: { type: 'string', description: 'the CA server, when it is not the master (split CA)', placeholder: 'FQDN', validate: hostname },
     section: { type: 'string', description: 'the puppet.conf section', default: 'main', choices: ['main', 'agent'] },
     ...puppetHintOptions,
   },
   example: 'origin-setup puppet:agent:set_server broker.example.org puppet.example.org --ca-server puppetca.example.org',
   async run(ctx, { host, master }, { caServer, section, puppet, source }) {
     const flavor = await puppetOn(ctx, host, { puppet, source });
-    const settings: Setting[] = [{ section: section as Section, key: 'server', value: master }];
-    if (caServer) settings.push({ section: section as Section, key: 'ca_server', value: caServer });
+    const settings: Setting[] = [{ section, key: 'server', value: master }];
+    if (caServer) settings.push({ section, key: 'ca_server', value: caServer });
     await setPuppetSettings(await ctx.ssh(host), flavor, settings);
     return { host, server: master, caServer, section };
   },
@@ -97,4 +97,4 @@ export const agentCsrAttributesTask = defineTask({
   render: (r) => r.path,
 });
 
-export const agentTasks: AnyTask[] = [agentSetServerTask, agentPluginsyncTask, agentEnableLoggingTask, agentOnetimeTask, agentCsrAttributesTask];
+export const agentTasks: SomeTask[] = [agentSetServerTask, agentPluginsyncTask, agentEnableLoggingTask, agentOnetimeTask, agentCsrAttributesTask];

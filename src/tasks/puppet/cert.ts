@@ -1,6 +1,6 @@
 // puppet:cert:* — the certificate authority on the master, for every Puppet since 2.7.
 import { NotFoundError, OriginError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
 import { caCommands, caKey, findCert, formatCert, listCerts, sameCertname, signRequest } from '../../puppet/certs.js';
 import { puppetOn } from '../../puppet/generation.js';
@@ -90,4 +90,4 @@ export const certRevokeTask = defineTask({
   render: () => undefined,
 });
 
-export const certTasks: AnyTask[] = [certListTask, certSignTask, certCleanTask, certRevokeTask];
+export const certTasks: SomeTask[] = [certListTask, certSignTask, certCleanTask, certRevokeTask];

@@ -31,7 +31,7 @@ export const sourceOption = {
 export const puppetHintOptions = { puppet: puppetOption, source: sourceOption } as const;
 
 export const remotePathOption = (description: string, placeholder = 'PATH') =>
-  ({ type: 'string', description, placeholder, validate: remotePath as (v: never) => string | undefined }) as const satisfies OptionSpec;
+  ({ type: 'string', description, placeholder, validate: remotePath }) as const satisfies OptionSpec;
 
 /** An absolute remote path (a site root, module directory, manifest). */
 export const absolutePath = (v: string) => remotePath(v) ?? (v.startsWith('/') ? undefined : 'must be an absolute path');

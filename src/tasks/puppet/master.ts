@@ -1,6 +1,6 @@
 // puppet:master:* — turn a host into the Puppet master of the seed's layout.
 import { OriginError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostname } from '../../engine/validate.js';
 import { localSecretPath, obtainSecret, secretShape, setupAutosign } from '../../puppet/autosign.js';
 import { setPuppetSettings } from '../../puppet/conf.js';
@@ -21,17 +21,15 @@ import {
 import { accountName } from '../../remote/validate.js';
 import { absolutePath, hostArg, puppetHintOptions, remotePathOption } from './common.js';
 
-const absolute = absolutePath as (v: never) => string | undefined;
-
 export const masterConfigureTask = defineTask({
   name: 'puppet:master:configure',
   summary: 'point the master at the site: modules in SITEROOT/modules, manifest SITEROOT/manifests/site.pp',
   args: [hostArg],
   options: {
-    server: { type: 'string', description: 'the server name agents use (main/server)', placeholder: 'FQDN', validate: hostname as (v: never) => string | undefined },
-    siteroot: { ...remotePathOption('the site directory'), default: DEFAULT_SITEROOT, validate: absolute },
-    moduledir: { ...remotePathOption('custom modules (default SITEROOT/modules)', 'DIR'), validate: absolute },
-    manifest: { ...remotePathOption('the main manifest (default SITEROOT/manifests/site.pp)', 'FILE'), validate: absolute },
+    server: { type: 'string', description: 'the server name agents use (main/server)', placeholder: 'FQDN', validate: hostname },
+    siteroot: { ...remotePathOption('the site directory'), default: DEFAULT_SITEROOT, validate: absolutePath },
+    moduledir: { ...remotePathOption('custom modules (default SITEROOT/modules)', 'DIR'), validate: absolutePath },
+    manifest: { ...remotePathOption('the main manifest (default SITEROOT/manifests/site.pp)', 'FILE'), validate: absolutePath },
     ...puppetHintOptions,
   },
   example: 'origin-setup puppet:master:configure puppet.example.org --server puppet.example.org',
@@ -85,7 +83,7 @@ export const masterJoinGroupTask = defineTask({
   summary: 'add the login user to the puppet group (other members stay)',
   args: [hostArg],
   options: {
-    user: { type: 'string', description: 'add this user instead of the login user', placeholder: 'USER', validate: accountName as (v: never) => string | undefined },
+    user: { type: 'string', description: 'add this user instead of the login user', placeholder: 'USER', validate: accountName },
   },
   example: 'origin-setup puppet:master:join_group puppet.example.org',
   async run(ctx, { host }, { user }) {
@@ -123,7 +121,7 @@ export const masterAutosignTask = defineTask({
       description: 'the shared secret (default: a new random one, kept in a local 0600 file); never printed',
       placeholder: 'SECRET',
       sensitive: true,
-      validate: secretShape as (v: never) => string | undefined,
+      validate: secretShape,
     },
     secretFile: { type: 'string', description: 'a local file holding the secret (default ~/.origin-setup/autosign/HOST.secret)', placeholder: 'FILE' },
     ...puppetHintOptions,
@@ -146,7 +144,7 @@ export const masterStoredconfigsTask = defineTask({
   args: [hostArg],
   options: {
     dbadapter: { type: 'string', description: 'the ActiveRecord adapter', default: STORECONFIGS_DEFAULTS.dbadapter, choices: ['sqlite3', 'mysql', 'postgresql'] },
-    dblocation: { ...remotePathOption('the sqlite3 database file', 'FILE'), default: STORECONFIGS_DEFAULTS.dblocation, validate: absolute },
+    dblocation: { ...remotePathOption('the sqlite3 database file', 'FILE'), default: STORECONFIGS_DEFAULTS.dblocation, validate: absolutePath },
     ...puppetHintOptions,
   },
   example: 'origin-setup puppet:master:storedconfigs puppet.example.org',
@@ -164,7 +162,7 @@ export const masterStoredconfigsTask = defineTask({
   render: () => undefined,
 });
 
-export const masterTasks: AnyTask[] = [
+export const masterTasks: SomeTask[] = [
   masterConfigureTask,
   masterSiterootTask,
   masterJoinGroupTask,

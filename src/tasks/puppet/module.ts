@@ -1,5 +1,5 @@
 // puppet:module:install — modules from the Forge, into the generation's module path.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { installModules, moduleName, moduleVersion } from '../../puppet/modules.js';
 import { hostArg, puppetHintOptions, remotePathOption } from './common.js';
 
@@ -8,7 +8,7 @@ export const moduleInstallTask = defineTask({
   summary: 'install Forge modules (author-name) on a host, as root; already installed is fine',
   args: [hostArg, { name: 'modules', description: 'modules as author-name, e.g. puppetlabs-ntp', variadic: true, validate: moduleName }],
   options: {
-    version: { type: 'string', description: 'the version to install (one module only)', placeholder: 'VERSION', validate: moduleVersion as (v: never) => string | undefined },
+    version: { type: 'string', description: 'the version to install (one module only)', placeholder: 'VERSION', validate: moduleVersion },
     modulepath: remotePathOption('install into this directory instead of the default module path', 'DIR'),
     ...puppetHintOptions,
   },
@@ -17,4 +17,4 @@ export const moduleInstallTask = defineTask({
   render: (r) => r.map((m) => `${m.module} ${m.action}`).join('\n') || undefined,
 });
 
-export const moduleTasks: AnyTask[] = [moduleInstallTask];
+export const moduleTasks: SomeTask[] = [moduleInstallTask];

@@ -1,7 +1,7 @@
 // puppet:apply, puppet:version, puppet:config, puppet:repo.
 import { NotFoundError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
-import { SECTIONS, printPuppetSettings, settingName, type Section } from '../../puppet/conf.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { SECTIONS, printPuppetSettings, settingName } from '../../puppet/conf.js';
 import { puppetOn } from '../../puppet/generation.js';
 import { addPuppetRepo } from '../../puppet/repo.js';
 import { sourceSetting } from '../../puppet/sources.js';
@@ -61,7 +61,7 @@ export const configTask = defineTask({
   // One key gives its value (a string, what a composed task wants); no key gives them all.
   async run(ctx, { host, key }, { section, puppet, source }): Promise<string | Record<string, string>> {
     const flavor = await puppetOn(ctx, host, { puppet, source });
-    const settings = await printPuppetSettings(await ctx.ssh(host), flavor, key, section as Section | undefined);
+    const settings = await printPuppetSettings(await ctx.ssh(host), flavor, key, section);
     if (key === undefined) return settings;
     const value = settings[key];
     if (value === undefined) throw new NotFoundError(`${host}: Puppet printed no value for ${key}`, { hint: `see every setting: origin-setup puppet:config ${host}` });
@@ -88,4 +88,4 @@ export const repoTask = defineTask({
   render: (r) => (r.kind === 'release-package' ? r.url : undefined),
 });
 
-export const topTasks: AnyTask[] = [applyTask, versionTask, configTask, repoTask];
+export const topTasks: SomeTask[] = [applyTask, versionTask, configTask, repoTask];

@@ -1,5 +1,5 @@
 // remote:augeas:* — read and change structured config files on a host through augtool.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostArg } from '../../remote/args.js';
 import { augeasGet, augeasSet, augeasValue } from '../../remote/augeas.js';
 import { augeasPath } from '../../remote/validate.js';
@@ -32,4 +32,4 @@ export const augeasSetTask = defineTask({
   render: () => undefined,
 });
 
-export const augeasTasks: AnyTask[] = [augeasGetTask, augeasSetTask];
+export const augeasTasks: SomeTask[] = [augeasGetTask, augeasSetTask];

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, posix, resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostArg, pathArg, recursiveOption, sudoOption } from '../../remote/args.js';
 import {
   changeGroup,
@@ -185,7 +185,7 @@ export const fileSymlink = defineTask({
   render: () => undefined,
 });
 
-export const fileTasks: AnyTask[] = [
+export const fileTasks: SomeTask[] = [
   fileGet,
   filePut,
   fileCopy,

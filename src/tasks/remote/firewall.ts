@@ -1,6 +1,6 @@
 // remote:firewall:* — the host's own firewall (firewalld, lokkit/iptables or ufw). Each
 // port or service is opened at runtime and permanently where the firewall has both.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { identifier } from '../../engine/validate.js';
 import {
   allowFirewallServices,
@@ -11,7 +11,6 @@ import {
   portSpec,
   renderStates,
   type ChangeAction,
-  type Protocol,
 } from '../../platform/control.js';
 import { platformOf } from '../../platform/index.js';
 import { hostArg } from '../../remote/args.js';
@@ -23,7 +22,7 @@ export const firewallPort = defineTask({
   options: { protocol: { type: 'string', description: 'protocol for ports given without one', default: 'tcp', choices: ['tcp', 'udp'] } },
   example: 'origin-setup remote:firewall:port puppet.example.org 8140 53/udp',
   async run(ctx, { host, ports }, opts) {
-    const specs = ports.map((p) => parsePortSpec(p, opts.protocol as Protocol));
+    const specs = ports.map((p) => parsePortSpec(p, opts.protocol));
     const firewall = await openPorts(ctx, host, specs);
     return { host, firewall, ports: specs.map((s) => `${s.port}/${s.protocol}`) };
   },
@@ -86,7 +85,7 @@ export const firewallFirewalld = defineTask({
   },
 });
 
-export const firewallTasks: AnyTask[] = [
+export const firewallTasks: SomeTask[] = [
   firewallPort,
   firewallService,
   controlTask('start'),

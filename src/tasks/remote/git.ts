@@ -1,5 +1,5 @@
 // remote:git:* — clone and update git repositories on a host (as the login user).
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostArg, pathArg } from '../../remote/args.js';
 import { gitCheckout, gitClone, gitSubmoduleInit, gitSubmoduleUpdate, gitSync, gitTags } from '../../remote/git.js';
 import { gitRef, gitUrl, remotePath, tagPrefix } from '../../remote/validate.js';
@@ -108,7 +108,7 @@ export const gitSubmoduleUpdateTask = defineTask({
   render: () => undefined,
 });
 
-export const gitTasks: AnyTask[] = [
+export const gitTasks: SomeTask[] = [
   gitCloneTask,
   gitCheckoutTask,
   gitPullTask,

@@ -1,5 +1,5 @@
 // Every remote:* task, in the order `list` shows them. Each topic file exports its own list.
-import type { AnyTask } from '../../engine/task.js';
+import type { SomeTask } from '../../engine/task.js';
 import { augeasTasks } from './augeas.js';
 import { fileTasks } from './file.js';
 import { firewallTasks } from './firewall.js';
@@ -10,7 +10,7 @@ import { repoTasks } from './repo.js';
 import { serviceTasks } from './service.js';
 import { topTasks } from './top.js';
 
-export const remoteTasks: AnyTask[] = [
+export const remoteTasks: SomeTask[] = [
   ...topTasks,
   ...fileTasks,
   ...packagesTasks,

@@ -1,7 +1,7 @@
 // remote:yum:* and remote:rpm:version — packages through the host's own package manager
 // (dnf, yum or apt-get). The yum names stay because the original's scripts use them;
 // remote:pkg:* runs the same tasks.
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { platformOf } from '../../platform/index.js';
 import { augeasValue } from '../../remote/augeas.js';
 import { hostArg } from '../../remote/args.js';
@@ -13,7 +13,6 @@ import {
   removePackages,
   setPackageVariable,
   updatePackages,
-  type PackageFilter,
 } from '../../remote/packages.js';
 import { oneLine, packageSpec, repoId, yumVarName } from '../../remote/validate.js';
 
@@ -80,7 +79,7 @@ export const pkgList = defineTask({
   example: 'origin-setup remote:yum:list puppet.example.org --filter updates --json',
   async run(ctx, { host }, { filter }) {
     const platform = await platformOf(ctx, host);
-    return listPackages(await ctx.ssh(host), platform, filter as PackageFilter);
+    return listPackages(await ctx.ssh(host), platform, filter);
   },
   render: (list) => list.map((p) => `${p.name} ${p.arch} ${p.version} ${p.repo}`).join('\n'),
 });
@@ -142,4 +141,4 @@ export const rpmVersion = defineTask({
   render: (r) => r.version,
 });
 
-export const packagesTasks: AnyTask[] = [pkgInstall, pkgRemove, pkgUpdate, pkgList, pkgExclude, pkgSetvar, rpmVersion];
+export const packagesTasks: SomeTask[] = [pkgInstall, pkgRemove, pkgUpdate, pkgList, pkgExclude, pkgSetvar, rpmVersion];

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NotFoundError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostArg, pathArg, sudoOption } from '../../remote/args.js';
 import { applyPatch } from '../../remote/patch.js';
 
@@ -22,4 +22,4 @@ export const patchApply = defineTask({
   render: () => undefined,
 });
 
-export const patchTasks: AnyTask[] = [patchApply];
+export const patchTasks: SomeTask[] = [patchApply];

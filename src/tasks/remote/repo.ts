@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NotFoundError, OriginError, UsageError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { platformOf } from '../../platform/index.js';
 import { hostArg } from '../../remote/args.js';
 import { deleteRepoFile, setRepoEnabled, writeRepoFile, yumRepoText } from '../../remote/repos.js';
@@ -82,4 +82,4 @@ const toggle = (enabled: boolean) =>
 export const repoEnable = toggle(true);
 export const repoDisable = toggle(false);
 
-export const repoTasks: AnyTask[] = [repoCreate, repoDelete, repoEnable, repoDisable];
+export const repoTasks: SomeTask[] = [repoCreate, repoDelete, repoEnable, repoDisable];

@@ -1,6 +1,6 @@
 // remote:service:* — start, stop, restart, enable, disable or query services with the
 // host's own init system (systemctl, or service plus chkconfig/update-rc.d).
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 import { identifier } from '../../engine/validate.js';
 import { changeServices, renderStates, serviceStatus, type ChangeAction } from '../../platform/control.js';
 import { hostArg } from '../../remote/args.js';
@@ -39,7 +39,7 @@ export const serviceStatusTask = defineTask({
   render: renderStates,
 });
 
-export const serviceTasks: AnyTask[] = [
+export const serviceTasks: SomeTask[] = [
   changeTask('start'),
   changeTask('stop'),
   changeTask('restart'),

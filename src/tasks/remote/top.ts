@@ -2,8 +2,9 @@
 // zone, host name, addresses) and small system settings. Each task is one call into
 // src/platform/.
 import { UsageError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
-import { hostname, identifier, ipv4, positive } from '../../engine/validate.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { shown } from '../../engine/bind.js';
+import { hostname, identifier, ipv4, oneOf, positive } from '../../engine/validate.js';
 import { distributionLabel, distributionOf } from '../../platform/index.js';
 import { rebootHost, waitForLogin, tryLogin } from '../../platform/reach.js';
 import {
@@ -19,7 +20,6 @@ import {
   setSelinux,
   setTimezone,
   zoneName,
-  type SelinuxMode,
 } from '../../platform/system.js';
 import { cmd } from '../../ssh/quote.js';
 import { hostArg, singleHostArg, pathArg, sudoOption } from '../../remote/args.js';
@@ -193,6 +193,8 @@ export const pullurl = defineTask({
   render: () => undefined,
 });
 
+const SELINUX_PROBLEM = 'must be enforcing, permissive or disabled';
+
 export const selinux = defineTask({
   name: 'remote:selinux',
   summary: 'set the SELinux mode (enforcing, permissive, disabled) now and for every boot',
@@ -201,12 +203,17 @@ export const selinux = defineTask({
     {
       name: 'mode',
       description: 'enforcing, permissive or disabled',
-      validate: (v: string) => ((SELINUX_MODES as readonly string[]).includes(v) ? undefined : 'must be enforcing, permissive or disabled'),
+      validate: (v: string) => (oneOf(SELINUX_MODES, v) ? undefined : SELINUX_PROBLEM),
     },
   ],
   options: {},
   example: 'origin-setup remote:selinux broker.example.org permissive',
-  run: (ctx, { host, mode }) => setSelinux(ctx, host, mode as SelinuxMode),
+  async run(ctx, { host, mode }) {
+    // validate has refused any other word already; this gives the word its type.
+    const known = oneOf(SELINUX_MODES, mode);
+    if (!known) throw new UsageError(`MODE ${shown(mode)}: ${SELINUX_PROBLEM}`);
+    return setSelinux(ctx, host, known);
+  },
   render: (r) => r.running,
 });
 
@@ -226,7 +233,7 @@ export const reboot = defineTask({
   render: () => undefined,
 });
 
-export const topTasks: AnyTask[] = [
+export const topTasks: SomeTask[] = [
   available,
   distribution,
   arch,

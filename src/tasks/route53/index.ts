@@ -1,6 +1,6 @@
 // Every route53:* task, in the order `list` shows them.
-import type { AnyTask } from '../../engine/task.js';
+import type { SomeTask } from '../../engine/task.js';
 import { recordTasks } from './record.js';
 import { zoneTasks } from './zone.js';
 
-export const route53Tasks: AnyTask[] = [...zoneTasks, ...recordTasks];
+export const route53Tasks: SomeTask[] = [...zoneTasks, ...recordTasks];

@@ -8,7 +8,6 @@ import {
   listRecords,
   parseRecordType,
   recordLine,
-  recordName,
   recordSet,
   recordValue,
   resolveZone,
@@ -19,8 +18,8 @@ import {
 } from '../../aws/route53.js';
 import type { TaskContext } from '../../engine/context.js';
 import { NotFoundError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
-import { positive, recordType } from '../../engine/validate.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { positive, recordName, recordType } from '../../engine/validate.js';
 
 const zoneArg = { name: 'zone', description: 'zone name (with or without the trailing dot) or zone id' } as const;
 const nameArg = { name: 'name', description: 'host part (www, @ for the apex) or an FQDN inside the zone', validate: recordName } as const;
@@ -34,7 +33,7 @@ const waitOptions = {
     description: 'seconds to wait with --wait',
     default: 300,
     placeholder: 'SECONDS',
-    validate: positive as (v: never) => string | undefined,
+    validate: positive,
   },
 } as const;
 
@@ -103,7 +102,7 @@ export const recordCreate = defineTask({
   summary: 'create a record set (fails if one of that name and type exists)',
   args: [zoneArg, nameArg, typeArg, valueArg],
   options: {
-    ttl: { type: 'number', description: 'time to live in seconds', default: 300, validate: positive as (v: never) => string | undefined },
+    ttl: { type: 'number', description: 'time to live in seconds', default: 300, validate: positive },
     ...waitOptions,
   },
   example: 'origin-setup route53:record:create example.com www A 203.0.113.5 --wait',
@@ -134,4 +133,4 @@ export const recordDelete = defineTask({
   render: (r) => `${r.changeId} ${r.status}`,
 });
 
-export const recordTasks: AnyTask[] = [recordList, recordGet, recordCreate, recordDelete, recordExist];
+export const recordTasks: SomeTask[] = [recordList, recordGet, recordCreate, recordDelete, recordExist];

@@ -1,7 +1,8 @@
 // route53:zone:* — hosted zones: list them, describe one, find the ones that hold a name.
-import { absolute, createZone, listZones, recordName, resolveZone, zoneDetail, zonesContaining } from '../../aws/route53.js';
+import { absolute, createZone, listZones, resolveZone, zoneDetail, zonesContaining } from '../../aws/route53.js';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
+import { recordName } from '../../engine/validate.js';
 
 const zoneArg = { name: 'zone', description: 'zone name (with or without the trailing dot) or zone id' } as const;
 
@@ -77,4 +78,4 @@ export const zoneCreate = defineTask({
   render: (z) => `${z.id} ${z.name}`,
 });
 
-export const zoneTasks: AnyTask[] = [zoneList, zoneInfo, zoneContains, zoneCreate];
+export const zoneTasks: SomeTask[] = [zoneList, zoneInfo, zoneContains, zoneCreate];

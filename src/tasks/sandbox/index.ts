@@ -1,7 +1,7 @@
 // sandbox:* — the embedded sandbox's own state: show it, or start again from a new one.
 // Each runs in the sandbox whether or not --sandbox is given.
 import type { SandboxState } from '../../sandbox/model.js';
-import { defineTask, type AnyTask } from '../../engine/task.js';
+import { defineTask, type SomeTask } from '../../engine/task.js';
 
 export const sandboxShow = defineTask({
   name: 'sandbox:show',
@@ -39,4 +39,4 @@ export const sandboxReset = defineTask({
   },
 });
 
-export const sandboxTasks: AnyTask[] = [sandboxShow, sandboxReset];
+export const sandboxTasks: SomeTask[] = [sandboxShow, sandboxReset];

@@ -159,7 +159,7 @@ describe('a sensitive option', () => {
     summary: 'takes a secret',
     args: [],
     options: {
-      secret: { type: 'string', sensitive: true, description: 'a secret', choices: ['only-this-one'], validate: ((v: string) => `bad value ${v}`) as (v: never) => string | undefined },
+      secret: { type: 'string', sensitive: true, description: 'a secret', choices: ['only-this-one'], validate: (v) => `bad value ${v}` },
       count: { type: 'number', sensitive: true, description: 'a secret number' },
     },
     run: async () => undefined,
