@@ -11,7 +11,7 @@ import { forwardThrough, spawnProxyCommand, type ProxiedSocket } from './proxy.j
 import type { ShellCommand } from './quote.js';
 import { CommandRunner } from './run.js';
 import { FileTransfer } from './transfer.js';
-import type { ExecResult, RunOptions, SshLog, SshSettings, UploadOptions, UserSource } from './types.js';
+import type { ExecResult, RunOptions, SshLog, SshSettings, UserSource } from './types.js';
 
 /** What a host needs from its pool: the run's settings, ssh2 loaded once, the handshake count, jump hosts. */
 export interface HostPool {
@@ -45,8 +45,9 @@ export class HostState {
   private alive = false;
   private everConnected = false;
   private connecting?: Promise<Client>;
-  private readonly commands = new CommandRunner(this);
-  private readonly files = new FileTransfer(this);
+  /** Commands and file transfers on this host's connection; task handles call them directly. */
+  readonly commands = new CommandRunner(this);
+  readonly files = new FileTransfer(this);
 
   constructor(
     private readonly pool: HostPool,
@@ -173,20 +174,9 @@ export class HostState {
     });
   }
 
+  /** What file transfers run their `chown` and `sudo install` steps through. */
   run(command: ShellCommand, options: RunOptions, log: SshLog): Promise<ExecResult> {
     return this.commands.run(command, options, log);
-  }
-
-  upload(content: string | Buffer, remotePath: string, options: UploadOptions, log: SshLog): Promise<void> {
-    return this.files.upload(content, remotePath, options, log);
-  }
-
-  uploadFile(localPath: string, remotePath: string, options: UploadOptions, log: SshLog): Promise<void> {
-    return this.files.uploadFile(localPath, remotePath, options, log);
-  }
-
-  download(remotePath: string, localPath: string, log: SshLog): Promise<void> {
-    return this.files.download(remotePath, localPath, log);
   }
 
   /**
@@ -198,7 +188,7 @@ export class HostState {
     const fresh = new HostState(this.pool, this.alias, this.parsed, this.jump);
     if (this.userSource === 'host') [fresh.user, fresh.userSource] = [this.user, this.userSource]; // no second redirect
     try {
-      return await fresh.run(command, { ...options, readOnly: true }, log);
+      return await fresh.commands.run(command, { ...options, readOnly: true }, log);
     } finally {
       await fresh.close();
     }

@@ -110,15 +110,15 @@ class HostHandle implements RemoteHost {
     return this.state.relogin();
   }
   run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
-    return this.state.run(command, this.stopping(options), this.log);
+    return this.state.commands.run(command, this.stopping(options), this.log);
   }
   upload(content: string | Buffer, remotePath: string, options: UploadOptions = {}): Promise<void> {
-    return this.state.upload(content, remotePath, options, this.log);
+    return this.state.files.upload(content, remotePath, options, this.log);
   }
   uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<void> {
-    return this.state.uploadFile(localPath, remotePath, options, this.log);
+    return this.state.files.uploadFile(localPath, remotePath, options, this.log);
   }
   download(remotePath: string, localPath: string): Promise<void> {
-    return this.state.download(remotePath, localPath, this.log);
+    return this.state.files.download(remotePath, localPath, this.log);
   }
 }
