@@ -5,9 +5,9 @@ import type { BlockDeviceMapping, Instance } from '@aws-sdk/client-ec2';
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError, UsageError } from '../engine/errors.js';
 import { sleep } from '../engine/wait.js';
-import { dryRun, mutate, tagValue } from './ec2.js';
+import { dryRun, mutate } from './ec2.js';
 import { imageById } from './images.js';
-import { LIVE_STATES } from './instances.js';
+import { liveInstancesNamed } from './instances.js';
 import { instanceLabel, terminateInstance } from './instance-state.js';
 
 export interface LaunchSpec {
@@ -42,14 +42,7 @@ export interface Launched {
  * otherwise match two instances. `except` lets a rename keep its own name.
  */
 export async function assertNameFree(ctx: TaskContext, name: string, except?: string): Promise<void> {
-  const { client, sdk } = await ctx.aws.ec2();
-  const holders: Instance[] = [];
-  for await (const page of sdk.paginateDescribeInstances(
-    { client },
-    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: [...LIVE_STATES] }] },
-  )) {
-    for (const r of page.Reservations ?? []) holders.push(...(r.Instances ?? []).filter((i) => i.InstanceId !== except));
-  }
+  const holders = (await liveInstancesNamed(ctx, name)).filter((i) => i.InstanceId !== except);
   if (holders.length > 0) {
     const list = holders.map((i) => `${i.InstanceId} (${i.State?.Name})`).join(', ');
     throw new OriginError(`an instance named '${name}' already exists: ${list}`, {
@@ -146,16 +139,8 @@ function launchOrder(a: Instance, b: Instance): number {
  */
 async function keepNameUnique(ctx: TaskContext, name: string, self: Instance, label: string): Promise<void> {
   await sleep(NAME_SETTLE_SECONDS, ctx.settings.timeScale, ctx.signal);
-  const { client, sdk } = await ctx.aws.ec2();
   const seen = new Map<string, Instance>();
-  for await (const page of sdk.paginateDescribeInstances(
-    { client },
-    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: RACE_STATES }] },
-  )) {
-    for (const r of page.Reservations ?? []) {
-      for (const i of r.Instances ?? []) if (i.InstanceId && tagValue(i.Tags, 'Name') === name) seen.set(i.InstanceId, i);
-    }
-  }
+  for (const i of await liveInstancesNamed(ctx, name, { states: RACE_STATES })) if (i.InstanceId) seen.set(i.InstanceId, i);
   // A list that does not show this instance yet still counts it, with RunInstances' LaunchTime.
   const mine = seen.get(self.InstanceId!);
   seen.set(self.InstanceId!, { ...self, ...mine, LaunchTime: mine?.LaunchTime ?? self.LaunchTime });

@@ -27,13 +27,8 @@ export async function findInstance(ctx: TaskContext, sel: InstanceSelector): Pro
     throw new NotFoundError(`no instance ${sel.id}`, { hint: 'origin-setup ec2:instance:list shows the instances' });
   }
   if (!sel.name) throw new UsageError('give the instance with --id ID or --name NAME');
-  const matches: Instance[] = [];
-  for await (const page of sdk.paginateDescribeInstances(
-    { client },
-    { Filters: [{ Name: 'tag:Name', Values: [sel.name] }, { Name: 'instance-state-name', Values: LIVE_STATES }] },
-  )) {
-    for (const r of page.Reservations ?? []) matches.push(...(r.Instances ?? []));
-  }
+  // A --name may use EC2's wildcards here: every instance it matches counts.
+  const matches = await liveInstancesNamed(ctx, sel.name, { exact: false });
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     const list = matches.map((i) => `${i.InstanceId} (${tagValue(i.Tags, 'Name')}, ${i.State?.Name})`).join(', ');
@@ -43,6 +38,26 @@ export async function findInstance(ctx: TaskContext, sel: InstanceSelector): Pro
   throw new NotFoundError(`no instance named '${sel.name}'`, {
     hint: names.length ? `instances: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'there are no live instances',
   });
+}
+
+/**
+ * The instances in `states` (default: every live state) whose Name tag is `name`. EC2's
+ * filter treats * and ? as wildcards; `exact` (the default) keeps only the exact name.
+ */
+export async function liveInstancesNamed(
+  ctx: Pick<TaskContext, 'aws'>,
+  name: string,
+  o: { states?: readonly string[]; exact?: boolean } = {},
+): Promise<Instance[]> {
+  const { client, sdk } = await ctx.aws.ec2();
+  const found: Instance[] = [];
+  for await (const page of sdk.paginateDescribeInstances(
+    { client },
+    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: [...(o.states ?? LIVE_STATES)] }] },
+  )) {
+    for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
+  }
+  return o.exact === false ? found : found.filter((i) => tagValue(i.Tags, 'Name') === name);
 }
 
 /** An INSTANCE argument may be an id or a Name tag. */
