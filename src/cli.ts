@@ -165,7 +165,7 @@ function refuseNonUtf8(argv: readonly string[], task: AnyTask | undefined): void
   }
   const positional = (i: number) => {
     const spec = task?.args[Math.min(i, task.args.length - 1)];
-    return spec && (i < task!.args.length || spec.variadic) ? upper(spec.name) : `argument ${i + 1}`;
+    return spec && (i < task.args.length || spec.variadic) ? upper(spec.name) : `argument ${i + 1}`;
   };
   let words = -1; // the command word is -1, the task's first argument 0
   let onlyWords = false;

@@ -245,7 +245,7 @@ export function routeSdkWarnings(diagnostics: () => AwsDiagnostics): void {
     const fromSdk = /^Node(Deprecation|VersionSupport)Warning$/.test(type ?? '') || /AWS SDK for JavaScript|@aws-sdk|@smithy/i.test(text) || SDK_CODE.test(new Error().stack ?? '');
     if (fromSdk && sdkDiagnostics) return debugLines(sdkDiagnostics(), `${type ? `${type}: ` : ''}${text}`);
     (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
-  }) as typeof process.emitWarning;
+  });
   for (const level of ['warn', 'error'] as const) {
     const original = console[level].bind(console);
     console[level] = (...content: unknown[]) => {

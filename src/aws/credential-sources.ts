@@ -116,8 +116,8 @@ async function loadProfiles(settings: Settings): Promise<{ config: Profiles; cre
   const { loadSharedConfigFiles } = await import('@smithy/core/config');
   const loaded = await loadSharedConfigFiles({ filepath: files.credentials.path, configFilepath: files.config.path, ignoreCache: true });
   // sso-session and services sections live in the config file too, but are not profiles.
-  const config = Object.fromEntries(Object.entries(loaded.configFile).filter(([k]) => !/^(sso-session|services)\./.test(k))) as Profiles;
-  return { config, credentials: loaded.credentialsFile as Profiles };
+  const config: Profiles = Object.fromEntries(Object.entries(loaded.configFile).filter(([k]) => !/^(sso-session|services)\./.test(k)));
+  return { config, credentials: loaded.credentialsFile };
 }
 
 function profileNotFound(settings: Settings, profile: NamedProfile, profiles: { config: Profiles; credentials: Profiles }): ConfigError {

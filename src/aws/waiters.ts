@@ -50,7 +50,7 @@ export function waiterConfig<C>(ctx: TaskContext, run: Pick<WaiterRun<C>, 'clien
 export async function runWaiter<C>(ctx: TaskContext, run: WaiterRun<C>, waiter: (config: WaitConfig<C>) => Promise<unknown>): Promise<void> {
   const live = ctx.live(`waiting for ${run.what}`);
   try {
-    await waiter(waiterConfig(ctx, { ...run, client: watched(run.client, run.phaseOf, live.phase) }));
+    await waiter(waiterConfig(ctx, { ...run, client: watched(run.client, run.phaseOf, (text) => live.phase(text)) }));
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'AbortError' || ctx.signal.aborted) throw new InterruptedError();

@@ -30,7 +30,7 @@ export function normalizeArgv(input: readonly string[]): Normalized {
     const target = argv[commandIndex] === 'help' ? commandIndex + 1 : commandIndex;
     joinThorSpelling(argv, target);
     if (argv[target] !== undefined) {
-      const task = findTask(argv[target]!);
+      const task = findTask(argv[target]);
       if (task) argv[target] = task.name;
     }
   }

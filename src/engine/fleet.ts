@@ -54,17 +54,20 @@ export function concurrencyFor(asked: number | undefined, fileLimit: number | un
   return cap;
 }
 
+/** The value as given: commander passes a string, so only a non-string needs spelling out. */
+const asTyped = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
 export function checkConcurrency(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency wants a whole number of hosts, 1 or more, not '${String(value)}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency wants a whole number of hosts, 1 or more, not '${asTyped(value)}'`);
   return n;
 }
 
 export function checkMaxHosts(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_HOSTS;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-hosts wants a whole number, 1 or more, not '${String(value)}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-hosts wants a whole number, 1 or more, not '${asTyped(value)}'`);
   return n;
 }
 
@@ -73,7 +76,7 @@ export function checkMaxHosts(value: unknown): number {
  * `stop()` says so, nothing more starts; what did not start stays undefined.
  */
 export async function schedule<T>(count: number, concurrency: number, work: (i: number) => Promise<T>, stop: () => boolean): Promise<(T | undefined)[]> {
-  const results: (T | undefined)[] = new Array(count).fill(undefined);
+  const results = new Array<T | undefined>(count).fill(undefined);
   let next = 0;
   const worker = async () => {
     while (next < count && !stop()) {
@@ -96,7 +99,7 @@ export class OrderedPrinter {
     count: number,
     private readonly write: (text: string) => void,
   ) {
-    this.done = new Array(count).fill(undefined);
+    this.done = new Array<string[] | undefined>(count).fill(undefined);
   }
 
   /** Host i finished: its stdout lines (none for a failed host). */

@@ -24,7 +24,7 @@ export function buildProgram(
     .description('Build hosts on AWS EC2, name them in Route53 and bring them under Puppet.')
     .usage('[global options] TASK [ARGS...] [options]')
     .exitOverride()
-    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: () => {} })
+    .configureOutput({ writeOut: (s) => io.writeOut(s), writeErr: (s) => io.writeErr(s), outputError: () => {} })
     .configureHelp({ showGlobalOptions: true, sortOptions: false })
     .helpCommand(false);
   // Only without a task: a task may have a --version of its own (puppet:module:install).
@@ -134,7 +134,7 @@ function fleetFlags(cmd: Command): FleetFlags {
 }
 
 function globalFlags(cmd: Command): GlobalFlags {
-  const o = cmd.optsWithGlobals();
+  const o = cmd.optsWithGlobals<Partial<GlobalFlags>>();
   return {
     verbose: Boolean(o.verbose),
     quiet: Boolean(o.quiet),

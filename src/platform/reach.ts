@@ -107,7 +107,7 @@ export async function waitForLogin(ctx: TaskContext, hostName: string, timeoutSe
       const authRefused = err instanceof SshError && err.kind === 'auth';
       if (authRefused) authRefusedSince ??= Date.now();
       if (!transient(err) && !(authRefused && graceLeft())) throw err;
-      failed(err as OriginError);
+      failed(err);
       return undefined;
     }
   });

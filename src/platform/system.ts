@@ -214,6 +214,7 @@ export function sedCommand(script: string, file: string, o: { inplace?: boolean;
 
 /** A URL a download tool may be given: http, https or ftp, one line, not an option. */
 export const downloadUrl = (v: string) => {
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\s\u0000-\u001f\u007f]/.test(v)) return 'a URL must not contain blanks or control characters';
   try {
     const u = new URL(v);

@@ -551,7 +551,7 @@ export function parseJumpHop(spec: string, at: Origin): JumpHop {
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw bad(`port ${port} is not a port number`);
     hop.port = n;
   }
-  return { ...hop, host } as JumpHop;
+  return { ...hop, host };
 }
 
 /** The effective settings for one host name. File names are still unexpanded here (they need the user). */

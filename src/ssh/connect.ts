@@ -57,7 +57,7 @@ export async function openConnection(
       identitiesOnly: config.identitiesOnly,
       keyPairName: settings.keyPairName,
     },
-    (data) => lib.utils.parseKey(data) as { isPrivateKey(): boolean } | Error,
+    (data) => lib.utils.parseKey(data),
   );
   for (const s of plan.skipped) log.verbose(`${alias}: not offering ${s}`);
   if (!plan.identities.length) {
@@ -226,10 +226,10 @@ async function handshake(
       keepaliveInterval: (config.serverAliveInterval ?? 15) * 1000,
       keepaliveCountMax: config.serverAliveCountMax ?? 3,
       hostVerifier: hostKey.verify,
-      authHandler: authHandler as ConnectConfig['authHandler'],
+      authHandler,
     };
     if (serverHostKey) connectConfig.algorithms = { serverHostKey: serverHostKey as never };
-    if (proxied) connectConfig.sock = proxied.sock as ConnectConfig['sock'];
+    if (proxied) connectConfig.sock = proxied.sock;
     else if (config.addressFamily === 'inet') connectConfig.forceIPv4 = true;
     else if (config.addressFamily === 'inet6') connectConfig.forceIPv6 = true;
     log.debug(`${alias}: connecting to ${hostName}:${port} as ${user}${proxied ? ` through ${proxied.via}` : ''}`);
@@ -261,8 +261,8 @@ function loginRedirect(client: Client, signal: AbortSignal | undefined): Promise
         return resolve(undefined);
       }
       let out = '';
-      ch.on('data', (d: Buffer) => (out += d));
-      ch.stderr.on('data', (d: Buffer) => (out += d));
+      ch.on('data', (d: Buffer) => (out += d.toString()));
+      ch.stderr.on('data', (d: Buffer) => (out += d.toString()));
       ch.on('error', () => {});
       ch.on('close', () => {
         signal?.removeEventListener('abort', onAbort);

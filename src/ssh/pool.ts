@@ -58,7 +58,7 @@ export class SshPool {
 
   /** @internal */
   ssh2(): Promise<Ssh2> {
-    this.lib ??= import('ssh2').then((m) => ((m as unknown as { default?: Ssh2 }).default ?? m) as Ssh2);
+    this.lib ??= import('ssh2').then((m) => (m as unknown as { default?: Ssh2 }).default ?? m);
     return this.lib;
   }
 

@@ -151,10 +151,10 @@ export function spawnProxyCommand(command: string, alias: string, signal: AbortS
   const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   running.add(child);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-4000);
   });
-  child.stderr!.on('error', () => {});
+  child.stderr.on('error', () => {});
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, sig) => resolve({ code, signal: sig }));

@@ -43,11 +43,11 @@ export class CommandRunner {
     await this.host.connection(log, limits(options)); // settles the login user
     const useSudo = !!options.sudo && this.host.user !== 'root';
     const text = useSudo ? sudoWrap(command) : command.text;
-    let pty = useSudo && this.needsPty;
+    const pty = useSudo && this.needsPty;
     let result = await this.exec(text, options, pty, log);
     if (useSudo && !pty && result.code !== 0 && sudoWantsTty(result.stderr)) {
       log.verbose(`${this.host.alias}: sudo requires a tty here (requiretty); running sudo with a PTY on this host from now on`);
-      this.needsPty = pty = true;
+      this.needsPty = true;
       result = await this.exec(text, options, true, log);
     }
     if (useSudo && result.code !== 0 && sudoWantsPassword([...result.stderr, ...result.stdout])) {

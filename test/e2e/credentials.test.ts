@@ -24,6 +24,8 @@ let server: Server;
 let endpoint: string;
 const hits: Hit[] = [];
 const connects: string[] = [];
+// Kept to be called with .apply on each socket, so its `this` is always a socket.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const originalConnect = net.Socket.prototype.connect;
 
 const EC2_OK =
@@ -39,7 +41,7 @@ beforeAll(async () => {
     const host = typeof first === 'object' && first !== null ? (first.path ? 'unix' : (first.host ?? 'localhost')) : typeof args[1] === 'string' ? args[1] : 'localhost';
     connects.push(host);
     return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof net.Socket.prototype.connect;
+  };
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -89,7 +91,7 @@ function awsEnv(files: Record<string, string>, extra: NodeJS.ProcessEnv = {}): N
  */
 async function cli(argv: string[], env: NodeJS.ProcessEnv, local = true): Promise<CliResult> {
   const saved = process.env;
-  process.env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  process.env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
   try {
     return await runCli([...argv, ...(local ? ['--endpoint-url', endpoint] : [])], env, undefined, { onRunner: (r) => r.aws.reportTo(r.out) });
   } finally {

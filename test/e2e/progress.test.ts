@@ -33,8 +33,10 @@ describe.skipIf(!HAS_SCRIPT)('progress at a terminal', () => {
     expect(code, JSON.stringify(screen)).toBe(0);
     expect(screen).toMatch(/waiting for change \/change\/C1 to be INSYNC: PENDING → INSYNC {2}[2-9]s/);
     // The line is taken away again (cursor up, clear to the end of the screen) before the end.
+    // eslint-disable-next-line no-control-regex -- the escape sequences are what is checked
     expect(screen).toMatch(/\u001b\[1A\r\u001b\[0J/);
     // The result comes after the cleared line, on stdout (the same terminal here).
+    // eslint-disable-next-line no-control-regex -- as above
     expect(screen.slice(screen.lastIndexOf('\u001b[0J'))).toMatch(/^\u001b\[0J\/change\/C1 INSYNC\r?\n$/);
   }, 30_000);
 

@@ -188,7 +188,7 @@ describe('origin:baseinstance NAME --count N', () => {
     // All three launches were asked for before any was answered: side by side, not in turn.
     expect(launches.wasOpened).toBe(true);
     expect(events.filter((e) => e.startsWith('CREATE')).sort()).toEqual(
-      NAMES.map((name, k) => expect.stringMatching(new RegExp(`^CREATE A ${name}\\.example\\.org\\. 203\\.0\\.113\\.1\\d$`))),
+      NAMES.map((name) => expect.stringMatching(new RegExp(`^CREATE A ${name}\\.example\\.org\\. 203\\.0\\.113\\.1\\d$`))),
     );
   });
 

@@ -124,7 +124,7 @@ class Account {
         const [first, second] = this.creates.splice(0);
         const order = this.createOrder === 'arrival' ? [first!, second!] : [second!, first!];
         order[0]!();
-        void Promise.resolve().then(order[1]!);
+        void Promise.resolve().then(order[1]);
       }
       await turn;
     }

@@ -172,7 +172,7 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
     const named = r.catalogue ?? r.distribution;
     // Distributions without a catalogue offer no Puppet; their package tool is still theirs.
     const offer = typeof named === 'string' ? (CATALOGUES[named] ?? { flavour: FLAVOURS[named], catalogue: { available: {} } }) : named;
-    if (!offer.flavour) throw new Error(`no catalogue or package tool for ${String(named)}`);
+    if (!offer.flavour) throw new Error(`no catalogue or package tool for ${JSON.stringify(named)}`);
     const query = packageQueryScript(offer.flavour, offer.catalogue, { state });
     const managers = offer.flavour === 'apt' ? ['apt-get', 'apt', 'apt-cache'] : offer.flavour === 'yum3' ? ['yum'] : ['dnf', 'yum'];
     for (const pm of managers) sshd.standIn(pm, { script: query });

@@ -43,8 +43,8 @@ function sshOnce(h: PuppetHost, command: string, timeoutMs = 120_000): Promise<E
         if (err) return fail(err);
         let stdout = '';
         let stderr = '';
-        stream.on('data', (d: Buffer) => (stdout += d));
-        stream.stderr.on('data', (d: Buffer) => (stderr += d));
+        stream.on('data', (d: Buffer) => (stdout += d.toString()));
+        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         stream.on('close', (code: number | null) => {
           clearTimeout(timer);
           c.end();

@@ -1,7 +1,7 @@
 // Pure parts of the augeas service: what augtool's own parser makes of the words we send,
 // and how its answers are read.
 import { execFileSync } from 'node:child_process';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { type Sshd } from '../support/sshd.js';
 import { useTestSshd } from '../support/with-sshd.js';

@@ -1,7 +1,7 @@
 // remote:firewall:* against the real test sshd: what firewalld, lokkit/iptables and ufw
 // were asked on each distribution (W23: the firewall's own service and tools, never
 // systemctl on EL6 or lokkit on a firewalld host).
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { type Sshd } from '../support/sshd.js';
 import { useTestSshd } from '../support/with-sshd.js';

@@ -3,7 +3,7 @@
 // their arguments and print what a real one would.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { type Sshd, type StandInCall } from '../support/sshd.js';
 import { useTestSshd } from '../support/with-sshd.js';

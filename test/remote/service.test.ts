@@ -1,6 +1,6 @@
 // remote:service:* against the real test sshd: the stand-ins record what each
 // distribution's init system was asked, through sudo -n for the unprivileged login.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, testEnv } from '../support/cli.js';
 import { type Sshd } from '../support/sshd.js';
 import { useTestSshd } from '../support/with-sshd.js';

@@ -1,7 +1,7 @@
 // ssh_config's ProxyJump, ProxyCommand and Include against two real sshds: a jump host
 // (logging each forwarded connection) and a target behind it; keywords the tool refuses;
 // host keys checked for each hop under its own name; timeouts and Ctrl-C on the way.
-import { mkdirSync, readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';

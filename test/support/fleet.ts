@@ -29,7 +29,7 @@ export async function startFleet(specs: readonly (SshdOptions & { hosts: string[
 }
 
 export async function stopFleet(sshds: readonly (Sshd | undefined)[]): Promise<void> {
-  await Promise.all(sshds.map((s) => s?.stop()));
+  await Promise.all(sshds.filter((s) => s !== undefined).map((s) => s.stop()));
 }
 
 /**

@@ -817,7 +817,7 @@ export async function spawnSshd(
   const startOffset = readIfExists(o.logPath).length;
   let err = '';
   const c = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  c.stderr!.on('data', (d) => (err += d));
+  c.stderr.on('data', (d) => (err += d));
   let exited = false;
   c.on('exit', () => (exited = true));
   o.onSpawn?.(c);
