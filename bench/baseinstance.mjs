@@ -4,7 +4,7 @@
 //   D  DNS sync           (ChangeResourceRecordSets → GetChange says INSYNC)
 //   S  SSH ready          (running → the host's sshd accepts connections)
 // The critical path is max(D, B + S); the original ran them one after the other, D + B + S
-// (it waited for INSYNC before launching, catalog W21). Target: wall ≤ 1.15 × critical.
+// (it waited for INSYNC before launching). Target: wall ≤ 1.15 × critical.
 //
 // How it runs: in-process, the built CLI (dist/cli.js `main`) with AWS mocked by
 // aws-sdk-client-mock, and the real test sshd (test/support/sshd.ts, bundled on the fly

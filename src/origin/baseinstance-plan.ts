@@ -1,5 +1,5 @@
 // origin:baseinstance, the composed workflow: a named EC2 host, optionally with an
-// elastic IP and an A record, reachable over SSH. Catalog §8.1 says what happens; this
+// elastic IP and an A record, reachable over SSH. The README's origin:baseinstance section says what happens; this
 // module decides when. Read-only checks run first (all at once), so a run that would
 // fail on a foreign DNS record fails before anything is created. Then the launch, the
 // address allocation and the DNS change start together, and one wait covers the boot,
@@ -112,7 +112,7 @@ export function resolveImage(ctx: TaskContext, image: string | undefined, baseos
 
 /**
  * Live instances carrying exactly this Name. A second one of the same name would break
- * every later `--name` lookup (catalog W9), so ec2:instance:create refuses the launch;
+ * every later `--name` lookup, so ec2:instance:create refuses the launch;
  * here the one found is either the error that names it or, with --reuse, the host.
  */
 export async function instancesNamed(ctx: TaskContext, name: string): Promise<Instance[]> {
@@ -189,7 +189,7 @@ async function lookupRecord(ctx: TaskContext, hostname: string): Promise<DnsPlan
 /**
  * Reconciles an existing A record with the address this run would use: it must be one
  * of our elastic IPs (looked up separately from --ipaddress's; invoke runs each once
- * per argument list, which fixes the original's skipped second ec2:ip:info, W1).
+ * per argument list, which fixes the original's skipped second ec2:ip:info).
  */
 async function recordAddress(ctx: TaskContext, dns: DnsPlan, given: ElasticIp | undefined): Promise<ElasticIp> {
   const there = dns.existing!;
@@ -355,7 +355,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   // 3. One wait for everything: boot, SSH, address, SSH again; DNS INSYNC meanwhile.
   const { ctx: waitCtx, cancel } = cancellable(ctx);
   // The [--baseos] section's RemoteUser logs in to the host this run builds, under every
-  // name it is reached by (the original mixed it with the top-level RemoteUser: W15).
+  // name it is reached by (the original mixed it up with the top-level RemoteUser).
   const loginAs = ctx.settings.awscred()?.sections[baseOsSection(req.baseos)]?.remoteUser;
   const available = (at: string) => {
     if (loginAs) ctx.loginUser(at, loginAs);
@@ -473,7 +473,7 @@ async function createAfterNamesake(
   return result;
 }
 
-/** --keypair, else AWSKeyPairName (catalog W6: the original ignored --keypair). Checked before anything is created. */
+/** --keypair, else AWSKeyPairName (the original ignored --keypair). Checked before anything is created. */
 function keyPair(ctx: TaskContext, keypair: string | undefined): string {
   const key = keypair ?? ctx.settings.awscred()?.keyPairName;
   if (!key) throw new UsageError('no key pair: pass --keypair NAME or set AWSKeyPairName in the awscred file');

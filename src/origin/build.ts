@@ -35,7 +35,7 @@ export function buildTools(platform: Platform): BuildTools {
   };
 }
 
-/** Every .spec file under root; the pattern is one quoted word, so the remote shell never expands it (W11). */
+/** Every .spec file under root; the pattern is one quoted word, so the remote shell never expands it (the original's glob was expanded there). */
 export function findSpecsCommand(root: string, name = '*'): ShellCommand {
   return cmd('find', root, '-name', `${name}.spec`, '-type', 'f');
 }

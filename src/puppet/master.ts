@@ -14,7 +14,7 @@ export interface SiteLayout {
   manifest: string;
 }
 
-/** The defaults the original had swapped (W25): modules in modules/, the manifest in manifests/. */
+/** The defaults the original had swapped: modules in modules/, the manifest in manifests/. */
 export function siteLayout(siteroot: string, o: Partial<SiteLayout> = {}): SiteLayout {
   return {
     moduledir: o.moduledir ?? posix.join(siteroot, 'modules'),

@@ -315,7 +315,7 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([]);
   });
 
-  it('logs in as the RemoteUser of the [--baseos] section, not the top-level one (W15)', async () => {
+  it('logs in as the RemoteUser of the [--baseos] section, not the top-level one', async () => {
     // ssh_config names no user here, so the awscred file decides; only the section's user can log in.
     const e = sshd.env(testEnv(), { user: null, configExtra: `Host ${DEAD_DNS}\n  HostName 127.0.0.1\n  Port ${deadPort}\n` });
     writeAwsCred(e, `AWSKeyPairName=test-key\nRemoteUser=nobody\n\n[fedora19]\nBaseOSImage=${AMI}\nRemoteUser=${sshd.user}\n`);
@@ -334,7 +334,7 @@ describe('origin:baseinstance NAME --hostname FQDN --elasticip', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('passes --keypair, --type, --securitygroup, --disksize through to the launch (W6: --keypair is used)', async () => {
+  it('passes --keypair, --type, --securitygroup, --disksize through to the launch (--keypair really is used)', async () => {
     const r = await baseinstance(
       ['broker', '--keypair', 'mine', '--type', 't3.small', '--securitygroup', 'default', 'broker', '--disksize', '20', '--image', AMI],
       env(),
@@ -381,7 +381,7 @@ describe('origin:baseinstance: what is already there', () => {
     expect(ec2Inputs(AssociateAddressCommand)).toEqual([{ AllocationId: 'eipalloc-1', InstanceId: ID }]);
   });
 
-  it('with --ipaddress and a matching record, looks the address up once and uses it (W1)', async () => {
+  it('with --ipaddress and a matching record, looks the address up once and uses it', async () => {
     cloud.addresses.push({ PublicIp: EIP, AllocationId: 'eipalloc-1', Domain: 'vpc' });
     cloud.records.push(recordA(`${FQDN}.`, EIP));
     const r = await baseinstance(['puppet', '--hostname', FQDN, '--ipaddress', EIP], env());
@@ -461,7 +461,7 @@ describe('origin:baseinstance --dry-run', () => {
 });
 
 describe('origin:baseinstance: configuration', () => {
-  it('names the awscred file and the missing [baseos] section, without touching AWS (W5)', async () => {
+  it('names the awscred file and the missing [baseos] section, without touching AWS', async () => {
     const e = env('AWSKeyPairName=test-key\n[rhel6.4]\nBaseOSImage=ami-12345678\n');
     const r = await baseinstance(['puppet', '--baseos', 'fedora-20'], e);
     expect(r.code).toBe(1);

@@ -1,7 +1,7 @@
 // origin:buildhost, origin:builddep, origin:buildrpms and origin:buildrepo against the
 // real test sshd. The git stand-in clones nothing, so the test lays out the "cloned"
 // sources in the login's home itself; a decoy .spec in the home proves the find pattern
-// reaches find unexpanded (W11).
+// reaches find unexpanded (the original's glob was expanded by the remote shell).
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

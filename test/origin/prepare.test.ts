@@ -1,5 +1,5 @@
 // origin:prepare against the real test sshd: the seed's order of steps, per distribution,
-// and a failing step ending the run (W3).
+// and a failing step ending the run (the original carried on and reported success).
 import { chownSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { hostname as localHostname } from 'node:os';
 import { join } from 'node:path';
@@ -132,7 +132,7 @@ describe('origin:prepare', () => {
     ]);
   });
 
-  it('fails the run when a step fails, naming the command, and runs nothing after it (W3)', async () => {
+  it('fails the run when a step fails, naming the command, and runs nothing after it', async () => {
     world.reset({ distribution: 'fedora19' });
     world.sshd.standIn('firewall-cmd', { stderr: 'FirewallD is not running\n', exit: 252 });
     const r = await runCli(['origin:prepare', HOST], worldEnv(world));

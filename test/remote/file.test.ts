@@ -90,7 +90,7 @@ describe('remote:file tasks', () => {
     expect(again.stderr).toMatch(/error: testhost: `mkdir -- t\d+-\d+\/a` exited 1: .*File exists/);
   });
 
-  it('copy --recursive copies a tree, and without it refuses a directory (W7: the flags exist)', async () => {
+  it('copy --recursive copies a tree, and without it refuses a directory', async () => {
     const dir = scratch();
     mkdirSync(remote(dir, 'src/sub'), { recursive: true });
     writeFileSync(remote(dir, 'src/sub/f.txt'), 'content\n');
@@ -161,7 +161,7 @@ describe('remote:file tasks', () => {
     expect(bad.code).toBe(2);
   });
 
-  it('group runs chgrp with --recursive and --sudo when asked (W7)', async () => {
+  it('group runs chgrp with --recursive and --sudo when asked', async () => {
     const r = await runCli(['remote:file:group', 'testhost', '/etc/puppet', 'puppet', '--recursive', '--sudo'], env);
     expect(r.code).toBe(0);
     expect(sshd.calls()).toEqual([

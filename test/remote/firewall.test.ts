@@ -1,5 +1,5 @@
 // remote:firewall:* against the real test sshd: what firewalld, lokkit/iptables and ufw
-// were asked on each distribution (W23: the firewall's own service and tools, never
+// were asked on each distribution (the firewall's own service and tools, never
 // systemctl on EL6 or lokkit on a firewalld host).
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -106,7 +106,7 @@ describe('remote:firewall:service', () => {
   });
 });
 
-describe('remote:firewall:start|stop|restart|enable|disable|status (W23)', () => {
+describe('remote:firewall:start|stop|restart|enable|disable|status', () => {
   const actions = ['start', 'stop', 'enable', 'disable'];
   it.each([
     ['fedora19', ['systemctl start firewalld', 'systemctl stop firewalld', 'systemctl enable firewalld', 'systemctl disable firewalld']],

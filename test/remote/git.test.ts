@@ -125,7 +125,7 @@ describe('remote:git tasks against a real sshd (git is a recording stand-in)', (
     ]);
   });
 
-  it('tags passes PREFIX* to git as data, even when a file in the login directory matches it (W11)', async () => {
+  it('tags passes PREFIX* to git as data, even when a file in the login directory matches it', async () => {
     writeFileSync(join(sshd.remoteHome, 'openshift-origin-broker-1.0.spec'), '');
     sshd.standIn('git', { stdout: 'openshift-origin-broker-1.0.1-1\nopenshift-origin-broker-1.0.2-1\n' });
     const r = await runCli(['remote:git:tags', 'testhost', 'origin-server', '--pkgname', 'openshift-origin-broker'], env);
@@ -147,7 +147,7 @@ describe('remote:git tasks against a real sshd (git is a recording stand-in)', (
     ]);
   });
 
-  it('a failing git fails the task with the command, exit code and stderr tail (W3)', async () => {
+  it('a failing git fails the task with the command, exit code and stderr tail', async () => {
     sshd.standIn('git', { stderr: "Cloning into 'none'...\nfatal: repository 'https://github.com/x/none.git/' not found\n", exit: 128 });
     const r = await runCli(['remote:git:clone', 'testhost', 'https://github.com/x/none.git'], env);
     expect(r.code).toBe(1);

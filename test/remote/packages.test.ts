@@ -118,7 +118,7 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     '',
   ].join('\n');
 
-  it('list parses yum output per line, including names wrapped onto their own line (W12)', async () => {
+  it('list parses yum output per line, including names wrapped onto their own line', async () => {
     sshd.withDistribution('fedora19');
     sshd.standIn('yum', { stdout: YUM_LIST });
     const r = await runCli(['remote:yum:list', 'testhost'], env);
@@ -209,7 +209,7 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     expect(broken.stderr).toMatch(/exited 2: dpkg-query: error: parsing file/);
   });
 
-  it('setvar writes the value as data into /etc/yum/vars (yum) or /etc/dnf/vars (dnf), never as code (W10)', async () => {
+  it('setvar writes the value as data into /etc/yum/vars (yum) or /etc/dnf/vars (dnf), never as code', async () => {
     captureInstalls();
     const value = `"); import os; os.system("touch pwned") #$(touch pwned2)`;
     sshd.withDistribution('fedora19');

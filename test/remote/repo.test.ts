@@ -60,7 +60,7 @@ describe.skipIf(!asRoot)('remote:repo tasks', () => {
     expect(installed('puppetlabs.repo')).toBe(REPO);
   });
 
-  it('create --content really uses the text (W6), with a final newline', async () => {
+  it('create --content really uses the text, with a final newline', async () => {
     const r = await runCli(['remote:repo:create', 'testhost', 'inline', '--content', '[inline]\nbaseurl=file:///srv/repo'], env);
     expect(r.code).toBe(0);
     expect(installed('inline.repo')).toBe('[inline]\nbaseurl=file:///srv/repo\n');
@@ -119,7 +119,7 @@ describe.skipIf(!asRoot)('remote:repo tasks', () => {
   it.each([
     ['remote:repo:disable', '0'],
     ['remote:repo:enable', '1'],
-  ])('%s sets enabled in whichever file defines the repository (W28)', async (task, value) => {
+  ])('%s sets enabled in whichever file defines the repository', async (task, value) => {
     sshd.standIn('augtool', {
       script: 'if [ "$1" = match ]; then echo "/files/etc/yum.repos.d/fedora-updates-testing.repo/updates-testing = (none)"; fi',
     });

@@ -456,7 +456,7 @@ describe('remote:pullurl', () => {
   });
 });
 
-describe('remote:selinux (W24: valid modes only)', () => {
+describe('remote:selinux (valid modes only)', () => {
   it('writes SELINUX=MODE and applies it with setenforce', async () => {
     sshd.standIn('getenforce', { stdout: 'Enforcing\n' });
     const cfg = sysFile('selinuxConfig', '# comment SELINUX=x\nSELINUX=enforcing\nSELINUXTYPE=targeted\n');

@@ -582,7 +582,7 @@ describe('ec2:instance:wait', () => {
     expect(byIdCalls(seen)).toBe(4);
   });
 
-  it('fails fast when the instance is terminated while waiting for running, with the state reason (fixes W2)', async () => {
+  it('fails fast when the instance is terminated while waiting for running, with the state reason', async () => {
     const seen = instanceStates([
       inst('pending'),
       inst('terminated', { StateReason: { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' } }),
