@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import type { RemoteHost } from '../ssh/types.js';
 import type { Journal } from './journal.js';
 import type { LiveStatus } from './live.js';
+import type { OptionsOf, ResultOf, SomeTask } from './task.js';
 
 export interface TaskLog {
   /** Shown with --verbose. */
@@ -28,9 +29,11 @@ export interface TaskContext {
   readonly log: TaskLog;
   /**
    * Runs another task, at most once per run for the same name and canonical
-   * arguments; a repeat returns the first result.
+   * arguments; a repeat returns the first result. The task is its definition (not its
+   * name), so its options and result are typed from it; positional words are checked
+   * as on the command line.
    */
-  invoke<R = unknown>(name: string, args?: readonly string[], options?: Record<string, unknown>): Promise<R>;
+  invoke<T extends SomeTask>(task: T, args?: readonly string[], options?: OptionsOf<T>): Promise<ResultOf<T>>;
   /**
    * Names the login user for a host this run is about to reach (unless --username or
    * ssh_config already decide it). It must be said before the first ssh() to that host.

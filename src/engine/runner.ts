@@ -16,7 +16,7 @@ import { OrderedPrinter, resultLines, schedule, summaryLine, type FleetUnit, typ
 import { askYesNo, type Prompter } from './prompt.js';
 import { Journal } from './journal.js';
 import { bareResult, type Output } from './output.js';
-import { flagName, type AnyTask } from './task.js';
+import { erase, flagName, type AnyTask, type OptionsOf, type ResultOf, type SomeTask } from './task.js';
 
 /** What one host's work owns. */
 interface Scope {
@@ -179,14 +179,17 @@ export class Runner {
     if (failed.length) scope.out.error(`could not remove ${failed.join(', ')}: remove by hand`);
   }
 
-  /** Runs a task as if the task the user typed had invoked it (at most once per run). */
-  invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
-    return this.invokeIn(this.main, depth, name, words, options);
-  }
-
-  private async invokeIn(scope: Scope, depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
+  /**
+   * Runs a task as if the task the user typed had invoked it (at most once per run); by
+   * name for tests that drive a run from outside.
+   */
+  async invoke(depth: number, name: string, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
     const task = this.lookup(name);
     if (!task) throw new UsageError(`unknown task ${name}`);
+    return this.invokeIn(this.main, depth, task, words, options);
+  }
+
+  private async invokeIn(scope: Scope, depth: number, task: AnyTask, words: readonly string[], options: Record<string, unknown>): Promise<unknown> {
     const bound = bind(task, words, options);
     const key = canonicalKey(task.name, bound);
     const earlier = scope.invoked.get(key);
@@ -255,8 +258,9 @@ export class Runner {
         warn: (t) => out.warn(t),
         debug: (t) => out.debug(t),
       },
-      invoke: <R>(name: string, args: readonly string[] = [], options: Record<string, unknown> = {}) =>
-        this.invokeIn(scope, inner, name, args, options) as Promise<R>,
+      // bind() checks what the caller passes against the task's specs, as for the command line.
+      invoke: <T extends SomeTask>(sub: T, args: readonly string[] = [], options?: OptionsOf<T>) =>
+        this.invokeIn(scope, inner, erase(sub), args, { ...options }) as Promise<ResultOf<T>>,
       ssh: (host: string) => this.ssh(host, inner, out, scope.abort.signal),
       loginUser: (host: string, user: string) => {
         if (!this.loginUsers.has(host)) this.loginUsers.set(host, user);

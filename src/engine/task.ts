@@ -141,11 +141,11 @@ export interface TaskDef<
  */
 export type SomeTask = TaskDef<readonly ArgSpec[], Record<string, OptionSpec>, unknown>;
 
-/** The options a task takes, as a caller passes them. */
-export type OptionsOf<T extends SomeTask> = T extends TaskDef<readonly ArgSpec[], infer O, unknown> ? OptionInput<O> : never;
+/** The options a task takes, as ctx.invoke passes them. */
+export type OptionsOf<T extends SomeTask> = OptionInput<T['options']>;
 
 /** What a task's run resolves to. */
-export type ResultOf<T extends SomeTask> = T extends TaskDef<readonly ArgSpec[], Record<string, OptionSpec>, infer R> ? R : never;
+export type ResultOf<T extends SomeTask> = Awaited<ReturnType<T['run']>>;
 
 /** A task with its generic parameters erased, as the registry and runner see it. */
 export interface AnyTask {

@@ -13,7 +13,6 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { ElasticIp } from '../aws/addresses.js';
 import { tagValue } from '../aws/ec2.js';
-import type { Launched } from '../aws/instance-launch.js';
 import { findInstance, LIVE_STATES } from '../aws/instances.js';
 import { instanceLabel, stateReason } from '../aws/instance-state.js';
 import { absolute, createRecord, findRecords, hostPart, recordSet, waitForChange, type ChangeResult, type RecordView, type Zone } from '../aws/route53.js';
@@ -21,9 +20,16 @@ import { runWaiter } from '../aws/waiters.js';
 import { baseOsSection } from '../config/awscred.js';
 import type { TaskContext } from '../engine/context.js';
 import { InterruptedError, NotFoundError, OriginError, TimeoutError, UsageError } from '../engine/errors.js';
+import type { OptionsOf } from '../engine/task.js';
 import { imageId } from '../engine/validate.js';
 import { poll } from '../engine/wait.js';
-import { privateDnsName, waitForEnrolment, type EnrolResult } from '../puppet/enrol.js';
+import { privateDnsName, waitForEnrolment } from '../puppet/enrol.js';
+import type { PuppetSource } from '../puppet/sources.js';
+import { zoneContains } from '../tasks/route53/zone.js';
+import { recordCreate, recordGet } from '../tasks/route53/record.js';
+import { ipAssociate, ipCreate, ipInfo } from '../tasks/ec2/ip.js';
+import { instanceCreate } from '../tasks/ec2/instance.js';
+import { availableTask, hostnameTask, preserveHostnameTask } from '../tasks/remote/top.js';
 
 export interface BaseInstanceRequest {
   name: string;
@@ -37,12 +43,12 @@ export interface BaseInstanceRequest {
   securitygroup: string[];
   disksize?: number;
   encrypted: boolean;
-  imds: string;
+  imds: 'v1' | 'v2';
   userdata?: string;
   timeout: number;
   reuse: boolean;
   /** --enrol MASTER and its companions: the instance enrols itself with Puppet at first boot. */
-  enrol?: { master: string; ca?: string; os?: string; source?: string; wait: boolean };
+  enrol?: { master: string; ca?: string; os?: string; source?: PuppetSource; wait: boolean };
 }
 
 export interface BaseInstance {
@@ -165,11 +171,11 @@ interface DnsPlan {
 /** Where the A record goes, and what is there now (route53:zone:contains, route53:record:get). */
 async function lookupRecord(ctx: TaskContext, hostname: string): Promise<DnsPlan> {
   const fqdn = absolute(hostname);
-  const [zone] = await ctx.invoke<Zone[]>('route53:zone:contains', [hostname]);
+  const [zone] = await ctx.invoke(zoneContains, [hostname]);
   const host = hostPart(zone!, fqdn);
   let sets: RecordView[] = [];
   try {
-    sets = await ctx.invoke<RecordView[]>('route53:record:get', [zone!.id, host]);
+    sets = await ctx.invoke(recordGet, [zone!.id, host]);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
@@ -200,7 +206,7 @@ async function recordAddress(ctx: TaskContext, dns: DnsPlan, given: ElasticIp | 
   }
   if (given) return given;
   try {
-    return await ctx.invoke<ElasticIp>('ec2:ip:info', [there]);
+    return await ctx.invoke(ipInfo, [there]);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     throw new OriginError(`A record ${dns.fqdn} points at ${there}, which is not an elastic IP of this account`, {
@@ -232,9 +238,10 @@ async function settleAll<T extends readonly unknown[]>(
       throw err;
     }),
   );
-  const results = await Promise.allSettled(watched);
+  await Promise.allSettled(watched);
   if (failed) throw first;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  // Every one has fulfilled by now: this gives their values in order, at once.
+  return Promise.all(promises);
 }
 
 /** The context for waits this module runs itself, cancellable when a sibling branch fails. */
@@ -296,7 +303,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   // 1. Read-only checks, all at once: nothing is created if any of them fails.
   const [existing, given, dns] = await settleAll<[Instance | undefined, ElasticIp | undefined, DnsPlan | undefined]>([
     existingInstance(ctx, req.name, req.reuse),
-    req.ipaddress ? ctx.invoke<ElasticIp>('ec2:ip:info', [req.ipaddress]) : Promise.resolve(undefined),
+    req.ipaddress ? ctx.invoke(ipInfo, [req.ipaddress]) : Promise.resolve(undefined),
     req.hostname && wantsAddress ? lookupRecord(ctx, req.hostname) : Promise.resolve(undefined),
   ]);
   const known = dns?.existing ? await recordAddress(ctx, dns, given) : given;
@@ -321,7 +328,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   const launch = existing
     ? Promise.resolve(existing)
     : ctx
-        .invoke<Launched & { enrol?: EnrolResult }>('ec2:instance:create', [], launchOptions(req, image!, key!))
+        .invoke(instanceCreate, [], launchOptions(req, image!, key!))
         .then(
           (r): Instance => ({
             InstanceId: r.id,
@@ -332,14 +339,14 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   const address: Promise<string | undefined> = known
     ? Promise.resolve(known.address)
     : wantsAddress
-      ? ctx.invoke<{ address: string }>('ec2:ip:create').then((r) => r.address)
+      ? ctx.invoke(ipCreate).then((r) => r.address)
       : Promise.resolve(undefined);
   const change: Promise<ChangeResult | undefined> =
     dns && !dns.existing
       ? address.then(async (ip) => {
           if (failed) throw new InterruptedError();
           try {
-            return await ctx.invoke<ChangeResult>('route53:record:create', [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 });
+            return await ctx.invoke(recordCreate, [dns.zone.id, dns.host, 'A', ip!], { ttl: 300 });
           } catch (err) {
             if (existing || !recordTaken(err)) throw err;
             return createAfterNamesake(ctx, dns, ip!, launch, err, deadline);
@@ -359,7 +366,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   const loginAs = ctx.settings.awscred()?.sections[baseOsSection(req.baseos)]?.remoteUser;
   const available = (at: string) => {
     if (loginAs) ctx.loginUser(at, loginAs);
-    return ctx.invoke('remote:available', [at], { wait: true, timeout: deadline.remaining(`${at} answered SSH`) });
+    return ctx.invoke(availableTask, [at], { wait: true, timeout: deadline.remaining(`${at} answered SSH`) });
   };
   const host = async (): Promise<{ instance: Instance; at: string }> => {
     let instance = await waitRunning(waitCtx, launched, deadline.remaining(`${instanceLabel(launched)} was running`));
@@ -372,7 +379,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     }
     if (ip) {
       if (waitCtx.signal.aborted) throw new InterruptedError();
-      await ctx.invoke('ec2:ip:associate', [ip, instance.InstanceId!]);
+      await ctx.invoke(ipAssociate, [ip, instance.InstanceId!]);
       instance = await findInstance(ctx, { id: instance.InstanceId! });
       // EC2 may still describe the old address for a moment; the EIP itself is then the way in.
       const moved = instance.PublicIpAddress === ip ? (publicName(instance) ?? ip) : ip;
@@ -381,8 +388,8 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     }
     if (req.hostname) {
       if (waitCtx.signal.aborted) throw new InterruptedError();
-      await ctx.invoke('remote:hostname', [at!, req.hostname.replace(/\.$/, '')]);
-      await ctx.invoke('remote:preserve_hostname', [at!]).catch((err: unknown) => {
+      await ctx.invoke(hostnameTask, [at!, req.hostname.replace(/\.$/, '')]);
+      await ctx.invoke(preserveHostnameTask, [at!]).catch((err: unknown) => {
         // No cloud-init on the image: nothing will reset the name, so there is nothing to keep.
         if (!(err instanceof NotFoundError)) throw err;
         ctx.log.info(`${err.message}${err.hint ? `: ${err.hint}` : ''}`);
@@ -481,7 +488,7 @@ function keyPair(ctx: TaskContext, keypair: string | undefined): string {
 }
 
 /** The options handed to ec2:instance:create; unset ones are left to its defaults (--type: AWSEC2Type). */
-function launchOptions(req: BaseInstanceRequest, image: string, key: string): Record<string, unknown> {
+function launchOptions(req: BaseInstanceRequest, image: string, key: string): OptionsOf<typeof instanceCreate> {
   return {
     name: req.name,
     image,

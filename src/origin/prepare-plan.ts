@@ -2,6 +2,8 @@
 // and which time-sync daemon the distribution uses. The steps themselves are sub-tasks.
 import type { TaskContext } from '../engine/context.js';
 import type { Platform } from '../platform/types.js';
+// Referenced only inside prepareWith: the origin:prepare task module imports this one too.
+import { prepareTask } from '../tasks/origin/prepare.js';
 
 export interface TimeSync {
   package: string;
@@ -33,5 +35,5 @@ export interface PrepareChoices {
 
 /** origin:prepare for a flow that adds its own packages (master, agent, build box). */
 export async function prepareWith(ctx: TaskContext, host: string, o: PrepareChoices, packages: readonly string[]): Promise<void> {
-  await ctx.invoke('origin:prepare', [host], { timezone: o.timezone, hostname: o.hostname, ntp: o.ntp, packages: [...packages] });
+  await ctx.invoke(prepareTask, [host], { timezone: o.timezone, hostname: o.hostname, ntp: o.ntp, packages: [...packages] });
 }

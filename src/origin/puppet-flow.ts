@@ -4,12 +4,15 @@
 // really got.
 import type { TaskContext } from '../engine/context.js';
 import { NotFoundError, OriginError } from '../engine/errors.js';
+import { oneOf } from '../engine/validate.js';
 import { platformOf } from '../platform/index.js';
 import type { PackageManagerName, Platform } from '../platform/types.js';
-import { plannedFlavor, reportedPuppet, type PuppetFlavor } from '../puppet/generation.js';
+import { plannedFlavor, PUPPET_CHOICES, reportedPuppet, type PuppetFlavor } from '../puppet/generation.js';
 import { forgeKey } from '../puppet/repo.js';
 import { choosePlan, distributionNames, REPOSITORY_PACKAGES, sourceSetting, type Offer, type PuppetPlan, type PuppetSource, type Role } from '../puppet/sources.js';
 import { prepareWith, type PrepareChoices } from './prepare-plan.js';
+import { availableTask } from '../tasks/remote/top.js';
+import { repoTask } from '../tasks/puppet/top.js';
 
 /** What --puppet accepts on the origin workflows. */
 export const GENERATION_CHOICES = ['3', '7', '8'] as const;
@@ -129,9 +132,24 @@ export async function choosePuppet(
  * `{ puppet, source }` for the host's own puppet:* sub-tasks: they follow the host's
  * Puppet once it is installed; under --dry-run, where nothing is, they plan with these.
  */
-export function generationOptions(flavor: PuppetFlavor): { puppet?: string; source: PuppetSource } {
-  const puppet = flavor.major === 2 ? '2.7' : String(flavor.major);
-  return ['2.7', '3', '7', '8'].includes(puppet) ? { puppet, source: flavor.source } : { source: flavor.source };
+export function generationOptions(flavor: PuppetFlavor): Generation {
+  const puppet = oneOf(PUPPET_CHOICES, flavor.major === 2 ? '2.7' : String(flavor.major));
+  return puppet ? { puppet, source: flavor.source } : { source: flavor.source };
+}
+
+type PuppetGeneration = (typeof PUPPET_CHOICES)[number];
+
+/** The --puppet and --source a flow passes on to the host's puppet:* sub-tasks. */
+export interface Generation {
+  puppet?: PuppetGeneration;
+  source: PuppetSource;
+}
+
+/** A repository source's major as puppet:repo takes it: the sources publish only 7 and 8. */
+function releaseMajor(major: number): '7' | '8' {
+  const known = oneOf(['7', '8'] as const, String(major));
+  if (!known) throw new OriginError(`no OpenVox or Puppet Core repository for Puppet ${major}`);
+  return known;
 }
 
 /**
@@ -184,10 +202,10 @@ export async function preparePuppetHost(
   host: string,
   o: PuppetHostOptions,
   role: { role: Role; master?: string },
-): Promise<{ flavor: PuppetFlavor; generation: { puppet?: string; source: PuppetSource }; platform: Platform }> {
-  await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
+): Promise<{ flavor: PuppetFlavor; generation: Generation; platform: Platform }> {
+  await ctx.invoke(availableTask, [host], { wait: true, timeout: o.timeout });
   const choice = await choosePuppet(ctx, host, { role: role.role, source: o.source, puppet: o.puppet, master: role.master });
-  if (choice.plan?.release) await ctx.invoke('puppet:repo', [host], { source: choice.plan.source, puppet: String(choice.plan.major) });
+  if (choice.plan?.release) await ctx.invoke(repoTask, [host], { source: choice.plan.source, puppet: releaseMajor(choice.plan.major) });
   const platform = await platformOf(ctx, host);
   const packages = role.role === 'master' ? masterPackages(choice.packages) : agentPackages(choice.packages, choice.flavor, platform.packages.name);
   await prepareWith(ctx, host, o, packages);

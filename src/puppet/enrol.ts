@@ -24,6 +24,8 @@ import { autosignPaths, secretShape, yamlQuoted } from './autosign.js';
 import { findCert, type CertEntry } from './certs.js';
 import { agentServiceFor, reportedPuppet, type PuppetFlavor } from './generation.js';
 import { publishedMajors, repositoryPlan, sourceSetting, SOURCE_LABEL, type PuppetSource, type ReleasePackage } from './sources.js';
+import { masterAutosignTask } from '../tasks/puppet/master.js';
+import { serviceRestart } from '../tasks/remote/service.js';
 
 // ---------------------------------------------------------------------------
 // The image's distribution.
@@ -314,8 +316,8 @@ function prepareCa(ctx: TaskContext, ca: string): Promise<{ flavor: PuppetFlavor
     const paths = autosignPaths(flavor);
     if (flavor.paths.autosign !== paths.policy) {
       ctx.log.info(`${ca} signs no requests by policy yet (autosign = ${flavor.paths.autosign}): setting it up`);
-      await ctx.invoke('puppet:master:autosign', [ca]);
-      await ctx.invoke('remote:service:restart', [ca, flavor.masterService]);
+      await ctx.invoke(masterAutosignTask, [ca]);
+      await ctx.invoke(serviceRestart, [ca, flavor.masterService]);
       if (!ctx.dryRun) {
         flavor = (await reportedPuppet(ctx, ca, { fresh: true })) ?? flavor;
         if (flavor.paths.autosign !== paths.policy) {

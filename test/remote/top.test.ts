@@ -19,6 +19,9 @@ import { runCli, testEnv } from '../support/cli.js';
 import { startCli } from '../support/cli-watch.js';
 import { DISTRIBUTIONS, startSshd, type Sshd } from '../support/sshd.js';
 import { recorded, sudoed } from './recorded.js';
+import { archTask, availableTask, distributionTask, hostnameTask, pidoneTask, timezoneTask } from '../../src/tasks/remote/top.js';
+import { serviceStart, serviceStatusTask } from '../../src/tasks/remote/service.js';
+import { firewallPort } from '../../src/tasks/remote/firewall.js';
 
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
@@ -124,12 +127,12 @@ describe('the platform probe runs once per host per run', () => {
     args: [{ name: 'host', description: 'host' }],
     options: {},
     async run(ctx, { host }) {
-      await ctx.invoke('remote:distribution', [host]);
-      await ctx.invoke('remote:service:start', [host, 'httpd']);
-      await ctx.invoke('remote:firewall:port', [host, '8140']);
-      await ctx.invoke('remote:service:status', [host, 'httpd']);
-      await ctx.invoke('remote:timezone', [host, 'UTC']);
-      return ctx.invoke('remote:hostname', [host, 'broker.example.com']);
+      await ctx.invoke(distributionTask, [host]);
+      await ctx.invoke(serviceStart, [host, 'httpd']);
+      await ctx.invoke(firewallPort, [host, '8140']);
+      await ctx.invoke(serviceStatusTask, [host, 'httpd']);
+      await ctx.invoke(timezoneTask, [host, 'UTC']);
+      return ctx.invoke(hostnameTask, [host, 'broker.example.com']);
     },
   });
 
@@ -613,9 +616,9 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
       args: [{ name: 'host', description: 'host' }],
       options: {},
       async run(ctx, { host }) {
-        const a = await ctx.invoke('remote:arch', [host]);
-        await ctx.invoke('remote:available', [host]);
-        return [a, await ctx.invoke('remote:pidone', [host])];
+        const a = await ctx.invoke(archTask, [host]);
+        await ctx.invoke(availableTask, [host]);
+        return [a, await ctx.invoke(pidoneTask, [host])];
       },
     });
     const logins = late.logins();

@@ -3,7 +3,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import { associateAddress } from '../../aws/addresses.js';
 import { instanceDetails, type InstanceDetails } from '../../aws/instance-details.js';
-import { assertNameFree, launchInstance } from '../../aws/instance-launch.js';
+import { assertNameFree, launchInstance, type Launched } from '../../aws/instance-launch.js';
 import { assertCombinable, composeUserData, readUserDataFile } from '../../aws/user-data.js';
 import {
   instanceLabel,
@@ -22,7 +22,7 @@ import { NotFoundError, UsageError } from '../../engine/errors.js';
 import { defineTask, type SomeTask } from '../../engine/task.js';
 import { instanceHardeningOptions, instanceName, instanceSelectorOptions } from './options.js';
 import { hostname, imageId, ipv4, positive } from '../../engine/validate.js';
-import { afterLaunch, ENROL_PART, enrolOptions, prepareEnrolment, requireEnrol } from '../../puppet/enrol.js';
+import { afterLaunch, ENROL_PART, enrolOptions, prepareEnrolment, requireEnrol, type EnrolResult } from '../../puppet/enrol.js';
 
 const waitOptions = <S extends WaitState>(state: S) =>
   ({
@@ -54,7 +54,7 @@ export const instanceCreate = defineTask({
     },
   },
   example: 'ID=$(origin-setup ec2:instance:create --name puppet --image ami-b71078de --type t3.small --securitygroup default broker --wait)',
-  async run(ctx, _args, opts) {
+  async run(ctx, _args, opts): Promise<Launched & { enrol?: EnrolResult }> {
     const cred = ctx.settings.awscred();
     const key = opts.key ?? cred?.keyPairName;
     if (!key) throw new UsageError('no key pair: pass --key NAME or set AWSKeyPairName in the awscred file');

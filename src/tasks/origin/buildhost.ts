@@ -21,6 +21,12 @@ import { platformOf } from '../../platform/index.js';
 import { hostArg, pathArg } from '../../remote/args.js';
 import { gitRef, gitUrl, remotePath, repoId } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
+import { availableTask } from '../remote/top.js';
+import { fileClaim, fileMkdir } from '../remote/file.js';
+import { firewallService } from '../remote/firewall.js';
+import { serviceEnable, serviceStart } from '../remote/service.js';
+import { gitCloneTask } from '../remote/git.js';
+import { repoCreate } from '../remote/repo.js';
 
 /** One directory name under the web server's document root. */
 const repoDirName = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(v) ? undefined : 'one directory name (letters, digits, . _ -)');
@@ -101,25 +107,25 @@ export const buildhostTask = defineTask({
   },
   example: 'origin-setup origin:buildhost build.example.org https://github.com/openshift/origin-server.git --build --test',
   async run(ctx, { host, giturl }, o): Promise<BuildhostResult> {
-    await ctx.invoke('remote:available', [host], { wait: true, timeout: o.timeout });
+    await ctx.invoke(availableTask, [host], { wait: true, timeout: o.timeout });
     const platform = await platformOf(ctx, host);
     requireRpmHost(platform, host, 'origin:buildhost');
     await prepareWith(ctx, host, o, buildTools(platform).packages);
 
     // The login user owns the published directory, so tito and createrepo need no root.
     const repodir = `${WEB.docroot}/${o.repo}`;
-    await ctx.invoke('remote:file:mkdir', [host, repodir], { parents: true, sudo: true });
-    await ctx.invoke('remote:file:claim', [host, repodir], { recursive: true });
-    await ctx.invoke('remote:firewall:service', [host, WEB.firewallService]);
-    await ctx.invoke('remote:service:enable', [host, WEB.service]);
-    await ctx.invoke('remote:service:start', [host, WEB.service]);
+    await ctx.invoke(fileMkdir, [host, repodir], { parents: true, sudo: true });
+    await ctx.invoke(fileClaim, [host, repodir], { recursive: true });
+    await ctx.invoke(firewallService, [host, WEB.firewallService]);
+    await ctx.invoke(serviceEnable, [host, WEB.service]);
+    await ctx.invoke(serviceStart, [host, WEB.service]);
 
-    const clone = await ctx.invoke<{ dest: string }>('remote:git:clone', [host, giturl], {
+    const clone = await ctx.invoke(gitCloneTask, [host, giturl], {
       ...(o.gitroot ? { destname: o.gitroot } : {}),
       ...(o.branch ? { branch: o.branch } : {}),
     });
-    await ctx.invoke('origin:builddep', [host, clone.dest]);
-    if (o.build) await ctx.invoke('origin:buildrpms', [host, clone.dest], { output: repodir, test: o.test });
+    await ctx.invoke(builddepTask, [host, clone.dest]);
+    if (o.build) await ctx.invoke(buildrpmsTask, [host, clone.dest], { output: repodir, test: o.test });
     return { host, source: clone.dest, repodir, url: repoUrl(host, o.repo), built: o.build };
   },
   render: (r) => r.url,
@@ -147,7 +153,7 @@ export const buildrepoTask = defineTask({
     const box = buildhost.replace(/\.$/, '');
     const baseurl = repoUrl(box, o.repo);
     const content = buildRepoText({ id: o.id, buildhost: box, baseurl });
-    const r = await ctx.invoke<{ path: string }>('remote:repo:create', [host, o.id], { content });
+    const r = await ctx.invoke(repoCreate, [host, o.id], { content });
     return { host, buildhost: box, id: o.id, baseurl, path: r.path };
   },
   render: (r) => r.path,

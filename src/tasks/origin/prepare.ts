@@ -9,6 +9,10 @@ import { platformOf } from '../../platform/index.js';
 import { zoneName } from '../../platform/system.js';
 import { hostArg } from '../../remote/args.js';
 import { packageSpec } from '../../remote/validate.js';
+import { archTask, availableTask, distributionTask, hostnameTask, timezoneTask } from '../remote/top.js';
+import { pkgInstall } from '../remote/packages.js';
+import { firewallEnable, firewallService, firewallStart } from '../remote/firewall.js';
+import { serviceEnable, serviceStart } from '../remote/service.js';
 
 const eachPackage = (list: string[]) => list.map(packageSpec).find(Boolean);
 
@@ -40,27 +44,27 @@ export const prepareTask = defineTask({
   },
   example: 'origin-setup origin:prepare broker.example.org --hostname broker.example.org --ntp',
   async run(ctx, { host }, o): Promise<PrepareResult> {
-    await ctx.invoke('remote:distribution', [host]);
-    const arch = await ctx.invoke<string>('remote:arch', [host]);
+    await ctx.invoke(distributionTask, [host]);
+    const arch = await ctx.invoke(archTask, [host]);
     const platform = await platformOf(ctx, host);
     ctx.log.info(`${host}: ${platform.label} ${arch}`);
-    const timezone = await ctx.invoke<string>('remote:timezone', [host, o.timezone]);
-    const name = await ctx.invoke<string>('remote:hostname', o.hostname ? [host, o.hostname] : [host]);
+    const timezone = await ctx.invoke(timezoneTask, [host, o.timezone]);
+    const name = await ctx.invoke(hostnameTask, o.hostname ? [host, o.hostname] : [host]);
 
     const timeSync = o.ntp ? timeSyncFor(platform) : undefined;
     const packages = preparePackages(platform, o.packages, timeSync);
-    await ctx.invoke('remote:yum:install', [host, ...packages]);
+    await ctx.invoke(pkgInstall, [host, ...packages]);
 
     // ssh is allowed before the firewall comes on, so starting it cannot lock us out;
     // the quick login afterwards proves it (and reconnects if the session was cut).
-    await ctx.invoke('remote:firewall:service', [host, 'ssh']);
-    await ctx.invoke('remote:firewall:enable', [host]);
-    await ctx.invoke('remote:firewall:start', [host]);
-    await ctx.invoke('remote:available', [host]);
+    await ctx.invoke(firewallService, [host, 'ssh']);
+    await ctx.invoke(firewallEnable, [host]);
+    await ctx.invoke(firewallStart, [host]);
+    await ctx.invoke(availableTask, [host]);
 
     if (timeSync) {
-      await ctx.invoke('remote:service:enable', [host, timeSync.service]);
-      await ctx.invoke('remote:service:start', [host, timeSync.service]);
+      await ctx.invoke(serviceEnable, [host, timeSync.service]);
+      await ctx.invoke(serviceStart, [host, timeSync.service]);
     }
     return {
       host,

@@ -2,13 +2,18 @@
 // signed: wait for SSH, the baseline with the agent packages, the agent pointed at its
 // master (and CA), logging, the agent service on, then on the CA the host's own request
 // (waited for, never signed blindly) signed and confirmed.
+import { OriginError } from '../../engine/errors.js';
 import { defineTask, type SomeTask } from '../../engine/task.js';
 import { positive } from '../../engine/validate.js';
-import { GENERATION_CHOICES, preparePuppetHost, requireSigned, type ListedCert } from '../../origin/puppet-flow.js';
+import { GENERATION_CHOICES, preparePuppetHost, requireSigned } from '../../origin/puppet-flow.js';
 import { SOURCES } from '../../puppet/sources.js';
 import { agentServiceFor } from '../../puppet/generation.js';
 import { hostArg, sshHost } from '../../remote/args.js';
 import { prepareOptions } from './prepare.js';
+import { agentCsrAttributesTask, agentEnableLoggingTask, agentSetServerTask } from '../puppet/agent.js';
+import { serviceEnable, serviceStart } from '../remote/service.js';
+import { configTask } from '../puppet/top.js';
+import { certListTask, certSignTask } from '../puppet/cert.js';
 
 export interface PuppetclientResult {
   host: string;
@@ -40,13 +45,13 @@ export const puppetclientTask = defineTask({
     const ca = o.caServer ?? master;
     const { flavor, generation, platform } = await preparePuppetHost(ctx, host, o, { role: 'agent', master });
 
-    await ctx.invoke('puppet:agent:set_server', [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
+    await ctx.invoke(agentSetServerTask, [host, master], { ...generation, ...(o.caServer ? { caServer: o.caServer } : {}) });
     // The secret must be in place before the agent's first request.
-    if (o.autosign) await ctx.invoke('puppet:agent:csr_attributes', [host, ca], generation);
-    await ctx.invoke('puppet:agent:enable_logging', [host]);
+    if (o.autosign) await ctx.invoke(agentCsrAttributesTask, [host, ca], generation);
+    await ctx.invoke(agentEnableLoggingTask, [host]);
     const service = agentServiceFor(flavor, platform.distro);
-    await ctx.invoke('remote:service:enable', [host, service]);
-    await ctx.invoke('remote:service:start', [host, service]);
+    await ctx.invoke(serviceEnable, [host, service]);
+    await ctx.invoke(serviceStart, [host, service]);
 
     const base = { host, master, ca, puppet: flavor.label, service };
     if (ctx.dryRun) {
@@ -57,12 +62,14 @@ export const puppetclientTask = defineTask({
 
     // The name the agent asks with is the host's own idea of itself, not the name we
     // reached it by (they differ on EC2 and behind ssh aliases).
-    const certname = await ctx.invoke<string>('puppet:config', [host, 'certname'], generation);
-    const signed = await ctx.invoke<{ action: string; fingerprint?: string }>('puppet:cert:sign', [ca, certname], {
+    const certname = await ctx.invoke(configTask, [host, 'certname'], generation);
+    // puppet:config gives one value for one key; all of them only without a key.
+    if (typeof certname !== 'string') throw new OriginError(`${host}: puppet:config certname gave no single value`);
+    const signed = await ctx.invoke(certSignTask, [ca, certname], {
       wait: true,
       timeout: o.signTimeout,
     });
-    const entry = requireSigned(await ctx.invoke<ListedCert[]>('puppet:cert:list', [ca, certname]), certname, ca);
+    const entry = requireSigned(await ctx.invoke(certListTask, [ca, certname]), certname, ca);
     return {
       ...base,
       certname,

@@ -11,6 +11,17 @@ import { hostArg } from '../../remote/args.js';
 import { gitUrl, remotePath } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
 import { posix } from 'node:path';
+import {
+  masterAutosignTask,
+  masterConfigureTask,
+  masterEnableLoggingTask,
+  masterJoinGroupTask,
+  masterSiterootTask,
+} from '../puppet/master.js';
+import { gitCloneTask, gitSubmoduleUpdateTask } from '../remote/git.js';
+import { moduleInstallTask } from '../puppet/module.js';
+import { firewallPort, firewallService } from '../remote/firewall.js';
+import { serviceEnable, serviceStart } from '../remote/service.js';
 
 /** puppet module names: author-name or author/name. */
 const moduleName = (v: string) => (/^[A-Za-z0-9_]+[-/][a-z][a-z0-9_]*$/.test(v) ? undefined : 'not a module name such as puppetlabs-ntp');
@@ -45,28 +56,28 @@ export const puppetmasterTask = defineTask({
   async run(ctx, { host }, o): Promise<PuppetmasterResult> {
     const { flavor, generation } = await preparePuppetHost(ctx, host, o, { role: 'master' });
 
-    await ctx.invoke('puppet:master:join_group', [host]);
-    await ctx.invoke('puppet:master:siteroot', [host, o.siteroot]);
+    await ctx.invoke(masterJoinGroupTask, [host]);
+    await ctx.invoke(masterSiterootTask, [host, o.siteroot]);
     if (o.siterepo) {
-      await ctx.invoke('remote:git:clone', [host, o.siterepo], { destdir: posix.dirname(o.siteroot), destname: posix.basename(o.siteroot) });
-      await ctx.invoke('remote:git:submodule:update', [host, o.siteroot], { init: true, recursive: true });
+      await ctx.invoke(gitCloneTask, [host, o.siterepo], { destdir: posix.dirname(o.siteroot), destname: posix.basename(o.siteroot) });
+      await ctx.invoke(gitSubmoduleUpdateTask, [host, o.siteroot], { init: true, recursive: true });
     }
     // With --hostname the master's own agent (and any reading main/server) uses that name.
     // From 6 on `puppetserver ca` reaches the CA over HTTPS at `server`, whose default
     // (`puppet`) rarely resolves: the master names itself, by its certificate's name.
     const server = o.hostname ?? (flavor.ca === 'puppetserver-ca' ? flavor.certname : undefined);
-    await ctx.invoke('puppet:master:configure', [host], { siteroot: o.siteroot, server, ...generation });
+    await ctx.invoke(masterConfigureTask, [host], { siteroot: o.siteroot, server, ...generation });
     // Before the service starts: the server reads the autosign setting when it starts.
-    if (o.autosign) await ctx.invoke('puppet:master:autosign', [host], generation);
-    await ctx.invoke('puppet:master:enable_logging', [host]);
-    if (o.forge && o.modules.length) await ctx.invoke('puppet:module:install', [host, ...o.modules], generation);
+    if (o.autosign) await ctx.invoke(masterAutosignTask, [host], generation);
+    await ctx.invoke(masterEnableLoggingTask, [host]);
+    if (o.forge && o.modules.length) await ctx.invoke(moduleInstallTask, [host, ...o.modules], generation);
 
     // The master needs ssh and 8140. origin:prepare already allowed ssh (invoke runs that
     // once per run, so asking again costs nothing) and turned the firewall on.
-    await ctx.invoke('remote:firewall:service', [host, 'ssh']);
-    await ctx.invoke('remote:firewall:port', [host, '8140/tcp']);
-    await ctx.invoke('remote:service:start', [host, flavor.masterService]);
-    await ctx.invoke('remote:service:enable', [host, flavor.masterService]);
+    await ctx.invoke(firewallService, [host, 'ssh']);
+    await ctx.invoke(firewallPort, [host, '8140/tcp']);
+    await ctx.invoke(serviceStart, [host, flavor.masterService]);
+    await ctx.invoke(serviceEnable, [host, flavor.masterService]);
     return {
       host,
       puppet: flavor.label,

@@ -63,6 +63,12 @@ const controlTask = (action: ChangeAction) =>
     render: () => undefined,
   });
 
+export const firewallStart = controlTask('start');
+export const firewallStop = controlTask('stop');
+export const firewallRestart = controlTask('restart');
+export const firewallEnable = controlTask('enable');
+export const firewallDisable = controlTask('disable');
+
 export const firewallStatusTask = defineTask({
   name: 'remote:firewall:status',
   summary: 'print the firewall service and whether it is active (exit 0 either way)',
@@ -88,11 +94,11 @@ export const firewallFirewalld = defineTask({
 export const firewallTasks: SomeTask[] = [
   firewallPort,
   firewallService,
-  controlTask('start'),
-  controlTask('stop'),
-  controlTask('restart'),
-  controlTask('enable'),
-  controlTask('disable'),
+  firewallStart,
+  firewallStop,
+  firewallRestart,
+  firewallEnable,
+  firewallDisable,
   firewallStatusTask,
   firewallFirewalld,
 ];

@@ -29,6 +29,12 @@ const changeTask = (action: ChangeAction) =>
     render: () => undefined,
   });
 
+export const serviceStart = changeTask('start');
+export const serviceStop = changeTask('stop');
+export const serviceRestart = changeTask('restart');
+export const serviceEnable = changeTask('enable');
+export const serviceDisable = changeTask('disable');
+
 export const serviceStatusTask = defineTask({
   name: 'remote:service:status',
   summary: 'print SERVICE active|inactive for each service (exit 0 either way)',
@@ -40,10 +46,10 @@ export const serviceStatusTask = defineTask({
 });
 
 export const serviceTasks: SomeTask[] = [
-  changeTask('start'),
-  changeTask('stop'),
-  changeTask('restart'),
-  changeTask('enable'),
-  changeTask('disable'),
+  serviceStart,
+  serviceStop,
+  serviceRestart,
+  serviceEnable,
+  serviceDisable,
   serviceStatusTask,
 ];

@@ -35,7 +35,7 @@ const timeoutOption = {
   validate: positive,
 } as const;
 
-export const available = defineTask({
+export const availableTask = defineTask({
   name: 'remote:available',
   summary: 'print true when the host takes an SSH login and runs a command (exit 1 if not)',
   args: [hostArg],
@@ -51,7 +51,7 @@ export const available = defineTask({
   },
 });
 
-export const distribution = defineTask({
+export const distributionTask = defineTask({
   name: 'remote:distribution',
   summary: 'print the distribution and version: fedora 19, rhel 6.4, ubuntu 22.04',
   args: [hostArg],
@@ -61,7 +61,7 @@ export const distribution = defineTask({
   render: distributionLabel,
 });
 
-export const arch = defineTask({
+export const archTask = defineTask({
   name: 'remote:arch',
   summary: 'print the machine architecture (x86_64, aarch64)',
   args: [hostArg],
@@ -72,7 +72,7 @@ export const arch = defineTask({
   },
 });
 
-export const pidone = defineTask({
+export const pidoneTask = defineTask({
   name: 'remote:pidone',
   summary: 'print the name of process 1 (systemd, init)',
   args: [hostArg],
@@ -84,7 +84,7 @@ export const pidone = defineTask({
   },
 });
 
-export const timezone = defineTask({
+export const timezoneTask = defineTask({
   name: 'remote:timezone',
   summary: 'print the time zone, or set it to ZONE (a name under /usr/share/zoneinfo)',
   args: [hostArg, { name: 'zone', description: 'the zone to set, e.g. UTC or America/New_York', optional: true, validate: zoneName }],
@@ -139,13 +139,13 @@ export const preserveHostnameTask = defineTask({
   options: {},
   example: 'origin-setup remote:preserve_hostname 203.0.113.7 broker.example.org',
   async run(ctx, { host, name }) {
-    if (name !== undefined) await ctx.invoke('remote:hostname', [host, name]);
+    if (name !== undefined) await ctx.invoke(hostnameTask, [host, name]);
     return preserveHostname(ctx, host);
   },
   render: () => undefined,
 });
 
-export const ipaddress = defineTask({
+export const ipaddressTask = defineTask({
   name: 'remote:ipaddress',
   summary: 'print the IPv4 addresses of an interface, one per line',
   args: [hostArg, { name: 'iface', description: 'the interface, e.g. eth0', validate: identifier }],
@@ -156,7 +156,7 @@ export const ipaddress = defineTask({
   },
 });
 
-export const sed = defineTask({
+export const sedTask = defineTask({
   name: 'remote:sed',
   summary: 'run a sed script on a remote file (the script is passed literally)',
   args: [
@@ -177,7 +177,7 @@ export const sed = defineTask({
   },
 });
 
-export const pullurl = defineTask({
+export const pullurlTask = defineTask({
   name: 'remote:pullurl',
   summary: 'download a URL on the host (curl, else wget)',
   args: [hostArg, { name: 'url', description: 'an http, https or ftp URL', validate: downloadUrl }],
@@ -195,7 +195,7 @@ export const pullurl = defineTask({
 
 const SELINUX_PROBLEM = 'must be enforcing, permissive or disabled';
 
-export const selinux = defineTask({
+export const selinuxTask = defineTask({
   name: 'remote:selinux',
   summary: 'set the SELinux mode (enforcing, permissive, disabled) now and for every boot',
   args: [
@@ -217,7 +217,7 @@ export const selinux = defineTask({
   render: (r) => r.running,
 });
 
-export const reboot = defineTask({
+export const rebootTask = defineTask({
   name: 'remote:reboot',
   summary: 'reboot the host; with --wait, return once it is back',
   args: [hostArg],
@@ -234,17 +234,17 @@ export const reboot = defineTask({
 });
 
 export const topTasks: SomeTask[] = [
-  available,
-  distribution,
-  arch,
-  pidone,
-  timezone,
+  availableTask,
+  distributionTask,
+  archTask,
+  pidoneTask,
+  timezoneTask,
   hostnameTask,
   setHostnameTask,
   preserveHostnameTask,
-  ipaddress,
-  sed,
-  pullurl,
-  selinux,
-  reboot,
+  ipaddressTask,
+  sedTask,
+  pullurlTask,
+  selinuxTask,
+  rebootTask,
 ];

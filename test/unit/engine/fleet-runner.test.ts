@@ -144,8 +144,8 @@ describe('what hosts share and what they do not', () => {
       args: [{ name: 'host', description: 'host' }],
       options: {},
       async run(ctx, { host }) {
-        await ctx.invoke('test:leaf', ['master']);
-        await ctx.invoke('test:leaf', ['master']);
+        await ctx.invoke(leaf, ['master']);
+        await ctx.invoke(leaf, ['master']);
         return ctx.memo('master-facts', async () => {
           computed.push(host);
           return 'facts';

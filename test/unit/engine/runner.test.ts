@@ -38,10 +38,10 @@ describe('invoke', () => {
     args: [],
     options: {},
     async run(ctx: TaskContext) {
-      const a = await ctx.invoke<string>('test:leaf', ['one']);
-      const b = await ctx.invoke<string>('test:leaf', ['one']);
-      const c = await ctx.invoke<string>('test:leaf', ['two']);
-      const d = await ctx.invoke<string>('test:leaf', ['one'], { loud: true });
+      const a = await ctx.invoke(leaf, ['one']);
+      const b = await ctx.invoke(leaf, ['one']);
+      const c = await ctx.invoke(leaf, ['two']);
+      const d = await ctx.invoke(leaf, ['one'], { loud: true });
       return [a, b, c, d];
     },
   });
@@ -71,8 +71,8 @@ describe('invoke', () => {
       args: [],
       options: {},
       async run(ctx) {
-        await ctx.invoke('test:leaf', ['x']);
-        await ctx.invoke('test:leaf', ['x'], { loud: false });
+        await ctx.invoke(leaf, ['x']);
+        await ctx.invoke(leaf, ['x'], { loud: false });
       },
     });
     const { runner } = harness([leaf, twice]);
@@ -87,7 +87,7 @@ describe('invoke', () => {
       args: [],
       options: {},
       async run(ctx) {
-        await ctx.invoke('test:leaf', []);
+        await ctx.invoke(leaf, []);
       },
     });
     const { runner } = harness([leaf, bad]);
@@ -214,7 +214,7 @@ describe('once the run is stopping (Ctrl-C, or a failed branch)', () => {
       options: {},
       async run(ctx) {
         runner.abort.abort();
-        await ctx.invoke('test:create');
+        await ctx.invoke(leaf);
       },
     });
     const { runner, stderr } = harness([leaf, composed]);
