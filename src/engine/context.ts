@@ -5,7 +5,7 @@ import type { Settings } from '../config/settings.js';
 import type { RemoteHost } from '../ssh/types.js';
 import type { Journal } from './journal.js';
 import type { LiveStatus } from './live.js';
-import type { OptionsOf, ResultOf, SomeTask } from './task.js';
+import type { InvokeRest, ResultOf, SomeTask } from './task.js';
 
 export interface TaskLog {
   /** Shown with --verbose. */
@@ -30,10 +30,12 @@ export interface TaskContext {
   /**
    * Runs another task, at most once per run for the same name and canonical
    * arguments; a repeat returns the first result. The task is its definition (not its
-   * name), so its options and result are typed from it; positional words are checked
-   * as on the command line.
+   * name), so its words, options and result are typed from it; bind() still checks the
+   * values, as on the command line. Use an imported task only inside a function, never
+   * at a module's top level: task and flow modules import each other, and at load time
+   * the other one may not be evaluated yet.
    */
-  invoke<T extends SomeTask>(task: T, args?: readonly string[], options?: OptionsOf<T>): Promise<ResultOf<T>>;
+  invoke<T extends SomeTask>(task: T, ...rest: InvokeRest<T>): Promise<ResultOf<T>>;
   /**
    * Names the login user for a host this run is about to reach (unless --username or
    * ssh_config already decide it). It must be said before the first ssh() to that host.

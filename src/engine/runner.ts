@@ -16,7 +16,7 @@ import { OrderedPrinter, resultLines, schedule, summaryLine, type FleetUnit, typ
 import { askYesNo, type Prompter } from './prompt.js';
 import { Journal } from './journal.js';
 import { bareResult, type Output } from './output.js';
-import { erase, flagName, type AnyTask, type OptionsOf, type ResultOf, type SomeTask } from './task.js';
+import { erase, flagName, type AnyTask, type InvokeRest, type ResultOf, type SomeTask } from './task.js';
 
 /** What one host's work owns. */
 interface Scope {
@@ -259,8 +259,8 @@ export class Runner {
         debug: (t) => out.debug(t),
       },
       // bind() checks what the caller passes against the task's specs, as for the command line.
-      invoke: <T extends SomeTask>(sub: T, args: readonly string[] = [], options?: OptionsOf<T>) =>
-        this.invokeIn(scope, inner, erase(sub), args, { ...options }) as Promise<ResultOf<T>>,
+      invoke: <T extends SomeTask>(sub: T, ...[args, options]: InvokeRest<T>) =>
+        this.invokeIn(scope, inner, erase(sub), args ?? [], { ...options }) as Promise<ResultOf<T>>,
       ssh: (host: string) => this.ssh(host, inner, out, scope.abort.signal),
       loginUser: (host: string, user: string) => {
         if (!this.loginUsers.has(host)) this.loginUsers.set(host, user);

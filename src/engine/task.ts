@@ -144,6 +144,30 @@ export type SomeTask = TaskDef<readonly ArgSpec[], Record<string, OptionSpec>, u
 /** The options a task takes, as ctx.invoke passes them. */
 export type OptionsOf<T extends SomeTask> = OptionInput<T['options']>;
 
+/**
+ * The positional words a task takes, as a tuple: one string per argument, an optional
+ * one may be left out, a variadic one takes any number (bind() still insists on one
+ * where it is required, as on the command line). Specs that are not a tuple give
+ * plain strings.
+ */
+export type Words<A extends readonly ArgSpec[]> = number extends A['length'] ? readonly string[] : WordTuple<A>;
+
+type WordTuple<A extends readonly ArgSpec[]> = A extends readonly [infer H extends ArgSpec, ...infer T extends readonly ArgSpec[]]
+  ? H extends { variadic: true }
+    ? readonly string[]
+    : H extends { optional: true }
+      ? readonly [string?, ...WordTuple<T>]
+      : readonly [string, ...WordTuple<T>]
+  : readonly [];
+
+/** The positional words of a task, as ctx.invoke passes them. */
+export type WordsOf<T extends SomeTask> = Words<T['args']>;
+
+/** ctx.invoke's words and options: the words may be left out only when none is required. */
+export type InvokeRest<T extends SomeTask> = readonly [] extends WordsOf<T>
+  ? [args?: WordsOf<T>, options?: OptionsOf<T>]
+  : [args: WordsOf<T>, options?: OptionsOf<T>];
+
 /** What a task's run resolves to. */
 export type ResultOf<T extends SomeTask> = Awaited<ReturnType<T['run']>>;
 
