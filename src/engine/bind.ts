@@ -4,9 +4,12 @@
 import { UsageError } from './errors.js';
 import { flagName, type AnyTask, type OptionSpec } from './task.js';
 
+/** An option's value once bound: what its spec's type says, or undefined when not given. */
+export type BoundValue = string | number | boolean | string[] | undefined;
+
 export interface Bound {
   args: Record<string, unknown>;
-  options: Record<string, unknown>;
+  options: Record<string, BoundValue>;
   /** The positional words as given, for the echo line. */
   words: string[];
 }
@@ -35,7 +38,7 @@ export function bind(task: AnyTask, words: readonly string[], given: Record<stri
   for (const key of Object.keys(given)) {
     if (!known.has(key) && given[key] !== undefined) throw new UsageError(`${task.name} has no option --${flagName(key)}`);
   }
-  const options: Record<string, unknown> = {};
+  const options: Record<string, BoundValue> = {};
   for (const [key, spec] of Object.entries(task.options)) {
     const value = coerce(key, spec, given[key] ?? spec.default);
     if (value === undefined && spec.required) throw new UsageError(`missing required option --${flagName(key)}`);
@@ -44,7 +47,7 @@ export function bind(task: AnyTask, words: readonly string[], given: Record<stri
   return { args, options, words: [...words] };
 }
 
-function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
+function coerce(key: string, spec: OptionSpec, value: unknown): BoundValue {
   const flag = `--${flagName(key)}`;
   // A sensitive value is registered with the redactor only once bound: its errors never quote it.
   const not = (v: unknown) => (spec.sensitive ? '' : `, not ${shown(v)}`);
@@ -71,14 +74,22 @@ function coerce(key: string, spec: OptionSpec, value: unknown): unknown {
       return checked(list, list, spec.validate);
     }
     default: {
-      const s = String(value);
+      const s = text(value);
       return checked(s, [s], spec.validate);
     }
   }
 }
 
-function hide(text: string, values: readonly unknown[]): string {
-  let out = text;
+/**
+ * An option's value as text. The command line gives text already and invoke's types ask
+ * for it; only a value a test passes directly (a number) needs spelling.
+ */
+function text(value: unknown): string {
+  return String(value);
+}
+
+function hide(message: string, values: readonly unknown[]): string {
+  let out = message;
   for (const v of values) if (String(v) !== '') out = out.split(String(v)).join('****');
   return out;
 }
@@ -91,7 +102,16 @@ function check(name: string, value: string, validate?: (v: string) => string | u
 /** A value inside an error message: quoted, with control characters escaped so the error stays one line. */
 export function shown(value: unknown): string {
   const s = String(value);
-  return /[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : `'${s}'`;
+  return hasControl(s) ? JSON.stringify(s) : `'${s}'`;
+}
+
+/** Whether text has a C0 control character or DEL, which would break the error's one line. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 export function upper(name: string): string {
