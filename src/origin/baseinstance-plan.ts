@@ -12,8 +12,7 @@
 // instance, a record, an address) is never journaled, so it is never touched.
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { ElasticIp } from '../aws/addresses.js';
-import { tagValue } from '../aws/ec2.js';
-import { findInstance, LIVE_STATES } from '../aws/instances.js';
+import { findInstance, liveInstancesNamed } from '../aws/instances.js';
 import { instanceLabel, stateReason } from '../aws/instance-state.js';
 import { absolute, createRecord, findRecords, hostPart, recordSet, waitForChange, type ChangeResult, type RecordView, type Zone } from '../aws/route53.js';
 import { runWaiter } from '../aws/waiters.js';
@@ -121,17 +120,8 @@ export function resolveImage(ctx: TaskContext, image: string | undefined, baseos
  * every later `--name` lookup, so ec2:instance:create refuses the launch;
  * here the one found is either the error that names it or, with --reuse, the host.
  */
-export async function instancesNamed(ctx: TaskContext, name: string): Promise<Instance[]> {
-  const { client, sdk } = await ctx.aws.ec2();
-  const found: Instance[] = [];
-  for await (const page of sdk.paginateDescribeInstances(
-    { client },
-    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: LIVE_STATES }] },
-  )) {
-    for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
-  }
-  // The filter treats * and ? as wildcards; only the exact name is a collision.
-  return found.filter((i) => tagValue(i.Tags, 'Name') === name);
+export function instancesNamed(ctx: TaskContext, name: string): Promise<Instance[]> {
+  return liveInstancesNamed(ctx, name);
 }
 
 /** The instance to continue from (with --reuse), or undefined when a new one is launched. */
