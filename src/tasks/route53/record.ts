@@ -1,21 +1,21 @@
 // route53:record:* — record sets in a hosted zone. ZONE is a zone name or id; NAME is
 // the host part or an FQDN inside the zone.
+import { fqdnIn } from '../../aws/route53-names.js';
 import {
   createRecord,
   deleteRecord,
   findRecords,
-  fqdnIn,
   listRecords,
   parseRecordType,
   recordLine,
   recordSet,
   recordValue,
-  resolveZone,
   viewRecord,
   waitForChange,
   type ChangeResult,
   type RecordView,
-} from '../../aws/route53.js';
+} from '../../aws/route53-records.js';
+import { resolveZone } from '../../aws/route53-zones.js';
 import type { TaskContext } from '../../engine/context.js';
 import { NotFoundError } from '../../engine/errors.js';
 import { defineTask, type SomeTask } from '../../engine/task.js';

@@ -1,5 +1,6 @@
 // route53:zone:* — hosted zones: list them, describe one, find the ones that hold a name.
-import { absolute, createZone, listZones, resolveZone, zoneDetail, zonesContaining } from '../../aws/route53.js';
+import { absolute } from '../../aws/route53-names.js';
+import { createZone, listZones, resolveZone, zoneDetail, zonesContaining } from '../../aws/route53-zones.js';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
 import { defineTask, type SomeTask } from '../../engine/task.js';
 import { recordName } from '../../engine/validate.js';

@@ -1,7 +1,8 @@
 import { GetHostedZoneCommand, ListHostedZonesCommand, Route53Client, type HostedZone } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fqdnIn, hostPart, inZone, orderBySpecificity, type Zone } from '../../../src/aws/route53.js';
+import { fqdnIn, hostPart, inZone } from '../../../src/aws/route53-names.js';
+import { orderBySpecificity, type Zone } from '../../../src/aws/route53-zones.js';
 import { runCli } from '../../support/cli.js';
 
 const r53 = mockClient(Route53Client);

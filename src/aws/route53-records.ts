@@ -1,27 +1,14 @@
-// Route53, written once: finding a hosted zone by name or id, the zones that contain a
-// name, turning a host part into an FQDN, reading record sets, sending a change and
-// waiting for it. route53:* tasks and origin:baseinstance both build on these.
-import type { Change, ChangeAction, HostedZone, ResourceRecordSet, RRType, VPC } from '@aws-sdk/client-route-53';
+// Route53 record sets: checking and shaping what a user gives, reading the sets of a
+// zone, sending a change (CREATE with its rollback, DELETE of an exact match) and
+// waiting for it. route53:record:* and origin:baseinstance both build on these.
+import type { Change, ChangeAction, ResourceRecordSet, RRType } from '@aws-sdk/client-route-53';
 import { isIPv6 } from 'node:net';
 import type { TaskContext } from '../engine/context.js';
 import { DryRunStop, NotFoundError, OriginError, UsageError } from '../engine/errors.js';
 import { poll } from '../engine/wait.js';
 import { ipv4, recordName, recordType } from '../engine/validate.js';
-
-export interface Zone {
-  /** Bare id, without the `/hostedzone/` prefix. */
-  id: string;
-  /** Lower case, with the trailing dot. */
-  name: string;
-  records: number;
-  private: boolean;
-}
-
-export interface ZoneDetail extends Zone {
-  comment?: string;
-  nameServers: string[];
-  vpcs: string[];
-}
+import { absolute, decodeName, hostPart } from './route53-names.js';
+import type { Zone } from './route53-zones.js';
 
 /** A record set as printed and as --json shows it. */
 export interface RecordView {
@@ -37,157 +24,6 @@ export interface RecordView {
 export interface ChangeResult {
   changeId: string;
   status: string;
-}
-
-const ZONE_PREFIX = /^\/?hostedzone\//i;
-
-/** `example.com` → `example.com.`; lower case, since DNS names compare case-insensitively. */
-export function absolute(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.endsWith('.') ? lower : `${lower}.`;
-}
-
-/** Route53 returns some characters (such as `*`) as octal escapes: `\052.example.com.`. */
-export function decodeName(name: string): string {
-  return name.replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
-export function bareZoneId(id: string): string {
-  return id.replace(ZONE_PREFIX, '');
-}
-
-function toZone(z: HostedZone): Zone {
-  return {
-    id: bareZoneId(z.Id!),
-    name: absolute(z.Name!),
-    records: z.ResourceRecordSetCount ?? 0,
-    private: Boolean(z.Config?.PrivateZone),
-  };
-}
-
-function zoneLabel(z: Zone): string {
-  return `${z.id} (${z.name}, ${z.private ? 'private' : 'public'})`;
-}
-
-/** Every hosted zone of the account, all pages; fetched once per run. */
-export function listZones(ctx: TaskContext): Promise<Zone[]> {
-  return ctx.memo('route53:hostedzones', async () => {
-    const { client, sdk } = await ctx.aws.route53();
-    const zones: Zone[] = [];
-    for await (const page of sdk.paginateListHostedZones({ client }, {})) {
-      zones.push(...(page.HostedZones ?? []).map(toZone));
-    }
-    return zones;
-  });
-}
-
-/** GetHostedZone: the zone with its name servers (public) or VPCs (private). */
-export function zoneDetail(ctx: TaskContext, id: string): Promise<ZoneDetail> {
-  const bare = bareZoneId(id);
-  return ctx.memo(`route53:hostedzone:${bare}`, async () => {
-    const { client, sdk } = await ctx.aws.route53();
-    const out = await client.send(new sdk.GetHostedZoneCommand({ Id: bare }));
-    return {
-      ...toZone(out.HostedZone!),
-      ...(out.HostedZone?.Config?.Comment ? { comment: out.HostedZone.Config.Comment } : {}),
-      nameServers: out.DelegationSet?.NameServers ?? [],
-      vpcs: (out.VPCs ?? []).map((v: VPC) => `${v.VPCId} (${v.VPCRegion})`),
-    };
-  });
-}
-
-function looksLikeZoneId(v: string): boolean {
-  return ZONE_PREFIX.test(v) || /^Z[A-Z0-9]{4,31}$/.test(v);
-}
-
-const zoneListHint = 'origin-setup route53:zone:list shows the hosted zones';
-
-/**
- * ZONE as a user gives it: `example.com`, `example.com.`, `Z0123ABC` or
- * `/hostedzone/Z0123ABC`. A name shared by a public and a private zone is ambiguous
- * and asks for the id.
- */
-/** Creates a public hosted zone; the caller reference makes an SDK retry harmless. */
-export async function createZone(ctx: TaskContext, name: string): Promise<{ id: string; name: string }> {
-  const { client, sdk } = await ctx.aws.route53();
-  const out = await client.send(new sdk.CreateHostedZoneCommand({ Name: absolute(name), CallerReference: crypto.randomUUID() }));
-  return { id: bareZoneId(out.HostedZone!.Id!), name: out.HostedZone!.Name! };
-}
-
-export async function resolveZone(ctx: TaskContext, nameOrId: string): Promise<Zone> {
-  if (looksLikeZoneId(nameOrId)) {
-    try {
-      const zone = await zoneDetail(ctx, nameOrId);
-      ctx.log.verbose(`zone ${zone.id} is ${zone.name}`);
-      return zone;
-    } catch (err) {
-      const name = (err as { name?: string }).name;
-      if (name !== 'NoSuchHostedZone' && name !== 'InvalidInput') throw err;
-      if (ZONE_PREFIX.test(nameOrId)) throw new NotFoundError(`no hosted zone ${bareZoneId(nameOrId)}`, { hint: zoneListHint });
-      // An all-capitals single label may still be a zone's name; look for it by name.
-    }
-  }
-  const wanted = absolute(nameOrId);
-  const zones = await listZones(ctx);
-  const matches = zones.filter((z) => z.name === wanted);
-  if (matches.length === 1) {
-    ctx.log.verbose(`zone ${wanted} is ${matches[0]!.id}`);
-    return matches[0]!;
-  }
-  if (matches.length > 1) {
-    throw new NotFoundError(`zone name ${wanted} matches ${matches.length} hosted zones: ${matches.map(zoneLabel).join(', ')}`, {
-      hint: 'give the zone id instead of its name',
-    });
-  }
-  const names = zones.map((z) => z.name);
-  const known = names.length ? `zones: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'this account has no hosted zones';
-  throw new NotFoundError(`no hosted zone ${looksLikeZoneId(nameOrId) ? bareZoneId(nameOrId) : wanted}`, {
-    hint: ctx.settings.sandbox && !looksLikeZoneId(nameOrId) ? `${known}; add it with: origin-setup --sandbox route53:zone:create ${wanted.replace(/\.$/, '')}` : known,
-  });
-}
-
-/** Whether `fqdn` is `zoneName` or below it, on a label boundary (`ample.com.` does not hold `example.com.`). */
-export function inZone(fqdn: string, zoneName: string): boolean {
-  const name = absolute(fqdn);
-  const zone = absolute(zoneName);
-  return name === zone || name.endsWith(`.${zone}`);
-}
-
-/** Most specific first; for one name, public before private, then by id, so the order is stable. */
-export function orderBySpecificity(zones: readonly Zone[]): Zone[] {
-  const labels = (z: Zone) => z.name.split('.').length;
-  return [...zones].sort(
-    (a, b) => labels(b) - labels(a) || Number(a.private) - Number(b.private) || a.id.localeCompare(b.id),
-  );
-}
-
-/** The hosted zones that could hold `fqdn`, longest match first. */
-export async function zonesContaining(ctx: TaskContext, fqdn: string): Promise<Zone[]> {
-  return orderBySpecificity((await listZones(ctx)).filter((z) => inZone(fqdn, z.name)));
-}
-
-/**
- * NAME inside a zone as an FQDN with the trailing dot: a host part (`www`, `a.b`), `@`
- * for the apex, or a name already inside the zone (`www.example.com`, with or without
- * the dot). A name with a trailing dot outside the zone is a usage error.
- */
-export function fqdnIn(zone: Pick<Zone, 'name'>, name: string): string {
-  const zoneName = absolute(zone.name);
-  if (name === '@') return zoneName;
-  if (name.endsWith('.')) {
-    if (!inZone(name, zoneName)) throw new UsageError(`${name} is not inside zone ${zoneName}`);
-    return absolute(name);
-  }
-  const lower = name.toLowerCase();
-  if (inZone(lower, zoneName)) return absolute(lower);
-  return `${lower}.${zoneName}`;
-}
-
-/** The host part of an FQDN in its zone (`puppet.infra.example.org.` → `puppet`; the apex → `@`). */
-export function hostPart(zone: Pick<Zone, 'name'>, fqdn: string): string {
-  const name = absolute(fqdn);
-  const zoneName = absolute(zone.name);
-  return name === zoneName ? '@' : name.slice(0, -zoneName.length - 1);
 }
 
 export function viewRecord(set: ResourceRecordSet): RecordView {
@@ -210,7 +46,7 @@ export function recordLine(r: RecordView): string {
 // so the SDK has no paginator for it; this generator is the one place that follows
 // NextRecordName/NextRecordType/NextRecordIdentifier.
 async function* recordPages(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws'>,
   zoneId: string,
   start: { name?: string; type?: string } = {},
 ): AsyncGenerator<ResourceRecordSet[]> {
@@ -231,7 +67,7 @@ async function* recordPages(
 }
 
 /** Every record set in the zone (all pages), optionally of one type. */
-export async function listRecords(ctx: TaskContext, zone: Zone, type?: string): Promise<ResourceRecordSet[]> {
+export async function listRecords(ctx: Pick<TaskContext, 'aws'>, zone: Zone, type?: string): Promise<ResourceRecordSet[]> {
   const sets: ResourceRecordSet[] = [];
   for await (const page of recordPages(ctx, zone.id)) {
     sets.push(...page.filter((s) => !type || s.Type === type));
@@ -243,7 +79,7 @@ export async function listRecords(ctx: TaskContext, zone: Zone, type?: string): 
  * The record sets named exactly `fqdn` (of `type`, when given). Route53 lists in name
  * order, so reading starts at the name and stops at the first other name: usually one call.
  */
-export async function findRecords(ctx: TaskContext, zone: Zone, fqdn: string, type?: string): Promise<ResourceRecordSet[]> {
+export async function findRecords(ctx: Pick<TaskContext, 'aws'>, zone: Zone, fqdn: string, type?: string): Promise<ResourceRecordSet[]> {
   const name = absolute(fqdn);
   const found: ResourceRecordSet[] = [];
   for await (const page of recordPages(ctx, zone.id, { name, type })) {
@@ -316,7 +152,7 @@ function changeBatchError(err: unknown): string | undefined {
  * described and the run stops successfully, as EC2's DryRun does.
  */
 export async function submitChange(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log'>,
   zone: Zone,
   action: ChangeAction,
   set: ResourceRecordSet,
@@ -336,7 +172,7 @@ export async function submitChange(
 }
 
 /** Route53's "already exists", with the record that is there and how to remove it. */
-async function alreadyExists(ctx: TaskContext, zone: Zone, set: ResourceRecordSet, cause?: unknown): Promise<OriginError> {
+async function alreadyExists(ctx: Pick<TaskContext, 'aws'>, zone: Zone, set: ResourceRecordSet, cause?: unknown): Promise<OriginError> {
   const there = (await findRecords(ctx, zone, set.Name!, set.Type).catch(() => [])).map(viewRecord);
   const value = there.length ? ` (${there.map((r) => (r.alias ? `alias ${r.alias}` : `value ${r.values.join(' ')}`)).join('; ')})` : '';
   const name = decodeName(set.Name!);
@@ -353,7 +189,7 @@ async function alreadyExists(ctx: TaskContext, zone: Zone, set: ResourceRecordSe
  * CREATE, with Route53's "already exists" turned into an error that shows the record
  * there, and a journal entry so a failed run deletes what it added.
  */
-export async function createRecord(ctx: TaskContext, zone: Zone, set: ResourceRecordSet): Promise<ChangeResult> {
+export async function createRecord(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log' | 'journal'>, zone: Zone, set: ResourceRecordSet): Promise<ChangeResult> {
   // A dry run cannot ask Route53, so it looks for a clash itself.
   if (ctx.dryRun && (await findRecords(ctx, zone, set.Name!, set.Type)).length > 0) throw await alreadyExists(ctx, zone, set);
   let result: ChangeResult;
@@ -394,7 +230,7 @@ function absoluteIfName(type: string, v: string): string {
  * actual TTL (Route53 deletes only an exact match); VALUE must be all of its values.
  */
 export async function deleteRecord(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log' | 'journal'>,
   zone: Zone,
   fqdn: string,
   type: RRType,
@@ -429,7 +265,7 @@ export async function deleteRecord(
 }
 
 /** Polls GetChange until the change is INSYNC, printing each poll under --verbose. */
-export async function waitForChange(ctx: TaskContext, changeId: string, timeoutSeconds: number): Promise<ChangeResult> {
+export async function waitForChange(ctx: Pick<TaskContext, 'aws' | 'log' | 'live' | 'settings' | 'signal'>, changeId: string, timeoutSeconds: number): Promise<ChangeResult> {
   const { client, sdk } = await ctx.aws.route53();
   const live = ctx.live(`waiting for change ${changeId} to be INSYNC`);
   return poll(
