@@ -34,7 +34,7 @@ function byAddress(a: ElasticIp, b: ElasticIp): number {
 }
 
 /** Every elastic IP this account holds in the region (DescribeAddresses is not paged). */
-export async function listAddresses(ctx: TaskContext): Promise<ElasticIp[]> {
+export async function listAddresses(ctx: Pick<TaskContext, 'aws'>): Promise<ElasticIp[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const out = await client.send(new sdk.DescribeAddressesCommand({}));
   return (out.Addresses ?? []).filter((a) => a.PublicIp).map(toElasticIp).sort(byAddress);
@@ -44,7 +44,7 @@ export async function listAddresses(ctx: TaskContext): Promise<ElasticIp[]> {
  * The elastic IP with this address. Throws NotFoundError naming the addresses the
  * account does hold when it is not one of them.
  */
-export async function findAddress(ctx: TaskContext, ip: string): Promise<ElasticIp> {
+export async function findAddress(ctx: Pick<TaskContext, 'aws'>, ip: string): Promise<ElasticIp> {
   const { client, sdk } = await ctx.aws.ec2();
   // A filter answers an empty list for a foreign address, where PublicIps would throw.
   const out = await client.send(new sdk.DescribeAddressesCommand({ Filters: [{ Name: 'public-ip', Values: [ip] }] }));
@@ -60,7 +60,7 @@ export async function findAddress(ctx: TaskContext, ip: string): Promise<Elastic
  * Points the address at an instance. Already pointing there is success; pointing at
  * another instance is refused rather than silently moved.
  */
-export async function associateAddress(ctx: TaskContext, ip: string, instanceId: string): Promise<ElasticIp> {
+export async function associateAddress(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log'>, ip: string, instanceId: string): Promise<ElasticIp> {
   const eip = await findAddress(ctx, ip);
   if (eip.instanceId === instanceId) {
     ctx.log.verbose(`${ip} is already associated with ${instanceId}`);
@@ -90,7 +90,7 @@ export async function associateAddress(ctx: TaskContext, ip: string, instanceId:
 }
 
 /** Detaches the address from whatever it points at. */
-export async function disassociateAddress(ctx: TaskContext, eip: ElasticIp): Promise<void> {
+export async function disassociateAddress(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log'>, eip: ElasticIp): Promise<void> {
   if (!eip.instanceId && !eip.associationId) {
     throw new OriginError(`${eip.address} is not associated with anything`, { hint: 'origin-setup ec2:ip:list shows the associations' });
   }
@@ -102,7 +102,7 @@ export async function disassociateAddress(ctx: TaskContext, eip: ElasticIp): Pro
 }
 
 /** Gives the address back to AWS. The caller makes sure it is not associated. */
-export async function releaseAddress(ctx: TaskContext, eip: ElasticIp): Promise<void> {
+export async function releaseAddress(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log'>, eip: ElasticIp): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   const target = eip.allocationId ? { AllocationId: eip.allocationId } : { PublicIp: eip.address };
   await mutate(ctx, 'ReleaseAddress', () => client.send(new sdk.ReleaseAddressCommand({ ...target, ...dryRun(ctx) })));

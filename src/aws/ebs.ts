@@ -29,7 +29,7 @@ const byTimeThenId = <T extends { id: string }>(time: (x: T) => string) => (a: T
   time(a).localeCompare(time(b)) || a.id.localeCompare(b.id);
 
 /** This account's snapshots (not the public ones EC2 would also list), oldest first. */
-export async function listSnapshots(ctx: TaskContext): Promise<SnapshotSummary[]> {
+export async function listSnapshots(ctx: Pick<TaskContext, 'aws'>): Promise<SnapshotSummary[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const all: Snapshot[] = [];
   for await (const page of sdk.paginateDescribeSnapshots({ client }, { OwnerIds: ['self'] })) all.push(...(page.Snapshots ?? []));
@@ -45,7 +45,7 @@ export async function listSnapshots(ctx: TaskContext): Promise<SnapshotSummary[]
 }
 
 /** Every volume in the region, oldest first. */
-export async function listVolumes(ctx: TaskContext): Promise<VolumeSummary[]> {
+export async function listVolumes(ctx: Pick<TaskContext, 'aws'>): Promise<VolumeSummary[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const all: Volume[] = [];
   for await (const page of sdk.paginateDescribeVolumes({ client }, {})) all.push(...(page.Volumes ?? []));
@@ -60,7 +60,7 @@ export async function listVolumes(ctx: TaskContext): Promise<VolumeSummary[]> {
     .sort(byTimeThenId((v) => v.created));
 }
 
-export async function deleteSnapshot(ctx: TaskContext, id: string): Promise<void> {
+export async function deleteSnapshot(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log'>, id: string): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   try {
     await mutate(ctx, 'DeleteSnapshot', () => client.send(new sdk.DeleteSnapshotCommand({ SnapshotId: id, ...dryRun(ctx) })));
@@ -77,7 +77,7 @@ export async function deleteSnapshot(ctx: TaskContext, id: string): Promise<void
   ctx.log.verbose(`deleted snapshot ${id}`);
 }
 
-export async function deleteVolume(ctx: TaskContext, id: string): Promise<void> {
+export async function deleteVolume(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log'>, id: string): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   try {
     await mutate(ctx, 'DeleteVolume', () => client.send(new sdk.DeleteVolumeCommand({ VolumeId: id, ...dryRun(ctx) })));

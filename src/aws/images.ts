@@ -20,7 +20,7 @@ export interface ImageQuery {
 }
 
 /** Available images matching the query, filtered by EC2 (not here), sorted by id. */
-export async function listImages(ctx: TaskContext, query: ImageQuery): Promise<Image[]> {
+export async function listImages(ctx: Pick<TaskContext, 'aws'>, query: ImageQuery): Promise<Image[]> {
   const filters: Filter[] = [{ Name: 'state', Values: ['available'] }];
   if (query.name) filters.push({ Name: 'name', Values: [query.name] });
   if (query.arch) filters.push({ Name: 'architecture', Values: [query.arch] });
@@ -28,12 +28,12 @@ export async function listImages(ctx: TaskContext, query: ImageQuery): Promise<I
 }
 
 /** Your own images carrying tag KEY (with VALUE when given), sorted by id. */
-export async function imagesWithTag(ctx: TaskContext, key: string, value?: string): Promise<Image[]> {
+export async function imagesWithTag(ctx: Pick<TaskContext, 'aws'>, key: string, value?: string): Promise<Image[]> {
   const filter: Filter = value === undefined ? { Name: 'tag-key', Values: [key] } : { Name: `tag:${key}`, Values: [value] };
   return sortById(await describeImages(ctx, { Owners: ['self'], Filters: [filter] }));
 }
 
-async function describeImages(ctx: TaskContext, input: { Owners?: string[]; Filters?: Filter[] }): Promise<Image[]> {
+async function describeImages(ctx: Pick<TaskContext, 'aws'>, input: { Owners?: string[]; Filters?: Filter[] }): Promise<Image[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const images: Image[] = [];
   for await (const page of sdk.paginateDescribeImages({ client }, input)) images.push(...(page.Images ?? []));
@@ -45,7 +45,7 @@ function sortById(images: Image[]): Image[] {
 }
 
 /** One image by id (any owner) or by name (your own images); several or none is an error that lists them. */
-export async function findImage(ctx: TaskContext, sel: ImageSelector): Promise<Image> {
+export async function findImage(ctx: Pick<TaskContext, 'aws'>, sel: ImageSelector): Promise<Image> {
   if (sel.id) {
     const found = await imageById(ctx, sel.id);
     if (found) return found;
@@ -64,7 +64,7 @@ export async function findImage(ctx: TaskContext, sel: ImageSelector): Promise<I
   });
 }
 
-export async function imageById(ctx: TaskContext, id: string): Promise<Image | undefined> {
+export async function imageById(ctx: Pick<TaskContext, 'aws'>, id: string): Promise<Image | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
   try {
     const out = await client.send(new sdk.DescribeImagesCommand({ ImageIds: [id] }));
@@ -85,7 +85,7 @@ export function imageLabel(image: Image): string {
  * it together with the snapshots EC2 made for it.
  */
 export async function createImage(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal'>,
   spec: { instanceId: string; name: string; description?: string },
 ): Promise<string> {
   const { client, sdk } = await ctx.aws.ec2();
@@ -110,7 +110,7 @@ export async function createImage(
   return id;
 }
 
-export async function waitForImageAvailable(ctx: TaskContext, id: string, label: string, timeoutSeconds: number): Promise<void> {
+export async function waitForImageAvailable(ctx: Pick<TaskContext, 'aws' | 'live' | 'log' | 'settings' | 'signal'>, id: string, label: string, timeoutSeconds: number): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   const describeNow = async () => {
     const now = await imageById(ctx, id);
@@ -126,7 +126,7 @@ export async function waitForImageAvailable(ctx: TaskContext, id: string, label:
   );
 }
 
-export async function deregisterImage(ctx: TaskContext, id: string, deleteSnapshots: boolean): Promise<void> {
+export async function deregisterImage(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, id: string, deleteSnapshots: boolean): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   await mutate(ctx, 'DeregisterImage', () =>
     client.send(

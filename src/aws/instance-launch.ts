@@ -41,7 +41,7 @@ export interface Launched {
  * Refuses a Name a live instance already carries: every later --name lookup would
  * otherwise match two instances. `except` lets a rename keep its own name.
  */
-export async function assertNameFree(ctx: TaskContext, name: string, except?: string): Promise<void> {
+export async function assertNameFree(ctx: Pick<TaskContext, 'aws'>, name: string, except?: string): Promise<void> {
   const holders = (await liveInstancesNamed(ctx, name)).filter((i) => i.InstanceId !== except);
   if (holders.length > 0) {
     const list = holders.map((i) => `${i.InstanceId} (${i.State?.Name})`).join(', ');
@@ -51,7 +51,7 @@ export async function assertNameFree(ctx: TaskContext, name: string, except?: st
   }
 }
 
-export async function launchInstance(ctx: TaskContext, spec: LaunchSpec): Promise<Launched> {
+export async function launchInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log' | 'settings' | 'signal'>, spec: LaunchSpec): Promise<Launched> {
   const userData = spec.userData?.toString('base64');
   const blockDevices = await rootDeviceMapping(ctx, spec.image, spec.diskSizeGiB, spec.encrypted ?? false);
   await assertNameFree(ctx, spec.name);
@@ -137,7 +137,7 @@ function launchOrder(a: Instance, b: Instance): number {
  * it launched (here, not in the rollback, so --keep-on-failure cannot keep a duplicate) and
  * fails naming the winner. It never touches another run's instance.
  */
-async function keepNameUnique(ctx: TaskContext, name: string, self: Instance, label: string): Promise<void> {
+async function keepNameUnique(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log' | 'settings' | 'signal'>, name: string, self: Instance, label: string): Promise<void> {
   await sleep(NAME_SETTLE_SECONDS, ctx.settings.timeScale, ctx.signal);
   const seen = new Map<string, Instance>();
   for (const i of await liveInstancesNamed(ctx, name, { states: RACE_STATES })) if (i.InstanceId) seen.set(i.InstanceId, i);
@@ -171,7 +171,7 @@ async function keepNameUnique(ctx: TaskContext, name: string, self: Instance, la
  * A resized volume is gp3: the image's own type is often the older gp2, which costs more
  * for less throughput.
  */
-async function rootDeviceMapping(ctx: TaskContext, imageId: string, sizeGiB: number | undefined, encrypted: boolean): Promise<BlockDeviceMapping[] | undefined> {
+async function rootDeviceMapping(ctx: Pick<TaskContext, 'aws'>, imageId: string, sizeGiB: number | undefined, encrypted: boolean): Promise<BlockDeviceMapping[] | undefined> {
   const image = await imageById(ctx, imageId);
   if (!image) {
     throw new NotFoundError(`no image ${imageId} in this region`, { hint: 'origin-setup ec2:image:list --owner OWNER shows the images' });

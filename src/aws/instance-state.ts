@@ -21,7 +21,7 @@ export function stateReason(instance: Instance): string | undefined {
   return instance.StateReason?.Message || instance.StateTransitionReason || undefined;
 }
 
-async function describeOne(ctx: TaskContext, instanceId: string): Promise<Instance | undefined> {
+async function describeOne(ctx: Pick<TaskContext, 'aws'>, instanceId: string): Promise<Instance | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
   try {
     const out = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] }));
@@ -32,7 +32,7 @@ async function describeOne(ctx: TaskContext, instanceId: string): Promise<Instan
   }
 }
 
-async function whereItStands(ctx: TaskContext, instanceId: string): Promise<string> {
+async function whereItStands(ctx: Pick<TaskContext, 'aws'>, instanceId: string): Promise<string> {
   const now = await describeOne(ctx, instanceId);
   if (!now) return 'EC2 does not know it (yet)';
   const reason = stateReason(now);
@@ -46,7 +46,7 @@ async function whereItStands(ctx: TaskContext, instanceId: string): Promise<stri
  * which state that was and why AWS put it there. Returns the state reached.
  */
 export async function waitForInstanceState(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws' | 'live' | 'log' | 'settings' | 'signal'>,
   instanceId: string,
   label: string,
   state: WaitState,
@@ -82,7 +82,7 @@ export async function waitForInstanceState(
 }
 
 /** EC2 has no waiter for pending; only a stopped (or new) instance can get there. */
-async function waitForPending(ctx: TaskContext, instanceId: string, what: string, timeoutSeconds: number): Promise<void> {
+async function waitForPending(ctx: Pick<TaskContext, 'aws' | 'live' | 'settings' | 'signal'>, instanceId: string, what: string, timeoutSeconds: number): Promise<void> {
   const live = ctx.live(`waiting for ${what}`);
   await poll(
     {
@@ -109,7 +109,7 @@ async function waitForPending(ctx: TaskContext, instanceId: string, what: string
   );
 }
 
-export async function startInstance(ctx: TaskContext, instanceId: string): Promise<string | undefined> {
+export async function startInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, instanceId: string): Promise<string | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
   const out = await mutate(ctx, 'StartInstances', () =>
     client.send(new sdk.StartInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })),
@@ -117,7 +117,7 @@ export async function startInstance(ctx: TaskContext, instanceId: string): Promi
   return out.StartingInstances?.[0]?.CurrentState?.Name;
 }
 
-export async function stopInstance(ctx: TaskContext, instanceId: string): Promise<string | undefined> {
+export async function stopInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, instanceId: string): Promise<string | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
   const out = await mutate(ctx, 'StopInstances', () =>
     client.send(new sdk.StopInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })),
@@ -125,7 +125,7 @@ export async function stopInstance(ctx: TaskContext, instanceId: string): Promis
   return out.StoppingInstances?.[0]?.CurrentState?.Name;
 }
 
-export async function terminateInstance(ctx: TaskContext, instanceId: string): Promise<string | undefined> {
+export async function terminateInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, instanceId: string): Promise<string | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
   const out = await mutate(ctx, 'TerminateInstances', () =>
     client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })),

@@ -14,7 +14,7 @@ export interface InstanceSelector {
 /** Live states: a terminated instance keeps its Name tag but is never the one meant. */
 export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
-export async function findInstance(ctx: TaskContext, sel: InstanceSelector): Promise<Instance> {
+export async function findInstance(ctx: Pick<TaskContext, 'aws'>, sel: InstanceSelector): Promise<Instance> {
   const { client, sdk } = await ctx.aws.ec2();
   if (sel.id) {
     try {
@@ -61,12 +61,12 @@ export async function liveInstancesNamed(
 }
 
 /** An INSTANCE argument may be an id or a Name tag. */
-export async function resolveInstanceId(ctx: TaskContext, idOrName: string): Promise<string> {
+export async function resolveInstanceId(ctx: Pick<TaskContext, 'aws'>, idOrName: string): Promise<string> {
   if (!instanceId(idOrName)) return idOrName;
   return (await findInstance(ctx, { name: idOrName })).InstanceId!;
 }
 
-async function liveInstanceNames(ctx: TaskContext): Promise<string[]> {
+async function liveInstanceNames(ctx: Pick<TaskContext, 'aws'>): Promise<string[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const names: string[] = [];
   for await (const page of sdk.paginateDescribeInstances(

@@ -28,7 +28,7 @@ export function groupLine(g: GroupSummary): string {
   return `${g.id} ${g.name} ${g.description}`.trimEnd();
 }
 
-export async function listSecurityGroups(ctx: TaskContext, filterVpc?: string): Promise<SecurityGroup[]> {
+export async function listSecurityGroups(ctx: Pick<TaskContext, 'aws'>, filterVpc?: string): Promise<SecurityGroup[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const groups: SecurityGroup[] = [];
   const input = filterVpc ? { Filters: [{ Name: 'vpc-id', Values: [filterVpc] }] } : {};
@@ -40,7 +40,7 @@ export async function listSecurityGroups(ctx: TaskContext, filterVpc?: string): 
  * The one group with this id, or with exactly this name (in vpcId when given, since
  * every VPC has its own `default`). None or several is an error naming the candidates.
  */
-export async function findSecurityGroup(ctx: TaskContext, sel: SecurityGroupSelector & { vpcId?: string }): Promise<SecurityGroup> {
+export async function findSecurityGroup(ctx: Pick<TaskContext, 'aws'>, sel: SecurityGroupSelector & { vpcId?: string }): Promise<SecurityGroup> {
   if (sel.id && sel.name) throw new UsageError('give the security group with --id or --name, not both');
   const { client, sdk } = await ctx.aws.ec2();
   if (sel.id) {
@@ -75,7 +75,7 @@ export async function findSecurityGroup(ctx: TaskContext, sel: SecurityGroupSele
 // --- creating and deleting groups ---
 
 export async function createSecurityGroup(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log'>,
   name: string,
   description: string,
   inVpc?: string,
@@ -113,7 +113,7 @@ export async function createSecurityGroup(
   return { id: groupId, name, description, ...(inVpc ? { vpcId: inVpc } : {}) };
 }
 
-export async function deleteSecurityGroup(ctx: TaskContext, group: GroupSummary): Promise<void> {
+export async function deleteSecurityGroup(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log'>, group: GroupSummary): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   try {
     await mutate(ctx, 'DeleteSecurityGroup', () => client.send(new sdk.DeleteSecurityGroupCommand({ GroupId: group.id, ...dryRun(ctx) })));
@@ -232,7 +232,7 @@ export function portRange(proto: string, portsWord: string): { IpProtocol: strin
  * target group's VPC, which is what EC2 wants there.
  */
 export async function permissionFor(
-  ctx: TaskContext,
+  ctx: Pick<TaskContext, 'aws'>,
   target: SecurityGroup,
   base: ReturnType<typeof portRange>,
   sources: readonly string[],
@@ -271,7 +271,7 @@ export function compareWithGroup(
   };
 }
 
-async function sendRuleChange(ctx: TaskContext, verb: 'authorize' | 'revoke', groupId: string, direction: Direction, p: IpPermission, withDryRun: boolean) {
+async function sendRuleChange(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, verb: 'authorize' | 'revoke', groupId: string, direction: Direction, p: IpPermission, withDryRun: boolean) {
   const { client, sdk } = await ctx.aws.ec2();
   const input = { GroupId: groupId, IpPermissions: [p], ...(withDryRun ? dryRun(ctx) : {}) };
   if (verb === 'authorize') {
@@ -284,7 +284,7 @@ async function sendRuleChange(ctx: TaskContext, verb: 'authorize' | 'revoke', gr
 const actionName = (verb: 'authorize' | 'revoke', d: Direction) =>
   `${verb === 'authorize' ? 'Authorize' : 'Revoke'}SecurityGroup${d === 'in' ? 'Ingress' : 'Egress'}`;
 
-export async function authorizeRule(ctx: TaskContext, groupId: string, direction: Direction, p: IpPermission): Promise<Rule> {
+export async function authorizeRule(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal'>, groupId: string, direction: Direction, p: IpPermission): Promise<Rule> {
   await mutate(ctx, actionName('authorize', direction), () => sendRuleChange(ctx, 'authorize', groupId, direction, p, true));
   const rule = ruleOf(direction, p);
   ctx.journal.record({
@@ -295,7 +295,7 @@ export async function authorizeRule(ctx: TaskContext, groupId: string, direction
   return rule;
 }
 
-export async function revokeRule(ctx: TaskContext, groupId: string, direction: Direction, p: IpPermission): Promise<Rule> {
+export async function revokeRule(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal'>, groupId: string, direction: Direction, p: IpPermission): Promise<Rule> {
   await mutate(ctx, actionName('revoke', direction), () => sendRuleChange(ctx, 'revoke', groupId, direction, p, true));
   const rule = ruleOf(direction, p);
   ctx.journal.forget('security group rule', `${groupId} ${ruleLine(rule)}`);

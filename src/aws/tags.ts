@@ -22,7 +22,7 @@ export interface TagResult {
   action: 'get' | 'set' | 'remove';
 }
 
-export async function applyTag(ctx: TaskContext, resource: TaggedResource, tag: string, op: TagOperation): Promise<TagResult> {
+export async function applyTag(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log'>, resource: TaggedResource, tag: string, op: TagOperation): Promise<TagResult> {
   if (op.kind === 'get') {
     const value = tagValue(resource.tags, tag);
     if (value === undefined) {

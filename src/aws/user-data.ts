@@ -44,7 +44,7 @@ export function userDataKind(data: Buffer): UserDataKind {
 }
 
 /** Reads --userdata FILE: a usage error (exit 2) when it is missing or too large. */
-export async function readUserDataFile(ctx: TaskContext, file: string): Promise<Buffer> {
+export async function readUserDataFile(ctx: Pick<TaskContext, 'settings'>, file: string): Promise<Buffer> {
   let data: Buffer;
   try {
     data = await readFile(resolve(ctx.settings.cwd, file));
