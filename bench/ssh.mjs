@@ -49,7 +49,7 @@ const tool = await bundle(
   `export { Runner } from './src/engine/runner.ts';
    export { Settings } from './src/config/settings.ts';
    export { Output } from './src/engine/output.ts';
-   export { findTask } from './src/engine/registry.ts';`,
+   export { findTask } from './src/tasks/index.ts';`,
 );
 const { Client } = (await import(join(root, 'node_modules/ssh2/lib/index.js'))).default;
 

@@ -19,8 +19,9 @@ import { expandTargets, type TargetHost } from './engine/expand.js';
 import { checkConcurrency, checkMaxHosts, concurrencyFor, openFileLimit, type FleetFlags, type FleetUnit } from './engine/fleet.js';
 import { buildProgram, FLEET_VALUE_OPTIONS, takesManyHosts } from './engine/program.js';
 import { isTargetExpression } from './engine/targets.js';
-import { allTasks, findTask } from './engine/registry.js';
-import { Runner, type FleetRun } from './engine/runner.js';
+import { allTasks, findTask } from './tasks/index.js';
+import type { FleetRun, Runner } from './engine/runner.js';
+import { describeAwsFailure, newRunner } from './compose.js';
 import { flagName, type AnyTask } from './engine/task.js';
 
 export interface Io {
@@ -42,7 +43,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     io.stdout.write(completionAnswer(catalogue(), argvIn));
     return EXIT.ok;
   }
-  const { argv, commandIndex } = normalizeArgv(argvIn);
+  const { argv, commandIndex } = normalizeArgv(argvIn, findTask);
   const word = commandIndex >= 0 ? argv[commandIndex] : undefined;
   const helpTarget = word === 'help' ? argv[commandIndex + 1] : undefined;
   const task = word ? findTask(helpTarget ?? word) : undefined;
@@ -88,7 +89,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
         const sandbox = sandboxRun(flags, io.env, t)
           ? await (await import('./sandbox/binding.js')).openSandbox(settings, home, { endpoint: !t.name.startsWith('sandbox:') })
           : undefined;
-        runner = new Runner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr, redact: (t) => redactor.redact(t) } : undefined);
+        runner = newRunner(findTask, settings, out, io.stdin ? { input: io.stdin, output: io.stderr, redact: (t) => redactor.redact(t) } : undefined);
         io.onRunner?.(runner);
         try {
           if (!sandbox) warnLooseCredentials(settings, out);
@@ -269,7 +270,7 @@ async function report(err: unknown, out: Output, task: AnyTask | undefined, json
     out.err(`dry run: ${err.message}`);
     return EXIT.ok;
   }
-  const line = await errorLine(err);
+  const line = await errorLine(err, describeAwsFailure);
   out.error(line.message);
   if (err instanceof UsageError && task) out.err(`usage: ${BIN} ${usageLine(task)}`);
   if (out.flags.debug) {

@@ -5,27 +5,13 @@
 // (Describe*, Get*, List*) still go out, and so do the rollback's own requests (those
 // made inside asRollback(), told apart by async context, not by a flag a sibling branch
 // still running could slip through).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { InterruptedError } from '../engine/errors.js';
 import type { Redactor } from '../engine/output.js';
+import { hostStopped, inRollback } from '../engine/stop-scope.js';
 import type { Settings } from '../config/settings.js';
 import { AwsClients, type Ec2Api, type Route53Api } from './clients.js';
 
 const READ_ONLY = /^(Describe|Get|List)/;
-
-const rollbackScope = new AsyncLocalStorage<true>();
-/** In a many-host run, one host's own stop: that host failed, the others go on. */
-const hostStop = new AsyncLocalStorage<() => boolean>();
-
-/** Runs one host's share of a run: once `stopped()` is true, its changing requests are refused too. */
-export function withHostStop<T>(stopped: () => boolean, work: () => Promise<T>): Promise<T> {
-  return hostStop.run(stopped, work);
-}
-
-/** Runs the rollback: the changing requests it makes go out although the run is stopping. */
-export function asRollback<T>(undo: () => Promise<T>): Promise<T> {
-  return rollbackScope.run(true, undo);
-}
 
 type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
 
@@ -74,7 +60,7 @@ export class GuardedAwsClients extends AwsClients {
     own.send = (command, ...rest) => {
       const name = operationName(command);
       if (READ_ONLY.test(name)) return (Object.getPrototypeOf(client) as { send: Send }).send.call(client, command, ...rest);
-      if ((this.closed() || hostStop.getStore()?.()) && !rollbackScope.getStore()) return Promise.reject(new InterruptedError());
+      if ((this.closed() || hostStopped()) && !inRollback()) return Promise.reject(new InterruptedError());
       const id = this.nextId++;
       this.inFlight.set(id, name);
       // (A test double's send may answer without a promise.)

@@ -2,7 +2,10 @@
 //   origin-setup ec2:instance create …   →  origin-setup ec2:instance:create …
 //   origin-setup help ec2:instance create → origin-setup help ec2:instance:create
 //   --ssh_key FILE                        →  --ssh-key FILE
-import { findTask } from './registry.js';
+import type { AnyTask } from './task.js';
+
+/** Finds a task by name or alias (the registry, src/tasks/index.ts). */
+export type TaskFinder = (name: string) => AnyTask | undefined;
 
 /** Global options that take a value, so their value is not mistaken for the task name. */
 export const GLOBAL_VALUE_OPTIONS = new Set(['--awscred', '--profile', '--region', '--endpoint-url', '--username', '--ssh-key', '--sandbox-dir', '--sandbox-ssh']);
@@ -13,7 +16,7 @@ export interface Normalized {
   commandIndex: number;
 }
 
-export function normalizeArgv(input: readonly string[]): Normalized {
+export function normalizeArgv(input: readonly string[], findTask: TaskFinder): Normalized {
   const argv: string[] = [];
   let afterDoubleDash = false;
   for (const word of input) {
@@ -28,7 +31,7 @@ export function normalizeArgv(input: readonly string[]): Normalized {
   const commandIndex = firstWord(argv);
   if (commandIndex >= 0) {
     const target = argv[commandIndex] === 'help' ? commandIndex + 1 : commandIndex;
-    joinThorSpelling(argv, target);
+    joinThorSpelling(argv, target, findTask);
     if (argv[target] !== undefined) {
       const task = findTask(argv[target]);
       if (task) argv[target] = task.name;
@@ -51,7 +54,7 @@ function firstWord(argv: readonly string[]): number {
 }
 
 /** `ns` `task` → `ns:task` when that names a task and the first word alone does not. */
-function joinThorSpelling(argv: string[], i: number): void {
+function joinThorSpelling(argv: string[], i: number, findTask: TaskFinder): void {
   const first = argv[i];
   const second = argv[i + 1];
   if (first === undefined || second === undefined || second.startsWith('-')) return;

@@ -1,7 +1,8 @@
-// Any error as the one line a person reads: an OriginError's message and hint, an AWS
-// SDK error described in plain words (src/aws/errors.ts, loaded only when one occurs),
-// anything else by its message. The single-host error printer, each host of a
-// many-host run and the --json error envelope use the same words.
+// Any error as the one line a person reads: an OriginError's message and hint, a
+// service's error in the words of the describer the composition root hands in (AWS's,
+// from src/aws/errors.ts, loaded only when one occurs), anything else by its message.
+// The single-host error printer, each host of a many-host run and the --json error
+// envelope use the same words.
 import { exitCodeFor, OriginError } from './errors.js';
 
 export interface ErrorLine {
@@ -17,7 +18,10 @@ export interface ErrorLine {
   requestId?: string;
 }
 
-export async function errorLine(err: unknown): Promise<ErrorLine> {
+/** A service's own failure (an AWS SDK error) in plain words; undefined when it is not one. */
+export type FailureDescriber = (err: unknown) => Promise<{ message: string; hint?: string; code: string; requestId?: string } | undefined>;
+
+export async function errorLine(err: unknown, describe?: FailureDescriber): Promise<ErrorLine> {
   const exitCode = exitCodeFor(err);
   const line = (text: string, hint: string | undefined, code: string, requestId?: string): ErrorLine => ({
     message: text + (hint ? ` (${hint})` : ''),
@@ -28,12 +32,8 @@ export async function errorLine(err: unknown): Promise<ErrorLine> {
     ...(requestId ? { requestId } : {}),
   });
   if (err instanceof OriginError) return line(err.message, err.hint, err.errorCode);
-  const { isAwsError, describeAwsError } = await import('../aws/errors.js');
-  if (isAwsError(err)) {
-    const d = describeAwsError(err);
-    const named = err as { name?: string; Code?: string };
-    return line(d.message, d.hint, named.Code ?? named.name ?? 'aws', d.requestId);
-  }
+  const d = await describe?.(err);
+  if (d) return line(d.message, d.hint, d.code, d.requestId);
   return line(err instanceof Error ? err.message : String(err), undefined, 'error');
 }
 

@@ -4,16 +4,16 @@
 // resources, the stop signal and the output prefix) is a Scope: a run on one host has
 // one, a run on many hosts has one per host, so one host failing rolls back only its own.
 import { setMaxListeners } from 'node:events';
-import { asRollback, GuardedAwsClients, withHostStop } from '../aws/interrupt-guard.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { Settings } from '../config/settings.js';
-import type { SshPool } from '../ssh/pool.js';
-import type { RemoteHost } from '../ssh/types.js';
+import type { RemoteHost, SshLog } from '../ssh/types.js';
 import { bind, canonicalKey, type Bound } from './bind.js';
 import type { TaskContext } from './context.js';
-import { errorLine, stackOf } from './error-line.js';
+import { errorLine, stackOf, type FailureDescriber } from './error-line.js';
 import { EXIT, exitCodeFor, InterruptedError, OriginError, UsageError } from './errors.js';
 import { OrderedPrinter, resultLines, schedule, summaryLine, type FleetUnit, type Outcome } from './fleet.js';
 import { askYesNo, type Prompter } from './prompt.js';
+import { asRollback, withHostStop } from './stop-scope.js';
 import { Journal } from './journal.js';
 import { bareResult, type Output } from './output.js';
 import { erase, flagName, type AnyTask, type InvokeRest, type ResultOf, type SomeTask } from './task.js';
@@ -34,11 +34,33 @@ export interface FleetRun {
   failFast: boolean;
 }
 
+/** The run's AWS clients, and the changing requests still under way (for a second Ctrl-C). */
+export type RunAws = AwsClients & { underWay(): string[] };
+
+/** The run's SSH connections: one per host, opened on first use. */
+export interface HostPool {
+  host(name: string, log: SshLog, stop?: AbortSignal): Promise<RemoteHost>;
+  close(): Promise<void>;
+}
+
+/**
+ * What the runner is given to reach the world (src/compose.ts builds the real ones):
+ * the engine itself loads no AWS or SSH code.
+ */
+export interface RunnerServices {
+  /** The run's AWS clients; `closed` says when no changing request may start any more. */
+  aws(closed: () => boolean): RunAws;
+  /** The SSH pool, asked for on the first ssh(); it learns login users and the run's stop from the runner. */
+  sshPool(run: { userFor(host: string): string | undefined; signal: AbortSignal }): Promise<HostPool>;
+  /** A service's own errors in plain words. */
+  describeFailure?: FailureDescriber;
+}
+
 export type TaskLookup = (name: string) => AnyTask | undefined;
 
 export class Runner {
   readonly journal = new Journal();
-  readonly aws: GuardedAwsClients;
+  readonly aws: RunAws;
   /**
    * Aborted by Ctrl-C (bin/) or when the run fails: from then on no task starts, no
    * changing AWS request goes out (except the rollback's), and every wait ends.
@@ -52,17 +74,16 @@ export class Runner {
   private saidShowOnly = false;
   /** The last work queued per exclusive() key: the next waits for it. */
   private readonly queues = new Map<string, Promise<unknown>>();
-  private pool?: Promise<SshPool>;
+  private pool?: Promise<HostPool>;
 
   constructor(
     private readonly lookup: TaskLookup,
     readonly settings: Settings,
     readonly out: Output,
+    private readonly services: RunnerServices,
     private readonly prompter?: Prompter,
   ) {
-    this.aws = new GuardedAwsClients(settings, out.redactor, () => this.abort.signal.aborted, out.progress());
-    // The SDK's own warnings and debug text reach the user only through the run's output.
-    this.aws.reportTo(out);
+    this.aws = services.aws(() => this.abort.signal.aborted);
     this.main = { journal: this.journal, invoked: new Map(), abort: this.abort, out };
     // Every connect, command and wait under way listens to the run's stop: with many hosts
     // at once that is many more than Node's default of 10 before it warns of a leak.
@@ -156,7 +177,7 @@ export class Runner {
       return { host: unit.label, ok: true, result };
     } catch (err) {
       scope.abort.abort();
-      const { message, requestId } = await errorLine(err);
+      const { message, requestId } = await errorLine(err, this.services.describeFailure);
       scope.out.error(message);
       if (requestId) scope.out.debug(`AWS request id ${requestId}`);
       const stack = stackOf(err);
@@ -296,26 +317,7 @@ export class Runner {
         hint: 'pass --sandbox-ssh HOST to run the remote steps on a real host (a VM, a container, localhost)',
       });
     }
-    this.pool ??= (async () => {
-      const { SshPool } = await import('../ssh/pool.js');
-      const flags = this.settings.flags;
-      const cred = this.settings.awscred();
-      return new SshPool({
-          username: flags.username,
-          sshKey: flags.sshKey,
-          strictHostKeys: flags.strictHostKeys,
-          configRemoteUser: cred?.remoteUser,
-          userFor: (host) => this.loginUsers.get(host),
-          keyPairName: cred?.keyPairName,
-          home: this.settings.home,
-          env: this.settings.env,
-          dryRun: flags.dryRun,
-          timeScale: this.settings.timeScale,
-          connectTimeoutSeconds: 15,
-          signal: this.abort.signal,
-          ...(this.settings.sandbox?.ssh ? { standIn: () => this.settings.sandbox!.ssh } : {}),
-      });
-    })();
+    this.pool ??= this.services.sshPool({ userFor: (h) => this.loginUsers.get(h), signal: this.abort.signal });
     return (await this.pool).host(
       host,
       {

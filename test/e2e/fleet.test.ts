@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Settings } from '../../src/config/settings.js';
 import { Output } from '../../src/engine/output.js';
-import { Runner } from '../../src/engine/runner.js';
+import { newRunner } from '../../src/compose.js';
 import { defineTask } from '../../src/engine/task.js';
 import { cmd } from '../../src/ssh/quote.js';
 import { FP2, startWorld, type World } from '../origin/flow-world.js';
@@ -387,7 +387,7 @@ describe("a host's own stop", () => {
     let err = '';
     stderr.on('data', (d) => (err += d));
     const flags = { verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
-    const runner = new Runner(() => branches, new Settings(flags, env, env.HOME!, env.HOME!), new Output(new PassThrough(), stderr, flags));
+    const runner = newRunner(() => branches, new Settings(flags, env, env.HOME!, env.HOME!), new Output(new PassThrough(), stderr, flags));
     try {
       const run = runner.runFleet(branches, { expression: 'web1,web2', units: ['web1', 'web2'].map((h) => ({ label: h, words: [h], options: {} })), concurrency: 2, failFast: false }, {});
       await until('web1 failed', () => err.includes('[web1] error: web1 broke'));

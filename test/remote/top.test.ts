@@ -11,8 +11,9 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Settings, type GlobalFlags } from '../../src/config/settings.js';
 import { Output } from '../../src/engine/output.js';
-import { findTask } from '../../src/engine/registry.js';
-import { Runner } from '../../src/engine/runner.js';
+import { findTask } from '../../src/tasks/index.js';
+import type { Runner } from '../../src/engine/runner.js';
+import { newRunner } from '../../src/compose.js';
 import { defineTask, type AnyTask } from '../../src/engine/task.js';
 import { systemPaths } from '../../src/platform/system.js';
 import { runCli, testEnv } from '../support/cli.js';
@@ -72,7 +73,7 @@ async function runComposed(task: AnyTask, words: string[], runEnv: NodeJS.Proces
   stderr.on('data', (d) => (err += d));
   const settings = new Settings(flags, runEnv, runEnv.HOME!, runEnv.HOME!);
   const out = new Output(new PassThrough(), stderr, { verbose: false, quiet: false, debug: false, json: false, color: false });
-  const runner = new Runner((name) => (name === task.name ? task : findTask(name)), settings, out);
+  const runner = newRunner((name) => (name === task.name ? task : findTask(name)), settings, out);
   try {
     return { result: await runner.run(task, words, {}), stderr: err };
   } finally {

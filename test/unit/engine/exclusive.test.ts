@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings.js';
 import type { TaskContext } from '../../../src/engine/context.js';
 import { Output } from '../../../src/engine/output.js';
-import { Runner } from '../../../src/engine/runner.js';
+import type { Runner } from '../../../src/engine/runner.js';
+import { newRunner } from '../../../src/compose.js';
 import { defineTask } from '../../../src/engine/task.js';
 
 /** A context of a real Runner: the task hands it out. */
@@ -11,7 +12,7 @@ async function runnerContext(): Promise<TaskContext> {
   const flags = { verbose: false, quiet: true, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
   let captured: TaskContext | undefined;
   const grab = defineTask({ name: 'test:grab', summary: 'hands out its context', args: [], options: {}, run: async (ctx) => void (captured = ctx) });
-  const runner = new Runner(() => undefined, new Settings(flags, {}, '/tmp', '/tmp'), new Output(new PassThrough(), new PassThrough(), flags));
+  const runner = newRunner(() => undefined, new Settings(flags, {}, '/tmp', '/tmp'), new Output(new PassThrough(), new PassThrough(), flags));
   await runner.run(grab, [], {});
   return captured!;
 }

@@ -173,14 +173,14 @@ describe('a sensitive option', () => {
   });
 
   it('is redacted in the echo line', async () => {
-    const { Runner } = await import('../../../src/engine/runner.js');
+    const { newRunner } = await import('../../../src/compose.js');
     let err = '';
     const stderr = new PassThrough();
     stderr.on('data', (d) => (err += d));
     const flags = { verbose: true, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
     const out = new Output(new PassThrough(), stderr, flags);
     const open = { ...task, options: { secret: { type: 'string' as const, sensitive: true as const, description: 'a secret' } } };
-    const runner = new Runner(() => undefined, new Settings(flags, {}, mkdtempSync(join(tmpdir(), 'r-')), '/nonexistent'), out);
+    const runner = newRunner(() => undefined, new Settings(flags, {}, mkdtempSync(join(tmpdir(), 'r-')), '/nonexistent'), out);
     await runner.run(open, [], { secret: S });
     expect(err.split('\n')[0]).toBe('task: test:secret --secret ****');
     expect(err).not.toContain(S);

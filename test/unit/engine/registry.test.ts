@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allTasks, findTask } from '../../../src/engine/registry.js';
+import { allTasks, findTask } from '../../../src/tasks/index.js';
 import { runCli } from '../../support/cli.js';
 
 describe('the registry', () => {

@@ -6,7 +6,7 @@ import { InterruptedError } from '../../../src/engine/errors.js';
 import { Settings } from '../../../src/config/settings.js';
 import type { TaskContext } from '../../../src/engine/context.js';
 import { Output } from '../../../src/engine/output.js';
-import { Runner } from '../../../src/engine/runner.js';
+import { newRunner } from '../../../src/compose.js';
 import { defineTask, type AnyTask } from '../../../src/engine/task.js';
 import { poll } from '../../../src/engine/wait.js';
 
@@ -16,7 +16,7 @@ function harness(tasks: AnyTask[], verbose = false, keepOnFailure = false) {
   stderr.on('data', (d) => (err += d));
   const flags = { verbose, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure };
   const out = new Output(new PassThrough(), stderr, flags);
-  const runner = new Runner((n) => tasks.find((t) => t.name === n), new Settings(flags, {}, '/tmp', '/tmp'), out);
+  const runner = newRunner((n) => tasks.find((t) => t.name === n), new Settings(flags, {}, '/tmp', '/tmp'), out);
   return { runner, stderr: () => err };
 }
 

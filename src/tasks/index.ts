@@ -1,12 +1,12 @@
-// The one list of tasks. Registered explicitly (no directory scanning) so startup stays
+// The one list of tasks, handed to the engine by the composition root (src/cli.ts). Registered explicitly (no directory scanning) so startup stays
 // fast; task modules hold only definitions, so loading them loads no SDK.
-import { ec2Tasks } from '../tasks/ec2/index.js';
-import { originTasks } from '../tasks/origin/index.js';
-import { puppetTasks } from '../tasks/puppet/index.js';
-import { remoteTasks } from '../tasks/remote/index.js';
-import { route53Tasks } from '../tasks/route53/index.js';
-import { sandboxTasks } from '../tasks/sandbox/index.js';
-import { erase, type AnyTask } from './task.js';
+import { ec2Tasks } from './ec2/index.js';
+import { originTasks } from './origin/index.js';
+import { puppetTasks } from './puppet/index.js';
+import { remoteTasks } from './remote/index.js';
+import { route53Tasks } from './route53/index.js';
+import { sandboxTasks } from './sandbox/index.js';
+import { erase, type AnyTask } from '../engine/task.js';
 
 // The task modules keep each task's own types (ctx.invoke infers from them); here every
 // task becomes the erased view the runner and the command line work with.
