@@ -1,5 +1,6 @@
 // Waiting with a deadline, written once. Delays are multiplied by the run's time scale
-// (1 in real use) and every sleep ends early when the run is interrupted.
+// (1 in real use) and every sleep ends early when the run is interrupted. Flows that run
+// several branches at once share one Deadline and settle the branches with settleAll.
 import { InterruptedError, TimeoutError } from './errors.js';
 import type { LiveStatus } from './live.js';
 
@@ -66,4 +67,64 @@ async function pollUntil<T>(options: PollOptions, attempt: (n: number, secondsLe
     await sleep(Math.min(delay, remaining), options.scale, options.signal);
     delay = Math.min(delay * (options.factor ?? 1.5), options.maxDelaySeconds ?? delay * (options.factor ?? 1.5));
   }
+}
+
+/** An overall timeout shared by several waits in a row (origin:baseinstance's --timeout). */
+export class Deadline {
+  private readonly end: number;
+  constructor(
+    private readonly seconds: number,
+    private readonly scale: number,
+  ) {
+    this.end = Date.now() + seconds * scale * 1000;
+  }
+  /** Whole seconds left (at least 1), for a sub-task's --timeout; throws once it has passed. */
+  remaining(what: string): number {
+    const left = (this.end - Date.now()) / 1000 / this.scale;
+    if (left <= 0) {
+      throw new TimeoutError(`timed out after ${this.seconds}s before ${what}`, { hint: 'pass a longer --timeout' });
+    }
+    return Math.max(1, Math.ceil(left));
+  }
+}
+
+/**
+ * Waits for every promise, even after one fails, so that nothing a run started is
+ * still creating resources when the engine rolls back; `onFailure` cancels the waits
+ * that can be cancelled. Throws the first real failure (not the cancellations it caused).
+ */
+export async function settleAll<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+  onFailure: () => void = () => {},
+): Promise<T> {
+  let first: unknown;
+  let failed = false;
+  const watched = promises.map((p) =>
+    p.catch((err: unknown) => {
+      if (!failed) {
+        failed = true;
+        first = err;
+        onFailure();
+      } else if (first instanceof InterruptedError && !(err instanceof InterruptedError)) {
+        first = err;
+      }
+      throw err;
+    }),
+  );
+  await Promise.allSettled(watched);
+  if (failed) throw first;
+  // Every one has fulfilled by now: this gives their values in order, at once.
+  return Promise.all(promises);
+}
+
+/**
+ * A copy of a context whose signal also ends on `cancel()`: for the waits of one branch
+ * of a flow, so they stop when a sibling branch fails (settleAll's onFailure).
+ */
+export function cancellable<C extends { readonly signal: AbortSignal }>(ctx: C): { ctx: C; cancel: () => void } {
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  if (ctx.signal.aborted) cancel();
+  else ctx.signal.addEventListener('abort', cancel, { once: true });
+  return { ctx: { ...ctx, signal: controller.signal }, cancel };
 }

@@ -23,7 +23,7 @@ import type { TaskContext } from '../engine/context.js';
 import { InterruptedError, NotFoundError, OriginError, TimeoutError, UsageError } from '../engine/errors.js';
 import type { OptionsOf } from '../engine/task.js';
 import { imageId } from '../engine/validate.js';
-import { poll } from '../engine/wait.js';
+import { cancellable, Deadline, poll, settleAll } from '../engine/wait.js';
 import { privateDnsName, waitForEnrolment } from '../puppet/enrol.js';
 import type { PuppetSource } from '../puppet/sources.js';
 import { zoneContains } from '../tasks/route53/zone.js';
@@ -68,25 +68,6 @@ export function renderBaseInstance(r: BaseInstance): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join('\n');
-}
-
-/** The overall --timeout, shared by every wait of the run. */
-class Deadline {
-  private readonly end: number;
-  constructor(
-    private readonly seconds: number,
-    private readonly scale: number,
-  ) {
-    this.end = Date.now() + seconds * scale * 1000;
-  }
-  /** Whole seconds left (at least 1), for a sub-task's --timeout; throws once it has passed. */
-  remaining(what: string): number {
-    const left = (this.end - Date.now()) / 1000 / this.scale;
-    if (left <= 0) {
-      throw new TimeoutError(`timed out after ${this.seconds}s before ${what}`, { hint: 'pass a longer --timeout' });
-    }
-    return Math.max(1, Math.ceil(left));
-  }
 }
 
 /** The image to launch: --image, else BaseOSImage of the [--baseos] section of the awscred file. */
@@ -205,44 +186,6 @@ async function recordAddress(ctx: TaskContext, dns: DnsPlan, given: ElasticIp | 
       hint: `${err.hint ? `${err.hint}; ` : ''}delete the record (origin-setup route53:record:delete ${dns.zone.name} ${dns.host} A ${there}) or choose another --hostname`,
     });
   }
-}
-
-/**
- * Waits for every promise, even after one fails, so that nothing this run started is
- * still creating resources when the engine rolls back; `onFailure` cancels the waits
- * that can be cancelled. Throws the first real failure (not the cancellations it caused).
- */
-async function settleAll<T extends readonly unknown[]>(
-  promises: { [K in keyof T]: Promise<T[K]> },
-  onFailure: () => void = () => {},
-): Promise<T> {
-  let first: unknown;
-  let failed = false;
-  const watched = promises.map((p) =>
-    p.catch((err: unknown) => {
-      if (!failed) {
-        failed = true;
-        first = err;
-        onFailure();
-      } else if (first instanceof InterruptedError && !(err instanceof InterruptedError)) {
-        first = err;
-      }
-      throw err;
-    }),
-  );
-  await Promise.allSettled(watched);
-  if (failed) throw first;
-  // Every one has fulfilled by now: this gives their values in order, at once.
-  return Promise.all(promises);
-}
-
-/** The context for waits this module runs itself, cancellable when a sibling branch fails. */
-function cancellable(ctx: TaskContext): { ctx: TaskContext; cancel: () => void } {
-  const controller = new AbortController();
-  const cancel = () => controller.abort();
-  if (ctx.signal.aborted) cancel();
-  else ctx.signal.addEventListener('abort', cancel, { once: true });
-  return { ctx: { ...ctx, signal: controller.signal }, cancel };
 }
 
 /** The host name SSH should use for the instance now, refreshed after the address moves. */
