@@ -38,6 +38,17 @@ export interface Launched {
 }
 
 /**
+ * The key pair to launch with: the one given on the command line, else AWSKeyPairName
+ * of the awscred file. `flag` is the caller's option (`--key`, `--keypair`), so the
+ * error names the option the user can pass. Checked before anything is created.
+ */
+export function resolveKeyPair(ctx: Pick<TaskContext, 'settings'>, given: string | undefined, flag: string): string {
+  const key = given ?? ctx.settings.awscred()?.keyPairName;
+  if (!key) throw new UsageError(`no key pair: pass ${flag} NAME or set AWSKeyPairName in the awscred file`);
+  return key;
+}
+
+/**
  * Refuses a Name a live instance already carries: every later --name lookup would
  * otherwise match two instances. `except` lets a rename keep its own name.
  */

@@ -13,6 +13,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { ElasticIp } from '../aws/addresses.js';
 import { findInstance, liveInstancesNamed } from '../aws/instances.js';
+import { resolveKeyPair } from '../aws/instance-launch.js';
 import { instanceLabel, stateReason } from '../aws/instance-state.js';
 import { absolute, hostPart } from '../aws/route53-names.js';
 import { createRecord, findRecords, recordSet, waitForChange, type ChangeResult, type RecordView } from '../aws/route53-records.js';
@@ -20,7 +21,7 @@ import type { Zone } from '../aws/route53-zones.js';
 import { runWaiter } from '../aws/waiters.js';
 import { baseOsSection } from '../config/awscred.js';
 import type { TaskContext } from '../engine/context.js';
-import { InterruptedError, NotFoundError, OriginError, TimeoutError, UsageError } from '../engine/errors.js';
+import { InterruptedError, NotFoundError, OriginError, TimeoutError } from '../engine/errors.js';
 import type { OptionsOf } from '../engine/task.js';
 import { imageId } from '../engine/validate.js';
 import { cancellable, Deadline, poll, settleAll } from '../engine/wait.js';
@@ -230,7 +231,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   const wantsAddress = req.elasticip || req.ipaddress !== undefined;
   // Read the config before touching AWS: a missing [baseos] section needs no round trip.
   let image = req.reuse ? undefined : resolveImage(ctx, req.image, req.baseos);
-  let key = req.reuse ? undefined : keyPair(ctx, req.keypair);
+  let key = req.reuse ? undefined : resolveKeyPair(ctx, req.keypair, '--keypair');
   if (req.hostname && !wantsAddress) {
     ctx.log.info(`no elastic IP (--elasticip or --ipaddress): no A record is made for ${req.hostname}`);
   }
@@ -250,7 +251,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   if (known && dns?.existing) ctx.log.info(`reusing A record ${dns.fqdn} → ${known.address}`);
   if (!existing) {
     image ??= resolveImage(ctx, req.image, req.baseos);
-    key ??= keyPair(ctx, req.keypair);
+    key ??= resolveKeyPair(ctx, req.keypair, '--keypair');
   }
 
   // 2. Launch, allocate and submit the DNS change together. All of them settle before
@@ -413,13 +414,6 @@ async function createAfterNamesake(
   const result = await createRecord(ctx, dns.zone, recordSet(dns.fqdn, 'A', 300, [ip]));
   ctx.log.info(`${dns.fqdn} → ${ip} created`);
   return result;
-}
-
-/** --keypair, else AWSKeyPairName (the original ignored --keypair). Checked before anything is created. */
-function keyPair(ctx: TaskContext, keypair: string | undefined): string {
-  const key = keypair ?? ctx.settings.awscred()?.keyPairName;
-  if (!key) throw new UsageError('no key pair: pass --keypair NAME or set AWSKeyPairName in the awscred file');
-  return key;
 }
 
 /** The options handed to ec2:instance:create; unset ones are left to its defaults (--type: AWSEC2Type). */

@@ -3,7 +3,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import { associateAddress } from '../../aws/addresses.js';
 import { instanceDetails, type InstanceDetails } from '../../aws/instance-details.js';
-import { assertNameFree, launchInstance, type Launched } from '../../aws/instance-launch.js';
+import { assertNameFree, launchInstance, resolveKeyPair, type Launched } from '../../aws/instance-launch.js';
 import { assertCombinable, composeUserData, readUserDataFile } from '../../aws/user-data.js';
 import {
   instanceLabel,
@@ -56,8 +56,7 @@ export const instanceCreate = defineTask({
   example: 'ID=$(origin-setup ec2:instance:create --name puppet --image ami-b71078de --type t3.small --securitygroup default broker --wait)',
   async run(ctx, _args, opts): Promise<Launched & { enrol?: EnrolResult }> {
     const cred = ctx.settings.awscred();
-    const key = opts.key ?? cred?.keyPairName;
-    if (!key) throw new UsageError('no key pair: pass --key NAME or set AWSKeyPairName in the awscred file');
+    const key = resolveKeyPair(ctx, opts.key, '--key');
     if (opts.disksize !== undefined && !Number.isInteger(opts.disksize)) throw new UsageError('--disksize wants whole GiB');
     requireEnrol(opts);
     const userFile = opts.userdata === undefined ? undefined : { name: opts.userdata, data: await readUserDataFile(ctx, opts.userdata) };
