@@ -226,7 +226,9 @@ const f = (x) => x.toFixed(1).padStart(6);
 
 console.log(`origin:baseinstance --hostname --elasticip, ${RUNS} run(s) per scenario, 1 s = ${ms(1)} ms wall (scale ${SCALE})`);
 console.log('times in script seconds; wall is measured, critical and original are computed from B, D, S\n');
-console.log(`${'scenario'.padEnd(10)} ${'B'.padStart(4)} ${'D'.padStart(4)} ${'S'.padStart(4)}  ${'wall'.padStart(6)} ${'critical'.padStart(8)} ${'original'.padStart(8)}  ${'wall/crit'.padStart(9)}  median run: launch, DNS sent | running seen | sshd up, first try that got in | INSYNC seen`);
+console.log(
+  `${'scenario'.padEnd(10)} ${'B'.padStart(4)} ${'D'.padStart(4)} ${'S'.padStart(4)}  ${'wall'.padStart(6)} ${'critical'.padStart(8)} ${'original'.padStart(8)}  ${'wall/crit'.padStart(9)}  median run: launch, DNS sent | running seen | sshd up, first try that got in | INSYNC seen`,
+);
 let worst = 0;
 try {
   for (const sc of SCENARIOS) {

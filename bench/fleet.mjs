@@ -86,7 +86,10 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 /** ppid and the CPU ticks of a process and of its children it has reaped. */
 function procStat(pid) {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = s
+    .slice(s.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return { ppid: f[1], ticks: f[11] + f[12] + f[13] + f[14] };
 }
 
@@ -130,7 +133,10 @@ const worlds = await Promise.all([
 const [master, ...agents] = worlds;
 const listeners = worlds.map((w) => listenerOf(w.sshd));
 const home = mkdtempSync(join(work, 'home-'));
-fleetHome(worlds.map((w) => w.sshd), home);
+fleetHome(
+  worlds.map((w) => w.sshd),
+  home,
+);
 const inventory = join(home, 'inventory');
 writeFileSync(inventory, SIZES.map((n) => [`[n${n}]`, ...agents.slice(0, n).map((_, k) => agentName(k + 1))].join('\n')).join('\n') + '\n');
 const env = { HOME: home, PATH: process.env.PATH, NO_COLOR: '1', AWS_EC2_METADATA_DISABLED: 'true', ORIGIN_SETUP_TIME_SCALE: '0.01' };
@@ -184,7 +190,11 @@ async function enrol(n) {
   await sessionsReaped();
   const hosts1 = hostsTicks();
   if (code !== 0) throw new Error(`N=${n}: exit ${code}\n${err}`);
-  const want = agents.slice(0, n).map((_, k) => `${agentName(k + 1)}\t${certname(k + 1)} ${FP2}`).join('\n') + '\n';
+  const want =
+    agents
+      .slice(0, n)
+      .map((_, k) => `${agentName(k + 1)}\t${certname(k + 1)} ${FP2}`)
+      .join('\n') + '\n';
   if (out !== want) throw new Error(`N=${n}: unexpected stdout:\n${out}`);
   const logins = worlds.map((w, k) => w.sshd.logins() - loginsBefore[k]);
   if (LOG) writeFileSync(`${LOG}.${n}`, `${stamped.join('\n')}\n`);
@@ -221,26 +231,63 @@ const wall = (n) => median(results[n].map((x) => x.ms));
 const line = (label, values) => console.log(`  ${label.padEnd(34)}${values.map((v) => String(v).padStart(10)).join('')}`);
 console.log(`origin:puppetclient @agents ${MASTER}: median of ${RUNS} runs, ${cores} cores, every host a real sshd on this machine`);
 line('agents N', SIZES);
-line('wall ms', SIZES.map((n) => wall(n).toFixed(0)));
-line('wall(N) / wall(1)', SIZES.map((n) => (wall(n) / wall(1)).toFixed(2)));
+line(
+  'wall ms',
+  SIZES.map((n) => wall(n).toFixed(0)),
+);
+line(
+  'wall(N) / wall(1)',
+  SIZES.map((n) => (wall(n) / wall(1)).toFixed(2)),
+);
 const cpu = (n, key) => median(results[n].map((x) => x[key]));
-line('CPU ms: the hosts\' side (sshds)', SIZES.map((n) => cpu(n, 'hostsCpuMs').toFixed(0)));
-line('CPU ms: the tool', SIZES.map((n) => cpu(n, 'toolCpuMs').toFixed(0)));
-line(`(hosts + tool) / ${cores} cores, ms`, SIZES.map((n) => ((cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs')) / cores).toFixed(0)));
-line('CPU ms: the whole machine', SIZES.map((n) => cpu(n, 'busyMs').toFixed(0)));
+line(
+  "CPU ms: the hosts' side (sshds)",
+  SIZES.map((n) => cpu(n, 'hostsCpuMs').toFixed(0)),
+);
+line(
+  'CPU ms: the tool',
+  SIZES.map((n) => cpu(n, 'toolCpuMs').toFixed(0)),
+);
+line(
+  `(hosts + tool) / ${cores} cores, ms`,
+  SIZES.map((n) => ((cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs')) / cores).toFixed(0)),
+);
+line(
+  'CPU ms: the whole machine',
+  SIZES.map((n) => cpu(n, 'busyMs').toFixed(0)),
+);
 // Below 100 %, other processes took the cores too, and the wall times say as much about them.
-line('our share of it', SIZES.map((n) => `${Math.min(100, (100 * (cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs'))) / cpu(n, 'busyMs')).toFixed(0)} %`));
+line(
+  'our share of it',
+  SIZES.map((n) => `${Math.min(100, (100 * (cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs'))) / cpu(n, 'busyMs')).toFixed(0)} %`),
+);
 // However well the tool overlaps hosts, N hosts cannot finish before this machine's cores
 // have done their share of the CPU work: the best ratio this machine allows.
-line('best possible wall(N) / wall(1) here', SIZES.map((n) => Math.max(1, (cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs')) / cores / wall(1)).toFixed(2)));
+line(
+  'best possible wall(N) / wall(1) here',
+  SIZES.map((n) => Math.max(1, (cpu(n, 'hostsCpuMs') + cpu(n, 'toolCpuMs')) / cores / wall(1)).toFixed(2)),
+);
 const ratio = wall(MAX) / wall(1);
 console.log(`  wall(${MAX}) / wall(1) = ${ratio.toFixed(2)}   target ≤ ${TARGET_RATIO}  ${ratio <= TARGET_RATIO ? 'ok' : 'MISSED'}`);
 console.log('SSH handshakes (last run of each size)');
 const last = (n) => results[n].at(-1);
-line('pool count', SIZES.map((n) => last(n).handshakes));
-line('master logins (sshd log)', SIZES.map((n) => last(n).masterLogins));
-line('logins per agent, min-max', SIZES.map((n) => `${Math.min(...last(n).agentLogins)}-${Math.max(...last(n).agentLogins)}`));
+line(
+  'pool count',
+  SIZES.map((n) => last(n).handshakes),
+);
+line(
+  'master logins (sshd log)',
+  SIZES.map((n) => last(n).masterLogins),
+);
+line(
+  'logins per agent, min-max',
+  SIZES.map((n) => `${Math.min(...last(n).agentLogins)}-${Math.max(...last(n).agentLogins)}`),
+);
 const perAgentAtOne = last(1).agentLogins[0];
-const handshakesOk = SIZES.every((n) => last(n).masterLogins === 1 && last(n).agentLogins.every((x) => x === perAgentAtOne) && last(n).handshakes === 1 + n * perAgentAtOne);
-console.log(`  one master login for all agents, each agent as at N = 1 (${perAgentAtOne}: the pooled connection, opened by the first wait for SSH, and one fresh login after the firewall starts)  ${handshakesOk ? 'ok' : 'MISSED'}`);
+const handshakesOk = SIZES.every(
+  (n) => last(n).masterLogins === 1 && last(n).agentLogins.every((x) => x === perAgentAtOne) && last(n).handshakes === 1 + n * perAgentAtOne,
+);
+console.log(
+  `  one master login for all agents, each agent as at N = 1 (${perAgentAtOne}: the pooled connection, opened by the first wait for SSH, and one fresh login after the firewall starts)  ${handshakesOk ? 'ok' : 'MISSED'}`,
+);
 process.exitCode = ratio <= TARGET_RATIO && handshakesOk ? 0 : 1;

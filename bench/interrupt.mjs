@@ -57,10 +57,12 @@ const AMI = 'ami-0f19f19f19f19f19f';
 const item = `<item><instanceId>${ID}</instanceId><instanceState><code>0</code><name>pending</name></instanceState></item>`;
 let terminateDelayMs = 0;
 const answers = {
-  DescribeImages: () => `<DescribeImagesResponse ${NS}><requestId>r</requestId><imagesSet><item><imageId>${AMI}</imageId><rootDeviceName>/dev/sda1</rootDeviceName><rootDeviceType>ebs</rootDeviceType></item></imagesSet></DescribeImagesResponse>`,
+  DescribeImages: () =>
+    `<DescribeImagesResponse ${NS}><requestId>r</requestId><imagesSet><item><imageId>${AMI}</imageId><rootDeviceName>/dev/sda1</rootDeviceName><rootDeviceType>ebs</rootDeviceType></item></imagesSet></DescribeImagesResponse>`,
   DescribeInstances: (p) =>
     `<DescribeInstancesResponse ${NS}><requestId>r</requestId><reservationSet>${p.get('InstanceId.1') ? `<item><reservationId>r-1</reservationId><instancesSet>${item}</instancesSet></item>` : ''}</reservationSet></DescribeInstancesResponse>`,
-  RunInstances: () => `<RunInstancesResponse ${NS}><requestId>r</requestId><reservationId>r-1</reservationId><instancesSet>${item}</instancesSet></RunInstancesResponse>`,
+  RunInstances: () =>
+    `<RunInstancesResponse ${NS}><requestId>r</requestId><reservationId>r-1</reservationId><instancesSet>${item}</instancesSet></RunInstancesResponse>`,
   TerminateInstances: () =>
     `<TerminateInstancesResponse ${NS}><requestId>r</requestId><instancesSet><item><instanceId>${ID}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>0</code><name>pending</name></previousState></item></instancesSet></TerminateInstancesResponse>`,
 };

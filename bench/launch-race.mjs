@@ -130,7 +130,14 @@ for (let round = 1; round <= ROUNDS; round++) {
   console.log(
     `${String(round).padStart(5)}  ${String(live.length).padStart(4)}  ${String(ok.length).padStart(2)}  ${String(failed.length).padStart(6)}  ${String(named).padStart(12)}  ${String(terminated.length).padStart(10)}   ${fmt(times[0])} /${fmt(times[Math.floor(times.length / 2)])} /${fmt(times.at(-1))}`,
   );
-  if (process.env.BENCH_VERBOSE) for (const r of failed) console.log(r.err.split('\n').filter((l) => l.startsWith('error:')).join('\n'));
+  if (process.env.BENCH_VERBOSE)
+    for (const r of failed)
+      console.log(
+        r.err
+          .split('\n')
+          .filter((l) => l.startsWith('error:'))
+          .join('\n'),
+      );
 }
 rmSync(work, { recursive: true, force: true });
 console.log(bad ? `${bad} of ${ROUNDS} rounds did not end with exactly one instance` : `every round: one live instance, every other run failed naming it`);

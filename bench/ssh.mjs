@@ -72,7 +72,10 @@ async function throughTool() {
   // The runner's pool is private to TypeScript, not to JavaScript: read its count.
   const handshakes = (await runner.pool).handshakes;
   await runner.close();
-  const commands = log.split('\n').filter((l) => /benchhost\$ /.test(l)).map((l) => l.replace(/^.*benchhost\$ /, '').replace(/ {2}\(exit.*$/, ''));
+  const commands = log
+    .split('\n')
+    .filter((l) => /benchhost\$ /.test(l))
+    .map((l) => l.replace(/^.*benchhost\$ /, '').replace(/ {2}\(exit.*$/, ''));
   return { ms, handshakes, commands, results };
 }
 

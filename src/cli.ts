@@ -57,14 +57,19 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const wantsDebug = argv.includes('--debug');
   let output: Output | undefined;
   const outputFor = (flags: GlobalFlags) =>
-    (output ??= new Output(io.stdout, io.stderr, {
-      verbose: flags.verbose,
-      quiet: flags.quiet,
-      debug: flags.debug,
-      json: flags.json,
-      color: wantsColor(io.stderr, io.env, flags.color),
-      sandbox: sandboxRun(flags, io.env, task),
-    }, redactor));
+    (output ??= new Output(
+      io.stdout,
+      io.stderr,
+      {
+        verbose: flags.verbose,
+        quiet: flags.quiet,
+        debug: flags.debug,
+        json: flags.json,
+        color: wantsColor(io.stderr, io.env, flags.color),
+        sandbox: sandboxRun(flags, io.env, task),
+      },
+      redactor,
+    ));
   const fallback = () => output ?? new Output(io.stdout, io.stderr, { verbose: false, quiet: false, debug: wantsDebug, json: false, color: false }, redactor);
 
   let runner: Runner | undefined;
@@ -75,7 +80,9 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     {
       list(namespace, all, flags) {
         outputFor(flags);
-        io.stdout.write(`${listText(catalogue(), { namespace, all, json: flags.json, width: terminalWidthOf(io.stdout as Writable & { isTTY?: boolean; columns?: number }) })}\n`);
+        io.stdout.write(
+          `${listText(catalogue(), { namespace, all, json: flags.json, width: terminalWidthOf(io.stdout as Writable & { isTTY?: boolean; columns?: number }) })}\n`,
+        );
       },
       completion(shell) {
         io.stdout.write(completionScript(shell));
@@ -198,7 +205,13 @@ function refuseNonUtf8(argv: readonly string[], task: AnyTask | undefined): void
 }
 
 /** The hosts a target expression names; EC2 (and the SDK) is loaded only for tag: terms. */
-function targetHosts(expression: string, runner: Runner, fleet: FleetFlags & { maxHosts: number }, home: string, env: NodeJS.ProcessEnv): Promise<TargetHost[]> {
+function targetHosts(
+  expression: string,
+  runner: Runner,
+  fleet: FleetFlags & { maxHosts: number },
+  home: string,
+  env: NodeJS.ProcessEnv,
+): Promise<TargetHost[]> {
   return expandTargets(expression, {
     inventoryFlag: fleet.inventory,
     env,

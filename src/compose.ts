@@ -15,7 +15,12 @@ export const describeAwsFailure: FailureDescriber = async (err) => {
   if (!isAwsError(err)) return undefined;
   const d = describeAwsError(err);
   const named = err as { name?: string; Code?: string };
-  return { message: d.message, ...(d.hint ? { hint: d.hint } : {}), code: named.Code ?? named.name ?? 'aws', ...(d.requestId ? { requestId: d.requestId } : {}) };
+  return {
+    message: d.message,
+    ...(d.hint ? { hint: d.hint } : {}),
+    code: named.Code ?? named.name ?? 'aws',
+    ...(d.requestId ? { requestId: d.requestId } : {}),
+  };
 };
 
 export function runnerServices(settings: Settings, out: Output): RunnerServices {

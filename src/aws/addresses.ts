@@ -37,7 +37,10 @@ function byAddress(a: ElasticIp, b: ElasticIp): number {
 export async function listAddresses(ctx: Pick<TaskContext, 'aws'>): Promise<ElasticIp[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const out = await client.send(new sdk.DescribeAddressesCommand({}));
-  return (out.Addresses ?? []).filter((a) => a.PublicIp).map(toElasticIp).sort(byAddress);
+  return (out.Addresses ?? [])
+    .filter((a) => a.PublicIp)
+    .map(toElasticIp)
+    .sort(byAddress);
 }
 
 /**
@@ -73,9 +76,7 @@ export async function associateAddress(ctx: Pick<TaskContext, 'aws' | 'dryRun' |
   }
   const { client, sdk } = await ctx.aws.ec2();
   const target = eip.allocationId ? { AllocationId: eip.allocationId } : { PublicIp: ip };
-  const out = await mutate(ctx, 'AssociateAddress', () =>
-    client.send(new sdk.AssociateAddressCommand({ ...target, InstanceId: instanceId, ...dryRun(ctx) })),
-  );
+  const out = await mutate(ctx, 'AssociateAddress', () => client.send(new sdk.AssociateAddressCommand({ ...target, InstanceId: instanceId, ...dryRun(ctx) })));
   const associationId = out.AssociationId;
   // Undone first on rollback, so a later release of the address is not refused as in use.
   ctx.journal.record({

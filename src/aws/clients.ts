@@ -239,13 +239,16 @@ export function routeSdkWarnings(diagnostics: () => AwsDiagnostics): void {
   if (routed) return;
   routed = true;
   const emitWarning = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    const fromSdk = /^Node(Deprecation|VersionSupport)Warning$/.test(type ?? '') || /AWS SDK for JavaScript|@aws-sdk|@smithy/i.test(text) || SDK_CODE.test(new Error().stack ?? '');
+    const fromSdk =
+      /^Node(Deprecation|VersionSupport)Warning$/.test(type ?? '') ||
+      /AWS SDK for JavaScript|@aws-sdk|@smithy/i.test(text) ||
+      SDK_CODE.test(new Error().stack ?? '');
     if (fromSdk && sdkDiagnostics) return debugLines(sdkDiagnostics(), `${type ? `${type}: ` : ''}${text}`);
     (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
-  });
+  };
   for (const level of ['warn', 'error'] as const) {
     const original = console[level].bind(console);
     console[level] = (...content: unknown[]) => {

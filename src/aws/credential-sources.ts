@@ -96,7 +96,10 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export function checkRegion(region: string, source: string): void {
   if (REGION.test(region)) return;
-  const lower = region.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const lower = region
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   const guess = REGION.test(lower) ? `; did you mean ${lower}?` : '; a region looks like us-east-1 or eu-west-2';
   throw new ConfigError(`'${region}' (${source}) is not an AWS region name${guess}`);
 }

@@ -25,8 +25,10 @@ export interface VolumeSummary {
 /** Whole seconds, UTC: 2013-05-30T11:37:08Z. */
 const timestamp = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 
-const byTimeThenId = <T extends { id: string }>(time: (x: T) => string) => (a: T, b: T) =>
-  time(a).localeCompare(time(b)) || a.id.localeCompare(b.id);
+const byTimeThenId =
+  <T extends { id: string }>(time: (x: T) => string) =>
+  (a: T, b: T) =>
+    time(a).localeCompare(time(b)) || a.id.localeCompare(b.id);
 
 /** This account's snapshots (not the public ones EC2 would also list), oldest first. */
 export async function listSnapshots(ctx: Pick<TaskContext, 'aws'>): Promise<SnapshotSummary[]> {

@@ -110,7 +110,12 @@ export async function createImage(
   return id;
 }
 
-export async function waitForImageAvailable(ctx: Pick<TaskContext, 'aws' | 'live' | 'log' | 'settings' | 'signal'>, id: string, label: string, timeoutSeconds: number): Promise<void> {
+export async function waitForImageAvailable(
+  ctx: Pick<TaskContext, 'aws' | 'live' | 'log' | 'settings' | 'signal'>,
+  id: string,
+  label: string,
+  timeoutSeconds: number,
+): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   const describeNow = async () => {
     const now = await imageById(ctx, id);
@@ -119,19 +124,15 @@ export async function waitForImageAvailable(ctx: Pick<TaskContext, 'aws' | 'live
     return `it is ${now.State ?? 'in no state'}${reason ? ` (${reason})` : ''}`;
   };
   ctx.log.verbose(`waiting up to ${timeoutSeconds}s for ${label} to be available`);
-  await runWaiter(
-    ctx,
-    { client, what: `${label} to be available`, timeoutSeconds, minDelaySeconds: 15, maxDelaySeconds: 60, describeNow },
-    (config) => sdk.waitUntilImageAvailable(config, { ImageIds: [id] }),
+  await runWaiter(ctx, { client, what: `${label} to be available`, timeoutSeconds, minDelaySeconds: 15, maxDelaySeconds: 60, describeNow }, (config) =>
+    sdk.waitUntilImageAvailable(config, { ImageIds: [id] }),
   );
 }
 
 export async function deregisterImage(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, id: string, deleteSnapshots: boolean): Promise<void> {
   const { client, sdk } = await ctx.aws.ec2();
   await mutate(ctx, 'DeregisterImage', () =>
-    client.send(
-      new sdk.DeregisterImageCommand({ ImageId: id, ...(deleteSnapshots ? { DeleteAssociatedSnapshots: true } : {}), ...dryRun(ctx) }),
-    ),
+    client.send(new sdk.DeregisterImageCommand({ ImageId: id, ...(deleteSnapshots ? { DeleteAssociatedSnapshots: true } : {}), ...dryRun(ctx) })),
   );
 }
 

@@ -46,7 +46,13 @@ export function instanceDetails(i: Instance): InstanceDetails {
     securityGroups: (i.SecurityGroups ?? []).map((g) => g.GroupName ?? g.GroupId!),
     devices: (i.BlockDeviceMappings ?? []).map((m) => ({ device: m.DeviceName!, volumeId: m.Ebs?.VolumeId })),
     ...(i.MetadataOptions
-      ? { metadata: { httpTokens: i.MetadataOptions.HttpTokens, httpEndpoint: i.MetadataOptions.HttpEndpoint, hopLimit: i.MetadataOptions.HttpPutResponseHopLimit } }
+      ? {
+          metadata: {
+            httpTokens: i.MetadataOptions.HttpTokens,
+            httpEndpoint: i.MetadataOptions.HttpEndpoint,
+            hopLimit: i.MetadataOptions.HttpPutResponseHopLimit,
+          },
+        }
       : {}),
     tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])),
   };

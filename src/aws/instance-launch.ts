@@ -62,7 +62,10 @@ export async function assertNameFree(ctx: Pick<TaskContext, 'aws'>, name: string
   }
 }
 
-export async function launchInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log' | 'settings' | 'signal'>, spec: LaunchSpec): Promise<Launched> {
+export async function launchInstance(
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log' | 'settings' | 'signal'>,
+  spec: LaunchSpec,
+): Promise<Launched> {
   const userData = spec.userData?.toString('base64');
   const blockDevices = await rootDeviceMapping(ctx, spec.image, spec.diskSizeGiB, spec.encrypted ?? false);
   await assertNameFree(ctx, spec.name);
@@ -148,7 +151,12 @@ function launchOrder(a: Instance, b: Instance): number {
  * it launched (here, not in the rollback, so --keep-on-failure cannot keep a duplicate) and
  * fails naming the winner. It never touches another run's instance.
  */
-async function keepNameUnique(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log' | 'settings' | 'signal'>, name: string, self: Instance, label: string): Promise<void> {
+async function keepNameUnique(
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal' | 'log' | 'settings' | 'signal'>,
+  name: string,
+  self: Instance,
+  label: string,
+): Promise<void> {
   await sleep(NAME_SETTLE_SECONDS, ctx.settings.timeScale, ctx.signal);
   const seen = new Map<string, Instance>();
   for (const i of await liveInstancesNamed(ctx, name, { states: RACE_STATES })) if (i.InstanceId) seen.set(i.InstanceId, i);
@@ -171,9 +179,12 @@ async function keepNameUnique(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal
   } catch (err) {
     ctx.log.warn(`could not terminate ${label} (${(err as Error).message}); the rollback tries again`);
   }
-  throw new OriginError(`another run launched an instance named '${name}' at the same time: ${winner.InstanceId} was first${when}, so ${self.InstanceId} was terminated`, {
-    hint: `${winner.InstanceId} is '${name}' now; continue from it (origin:baseinstance --reuse) or choose another name`,
-  });
+  throw new OriginError(
+    `another run launched an instance named '${name}' at the same time: ${winner.InstanceId} was first${when}, so ${self.InstanceId} was terminated`,
+    {
+      hint: `${winner.InstanceId} is '${name}' now; continue from it (origin:baseinstance --reuse) or choose another name`,
+    },
+  );
 }
 
 /**
@@ -182,7 +193,12 @@ async function keepNameUnique(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal
  * A resized volume is gp3: the image's own type is often the older gp2, which costs more
  * for less throughput.
  */
-async function rootDeviceMapping(ctx: Pick<TaskContext, 'aws'>, imageId: string, sizeGiB: number | undefined, encrypted: boolean): Promise<BlockDeviceMapping[] | undefined> {
+async function rootDeviceMapping(
+  ctx: Pick<TaskContext, 'aws'>,
+  imageId: string,
+  sizeGiB: number | undefined,
+  encrypted: boolean,
+): Promise<BlockDeviceMapping[] | undefined> {
   const image = await imageById(ctx, imageId);
   if (!image) {
     throw new NotFoundError(`no image ${imageId} in this region`, { hint: 'origin-setup ec2:image:list --owner OWNER shows the images' });

@@ -82,7 +82,12 @@ export async function waitForInstanceState(
 }
 
 /** EC2 has no waiter for pending; only a stopped (or new) instance can get there. */
-async function waitForPending(ctx: Pick<TaskContext, 'aws' | 'live' | 'settings' | 'signal'>, instanceId: string, what: string, timeoutSeconds: number): Promise<void> {
+async function waitForPending(
+  ctx: Pick<TaskContext, 'aws' | 'live' | 'settings' | 'signal'>,
+  instanceId: string,
+  what: string,
+  timeoutSeconds: number,
+): Promise<void> {
   const live = ctx.live(`waiting for ${what}`);
   await poll(
     {
@@ -111,24 +116,18 @@ async function waitForPending(ctx: Pick<TaskContext, 'aws' | 'live' | 'settings'
 
 export async function startInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, instanceId: string): Promise<string | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
-  const out = await mutate(ctx, 'StartInstances', () =>
-    client.send(new sdk.StartInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })),
-  );
+  const out = await mutate(ctx, 'StartInstances', () => client.send(new sdk.StartInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })));
   return out.StartingInstances?.[0]?.CurrentState?.Name;
 }
 
 export async function stopInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, instanceId: string): Promise<string | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
-  const out = await mutate(ctx, 'StopInstances', () =>
-    client.send(new sdk.StopInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })),
-  );
+  const out = await mutate(ctx, 'StopInstances', () => client.send(new sdk.StopInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })));
   return out.StoppingInstances?.[0]?.CurrentState?.Name;
 }
 
 export async function terminateInstance(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, instanceId: string): Promise<string | undefined> {
   const { client, sdk } = await ctx.aws.ec2();
-  const out = await mutate(ctx, 'TerminateInstances', () =>
-    client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })),
-  );
+  const out = await mutate(ctx, 'TerminateInstances', () => client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [instanceId], ...dryRun(ctx) })));
   return out.TerminatingInstances?.[0]?.CurrentState?.Name;
 }

@@ -53,7 +53,12 @@ export async function liveInstancesNamed(
   const found: Instance[] = [];
   for await (const page of sdk.paginateDescribeInstances(
     { client },
-    { Filters: [{ Name: 'tag:Name', Values: [name] }, { Name: 'instance-state-name', Values: [...(o.states ?? LIVE_STATES)] }] },
+    {
+      Filters: [
+        { Name: 'tag:Name', Values: [name] },
+        { Name: 'instance-state-name', Values: [...(o.states ?? LIVE_STATES)] },
+      ],
+    },
   )) {
     for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
   }
@@ -69,10 +74,7 @@ export async function resolveInstanceId(ctx: Pick<TaskContext, 'aws'>, idOrName:
 async function liveInstanceNames(ctx: Pick<TaskContext, 'aws'>): Promise<string[]> {
   const { client, sdk } = await ctx.aws.ec2();
   const names: string[] = [];
-  for await (const page of sdk.paginateDescribeInstances(
-    { client },
-    { Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }] },
-  )) {
+  for await (const page of sdk.paginateDescribeInstances({ client }, { Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }] })) {
     for (const r of page.Reservations ?? []) {
       for (const i of r.Instances ?? []) names.push(tagValue(i.Tags, 'Name') ?? i.InstanceId!);
     }

@@ -64,9 +64,7 @@ export class GuardedAwsClients extends AwsClients {
       const id = this.nextId++;
       this.inFlight.set(id, name);
       // (A test double's send may answer without a promise.)
-      return Promise.resolve((Object.getPrototypeOf(client) as { send: Send }).send.call(client, command, ...rest)).finally(() =>
-        this.inFlight.delete(id),
-      );
+      return Promise.resolve((Object.getPrototypeOf(client) as { send: Send }).send.call(client, command, ...rest)).finally(() => this.inFlight.delete(id));
     };
   }
 }

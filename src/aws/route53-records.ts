@@ -45,11 +45,7 @@ export function recordLine(r: RecordView): string {
 // ListResourceRecordSets pages by (name, type, identifier) rather than a single token,
 // so the SDK has no paginator for it; this generator is the one place that follows
 // NextRecordName/NextRecordType/NextRecordIdentifier.
-async function* recordPages(
-  ctx: Pick<TaskContext, 'aws'>,
-  zoneId: string,
-  start: { name?: string; type?: string } = {},
-): AsyncGenerator<ResourceRecordSet[]> {
+async function* recordPages(ctx: Pick<TaskContext, 'aws'>, zoneId: string, start: { name?: string; type?: string } = {}): AsyncGenerator<ResourceRecordSet[]> {
   const { client, sdk } = await ctx.aws.route53();
   let next: { StartRecordName?: string; StartRecordType?: RRType; StartRecordIdentifier?: string } = {};
   if (start.name) next.StartRecordName = start.name;
@@ -163,9 +159,7 @@ export async function submitChange(
   ctx.log.verbose(`${text} in zone ${zone.id} (${zone.name})`);
   const change: Change = { Action: action, ResourceRecordSet: set };
   const comment = `${action === 'CREATE' ? 'add' : action.toLowerCase()} ${set.Type} record ${set.Name}`;
-  const out = await client.send(
-    new sdk.ChangeResourceRecordSetsCommand({ HostedZoneId: zone.id, ChangeBatch: { Comment: comment, Changes: [change] } }),
-  );
+  const out = await client.send(new sdk.ChangeResourceRecordSetsCommand({ HostedZoneId: zone.id, ChangeBatch: { Comment: comment, Changes: [change] } }));
   const result = { changeId: out.ChangeInfo!.Id!, status: out.ChangeInfo!.Status! };
   ctx.log.verbose(`change id: ${result.changeId}, status: ${result.status}`);
   return result;
@@ -179,9 +173,10 @@ async function alreadyExists(ctx: Pick<TaskContext, 'aws'>, zone: Zone, set: Res
   const first = there[0];
   return new OriginError(`${set.Type} record ${name} already exists${value}`, {
     cause,
-    hint: first && !first.alias
-      ? `delete it first: origin-setup route53:record:delete ${zone.name} ${hostPart(zone, name)} ${set.Type} ${first.values.join(' ')}`
-      : `origin-setup route53:record:get ${zone.name} ${hostPart(zone, name)} shows it`,
+    hint:
+      first && !first.alias
+        ? `delete it first: origin-setup route53:record:delete ${zone.name} ${hostPart(zone, name)} ${set.Type} ${first.values.join(' ')}`
+        : `origin-setup route53:record:get ${zone.name} ${hostPart(zone, name)} shows it`,
   });
 }
 
@@ -216,8 +211,7 @@ export async function createRecord(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'lo
 }
 
 function sameValues(type: string, have: readonly string[], want: readonly string[]): boolean {
-  const norm = (vs: readonly string[]) =>
-    vs.map((v) => (type === 'TXT' || type === 'SPF' ? v : absoluteIfName(type, v).toLowerCase())).sort();
+  const norm = (vs: readonly string[]) => vs.map((v) => (type === 'TXT' || type === 'SPF' ? v : absoluteIfName(type, v).toLowerCase())).sort();
   return JSON.stringify(norm(have)) === JSON.stringify(norm(want));
 }
 
@@ -240,7 +234,15 @@ export async function deleteRecord(
   const there = await findRecords(ctx, zone, name, type);
   const getHint = `origin-setup route53:record:get ${zone.name} ${hostPart(zone, name)} shows what is there`;
   if (there.length === 0) throw new NotFoundError(`no ${type} record ${name} in zone ${zone.name}`, { hint: getHint });
-  const match = there.find((s) => !s.AliasTarget && sameValues(type, (s.ResourceRecords ?? []).map((r) => r.Value!), values));
+  const match = there.find(
+    (s) =>
+      !s.AliasTarget &&
+      sameValues(
+        type,
+        (s.ResourceRecords ?? []).map((r) => r.Value!),
+        values,
+      ),
+  );
   if (!match) {
     const have = there.map((s) => {
       const v = viewRecord(s);
@@ -265,7 +267,11 @@ export async function deleteRecord(
 }
 
 /** Polls GetChange until the change is INSYNC, printing each poll under --verbose. */
-export async function waitForChange(ctx: Pick<TaskContext, 'aws' | 'log' | 'live' | 'settings' | 'signal'>, changeId: string, timeoutSeconds: number): Promise<ChangeResult> {
+export async function waitForChange(
+  ctx: Pick<TaskContext, 'aws' | 'log' | 'live' | 'settings' | 'signal'>,
+  changeId: string,
+  timeoutSeconds: number,
+): Promise<ChangeResult> {
   const { client, sdk } = await ctx.aws.route53();
   const live = ctx.live(`waiting for change ${changeId} to be INSYNC`);
   return poll(

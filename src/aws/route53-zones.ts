@@ -106,16 +106,17 @@ export async function resolveZone(ctx: Pick<TaskContext, 'aws' | 'memo' | 'log' 
   const names = zones.map((z) => z.name);
   const known = names.length ? `zones: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'this account has no hosted zones';
   throw new NotFoundError(`no hosted zone ${looksLikeZoneId(nameOrId) ? bareZoneId(nameOrId) : wanted}`, {
-    hint: ctx.settings.sandbox && !looksLikeZoneId(nameOrId) ? `${known}; add it with: origin-setup --sandbox route53:zone:create ${wanted.replace(/\.$/, '')}` : known,
+    hint:
+      ctx.settings.sandbox && !looksLikeZoneId(nameOrId)
+        ? `${known}; add it with: origin-setup --sandbox route53:zone:create ${wanted.replace(/\.$/, '')}`
+        : known,
   });
 }
 
 /** Most specific first; for one name, public before private, then by id, so the order is stable. */
 export function orderBySpecificity(zones: readonly Zone[]): Zone[] {
   const labels = (z: Zone) => z.name.split('.').length;
-  return [...zones].sort(
-    (a, b) => labels(b) - labels(a) || Number(a.private) - Number(b.private) || a.id.localeCompare(b.id),
-  );
+  return [...zones].sort((a, b) => labels(b) - labels(a) || Number(a.private) - Number(b.private) || a.id.localeCompare(b.id));
 }
 
 /** The hosted zones that could hold `fqdn`, longest match first. */

@@ -256,11 +256,7 @@ export async function permissionFor(
 }
 
 /** Splits the wanted permission into the grants the group already has and those it lacks. */
-export function compareWithGroup(
-  g: SecurityGroup,
-  direction: Direction,
-  wanted: IpPermission,
-): { present?: IpPermission; missing?: IpPermission } {
+export function compareWithGroup(g: SecurityGroup, direction: Direction, wanted: IpPermission): { present?: IpPermission; missing?: IpPermission } {
   const have = new Set(((direction === 'in' ? g.IpPermissions : g.IpPermissionsEgress) ?? []).flatMap(grantsOf).map(grantKey));
   const all = grantsOf(wanted);
   const present = all.filter((x) => have.has(grantKey(x)));
@@ -271,7 +267,14 @@ export function compareWithGroup(
   };
 }
 
-async function sendRuleChange(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, verb: 'authorize' | 'revoke', groupId: string, direction: Direction, p: IpPermission, withDryRun: boolean) {
+async function sendRuleChange(
+  ctx: Pick<TaskContext, 'aws' | 'dryRun'>,
+  verb: 'authorize' | 'revoke',
+  groupId: string,
+  direction: Direction,
+  p: IpPermission,
+  withDryRun: boolean,
+) {
   const { client, sdk } = await ctx.aws.ec2();
   const input = { GroupId: groupId, IpPermissions: [p], ...(withDryRun ? dryRun(ctx) : {}) };
   if (verb === 'authorize') {
@@ -284,7 +287,12 @@ async function sendRuleChange(ctx: Pick<TaskContext, 'aws' | 'dryRun'>, verb: 'a
 const actionName = (verb: 'authorize' | 'revoke', d: Direction) =>
   `${verb === 'authorize' ? 'Authorize' : 'Revoke'}SecurityGroup${d === 'in' ? 'Ingress' : 'Egress'}`;
 
-export async function authorizeRule(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal'>, groupId: string, direction: Direction, p: IpPermission): Promise<Rule> {
+export async function authorizeRule(
+  ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'journal'>,
+  groupId: string,
+  direction: Direction,
+  p: IpPermission,
+): Promise<Rule> {
   await mutate(ctx, actionName('authorize', direction), () => sendRuleChange(ctx, 'authorize', groupId, direction, p, true));
   const rule = ruleOf(direction, p);
   ctx.journal.record({

@@ -21,7 +21,12 @@ export async function hostsTagged(aws: Pick<AwsClients, 'ec2'>, key: string, val
   const found: Instance[] = [];
   for await (const page of sdk.paginateDescribeInstances(
     { client },
-    { Filters: [{ Name: `tag:${key}`, Values: [value] }, { Name: 'instance-state-name', Values: TARGET_STATES }] },
+    {
+      Filters: [
+        { Name: `tag:${key}`, Values: [value] },
+        { Name: 'instance-state-name', Values: TARGET_STATES },
+      ],
+    },
   )) {
     for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
   }
@@ -45,5 +50,5 @@ export function addressOf(i: Instance, internal: boolean): TaggedHost {
 
 function name(i: Instance): string {
   const n = tagValue(i.Tags, 'Name');
-  return n ? `${i.InstanceId} (${n})` : i.InstanceId ?? 'an instance';
+  return n ? `${i.InstanceId} (${n})` : (i.InstanceId ?? 'an instance');
 }

@@ -41,9 +41,7 @@ export async function applyTag(ctx: Pick<TaskContext, 'aws' | 'dryRun' | 'log'>,
     ctx.log.verbose(`${resource.label}: ${tag} = '${op.value}'`);
     return { id: resource.id, tag, value: op.value, action: 'set' };
   }
-  await mutate(ctx, 'DeleteTags', () =>
-    client.send(new sdk.DeleteTagsCommand({ Resources: [resource.id], Tags: [{ Key: tag }], ...dryRun(ctx) })),
-  );
+  await mutate(ctx, 'DeleteTags', () => client.send(new sdk.DeleteTagsCommand({ Resources: [resource.id], Tags: [{ Key: tag }], ...dryRun(ctx) })));
   ctx.log.verbose(`${resource.label}: removed tag ${tag}`);
   return { id: resource.id, tag, action: 'remove' };
 }

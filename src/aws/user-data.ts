@@ -148,7 +148,8 @@ export function composeUserData(file: UserFile | undefined, added: AddedPart | u
     data = Buffer.concat(chunks);
   }
   if (data && data.length > USER_DATA_LIMIT) {
-    const what = file && added ? `--userdata ${file.name} (${file.data.length} bytes) with the --enrol script (${added.content.length} bytes)` : 'the --enrol script';
+    const what =
+      file && added ? `--userdata ${file.name} (${file.data.length} bytes) with the --enrol script (${added.content.length} bytes)` : 'the --enrol script';
     throw new UsageError(`${what}: ${data.length} bytes of user data; EC2 accepts at most ${USER_DATA_LIMIT}`);
   }
   return data;

@@ -29,7 +29,10 @@ export interface WaiterRun<C> {
   phaseOf?: (output: unknown) => string | undefined;
 }
 
-export function waiterConfig<C>(ctx: Pick<TaskContext, 'settings' | 'signal'>, run: Pick<WaiterRun<C>, 'client' | 'timeoutSeconds' | 'minDelaySeconds' | 'maxDelaySeconds'>): WaitConfig<C> {
+export function waiterConfig<C>(
+  ctx: Pick<TaskContext, 'settings' | 'signal'>,
+  run: Pick<WaiterRun<C>, 'client' | 'timeoutSeconds' | 'minDelaySeconds' | 'maxDelaySeconds'>,
+): WaitConfig<C> {
   const scale = ctx.settings.timeScale;
   // The SDK insists the first delay is shorter than the whole wait.
   const min = Math.min(run.minDelaySeconds, run.timeoutSeconds / 4);
@@ -47,7 +50,11 @@ export function waiterConfig<C>(ctx: Pick<TaskContext, 'settings' | 'signal'>, r
  * and an abort by error name, and a failure acceptor (e.g. "terminated" while waiting
  * for "running") as a plain Error whose message is the JSON of the result.
  */
-export async function runWaiter<C>(ctx: Pick<TaskContext, 'live' | 'settings' | 'signal'>, run: WaiterRun<C>, waiter: (config: WaitConfig<C>) => Promise<unknown>): Promise<void> {
+export async function runWaiter<C>(
+  ctx: Pick<TaskContext, 'live' | 'settings' | 'signal'>,
+  run: WaiterRun<C>,
+  waiter: (config: WaitConfig<C>) => Promise<unknown>,
+): Promise<void> {
   const live = ctx.live(`waiting for ${run.what}`);
   try {
     await waiter(waiterConfig(ctx, { ...run, client: watched(run.client, run.phaseOf, (text) => live.phase(text)) }));

@@ -8,7 +8,16 @@ import type { AnyTask } from './task.js';
 export type TaskFinder = (name: string) => AnyTask | undefined;
 
 /** Global options that take a value, so their value is not mistaken for the task name. */
-export const GLOBAL_VALUE_OPTIONS = new Set(['--awscred', '--profile', '--region', '--endpoint-url', '--username', '--ssh-key', '--sandbox-dir', '--sandbox-ssh']);
+export const GLOBAL_VALUE_OPTIONS = new Set([
+  '--awscred',
+  '--profile',
+  '--region',
+  '--endpoint-url',
+  '--username',
+  '--ssh-key',
+  '--sandbox-dir',
+  '--sandbox-ssh',
+]);
 
 export interface Normalized {
   argv: string[];

@@ -52,9 +52,23 @@ export const GLOBAL_OPTIONS: readonly CatalogueOption[] = [
   { flag: '--ssh-key', type: 'string', placeholder: 'file', description: 'SSH private key' },
   { flag: '--strict-host-keys', type: 'boolean', description: 'refuse hosts whose key is not in known_hosts yet' },
   { flag: '--keep-on-failure', type: 'boolean', description: 'leave what a failed run created, and list it' },
-  { flag: '--sandbox', type: 'boolean', description: 'run against the embedded EC2 and Route53 emulator: no AWS account, no network (also ORIGIN_SETUP_SANDBOX=1)' },
-  { flag: '--sandbox-dir', type: 'string', placeholder: 'dir', description: 'where the sandbox keeps its state (default ~/.local/state/origin-setup/sandbox); implies --sandbox' },
-  { flag: '--sandbox-ssh', type: 'string', placeholder: 'host', description: "a real SSH host that stands for every sandbox instance, so remote steps really run; implies --sandbox" },
+  {
+    flag: '--sandbox',
+    type: 'boolean',
+    description: 'run against the embedded EC2 and Route53 emulator: no AWS account, no network (also ORIGIN_SETUP_SANDBOX=1)',
+  },
+  {
+    flag: '--sandbox-dir',
+    type: 'string',
+    placeholder: 'dir',
+    description: 'where the sandbox keeps its state (default ~/.local/state/origin-setup/sandbox); implies --sandbox',
+  },
+  {
+    flag: '--sandbox-ssh',
+    type: 'string',
+    placeholder: 'host',
+    description: 'a real SSH host that stands for every sandbox instance, so remote steps really run; implies --sandbox',
+  },
   { flag: '--no-color', type: 'boolean', description: 'no colour, even on a terminal' },
 ];
 
@@ -63,8 +77,20 @@ export const GLOBAL_SHORT: Readonly<Record<string, string>> = { '--verbose': '-v
 
 /** The options of a task that takes many hosts (see engine/targets.ts), by option key. */
 export const FLEET_OPTIONS: readonly (CatalogueOption & { key: string })[] = [
-  { key: 'inventory', flag: '--inventory', type: 'string', placeholder: 'FILE', description: 'inventory file for @GROUP targets (default: $ORIGIN_SETUP_INVENTORY, then ~/.config/origin-setup/inventory)' },
-  { key: 'concurrency', flag: '--concurrency', type: 'number', placeholder: 'N', description: 'hosts (or --count instances) worked on at once (default 20, kept below the open-file limit)' },
+  {
+    key: 'inventory',
+    flag: '--inventory',
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'inventory file for @GROUP targets (default: $ORIGIN_SETUP_INVENTORY, then ~/.config/origin-setup/inventory)',
+  },
+  {
+    key: 'concurrency',
+    flag: '--concurrency',
+    type: 'number',
+    placeholder: 'N',
+    description: 'hosts (or --count instances) worked on at once (default 20, kept below the open-file limit)',
+  },
   { key: 'failFast', flag: '--fail-fast', type: 'boolean', description: 'start no further host (or instance) once one has failed' },
   { key: 'maxHosts', flag: '--max-hosts', type: 'number', placeholder: 'N', description: 'refuse more hosts than this in one command (default 1000)' },
   { key: 'internal', flag: '--internal', type: 'boolean', description: 'tag:KEY=VALUE targets: connect to private DNS names instead of public ones' },

@@ -34,7 +34,11 @@ export function complete(tasks: readonly CatalogueTask[], words: readonly string
     }
   }
   if (cur.startsWith('-')) {
-    const flags = options.flatMap((o) => [o.flag, ...(o.negatable ? [`--no-${o.flag.slice(2)}`] : []), ...(GLOBAL_SHORT[o.flag] ? [GLOBAL_SHORT[o.flag]!] : [])]);
+    const flags = options.flatMap((o) => [
+      o.flag,
+      ...(o.negatable ? [`--no-${o.flag.slice(2)}`] : []),
+      ...(GLOBAL_SHORT[o.flag] ? [GLOBAL_SHORT[o.flag]!] : []),
+    ]);
     return unique(flags).filter((f) => f.startsWith(cur));
   }
   if (positional.length === 0) {
@@ -44,7 +48,9 @@ export function complete(tasks: readonly CatalogueTask[], words: readonly string
       const parts = t.name.split(':');
       for (let i = 1; i < parts.length; i++) namespaces.add(parts.slice(0, i).join(':'));
     }
-    return unique([...COMMANDS, ...namespaces, ...byName.keys()]).filter((n) => n.startsWith(cur)).sort();
+    return unique([...COMMANDS, ...namespaces, ...byName.keys()])
+      .filter((n) => n.startsWith(cur))
+      .sort();
   }
   const first = positional[0]!;
   if (first === 'help' && positional.length === 1) return [...byName.keys()].filter((n) => n.startsWith(cur)).sort();

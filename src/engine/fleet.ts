@@ -25,9 +25,7 @@ export interface FleetUnit {
   problem?: string;
 }
 
-export type Outcome =
-  | { host: string; ok: true; result: unknown }
-  | { host: string; ok: false; error: string; code: number; notRun?: true };
+export type Outcome = { host: string; ok: true; result: unknown } | { host: string; ok: false; error: string; code: number; notRun?: true };
 
 /**
  * The soft limit on open files (Linux's /proc), or undefined where it cannot be read.

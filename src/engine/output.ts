@@ -90,7 +90,14 @@ export class Output {
 
   /** The same output, every stderr line marked with the host it is about (`[web1] `). */
   forHost(label: string, width = label.length): Output {
-    return new Output(this.stdout, this.stderr, this.flags, this.redactor, `${this.paint.bold(`[${label}]`)}${' '.repeat(width - label.length + 1)}`, this.live);
+    return new Output(
+      this.stdout,
+      this.stderr,
+      this.flags,
+      this.redactor,
+      `${this.paint.bold(`[${label}]`)}${' '.repeat(width - label.length + 1)}`,
+      this.live,
+    );
   }
 
   /**
@@ -141,7 +148,14 @@ export class Output {
   /** One raw line on stderr (already formatted). */
   err(line: string): void {
     // Every line of a many-line text (a stack trace) carries the host's mark.
-    const text = this.redactor.redact(this.prefix ? line.split('\n').map((l) => this.prefix + l).join('\n') : line);
+    const text = this.redactor.redact(
+      this.prefix
+        ? line
+            .split('\n')
+            .map((l) => this.prefix + l)
+            .join('\n')
+        : line,
+    );
     if (this.live) this.live.writeLine(text);
     else this.stderr.write(`${text}\n`);
   }

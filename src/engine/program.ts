@@ -15,11 +15,7 @@ export interface ProgramHandlers {
   run(task: AnyTask, words: string[], options: Record<string, unknown>, flags: GlobalFlags, fleet: FleetFlags): Promise<void>;
 }
 
-export function buildProgram(
-  task: AnyTask | undefined,
-  handlers: ProgramHandlers,
-  io: { writeOut(s: string): void; writeErr(s: string): void },
-): Command {
+export function buildProgram(task: AnyTask | undefined, handlers: ProgramHandlers, io: { writeOut(s: string): void; writeErr(s: string): void }): Command {
   const program = new Command(BIN)
     .description('Build hosts on AWS EC2, name them in Route53 and bring them under Puppet.')
     .usage('[global options] TASK [ARGS...] [options]')
@@ -43,9 +39,7 @@ export function buildProgram(
     .description('list tasks: the namespaces, the tasks of NAMESPACE, or --all')
     .argument('[namespace]', 'e.g. ec2, ec2:instance, remote')
     .option('--all', 'every task of every namespace')
-    .action((namespace: string | undefined, opts: { all?: boolean }, cmd: Command) =>
-      handlers.list(namespace, Boolean(opts.all), globalFlags(cmd)),
-    );
+    .action((namespace: string | undefined, opts: { all?: boolean }, cmd: Command) => handlers.list(namespace, Boolean(opts.all), globalFlags(cmd)));
 
   program
     .command('completion')
@@ -72,7 +66,10 @@ function addGlobalOptions(program: Command): void {
 }
 
 function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandlers): void {
-  const cmd = program.command(task.name).description(task.summary).usage(usageLine(task).slice(task.name.length + 1));
+  const cmd = program
+    .command(task.name)
+    .description(task.summary)
+    .usage(usageLine(task).slice(task.name.length + 1));
   // argv.ts already maps an alias to the task's name; here aliases only show in the help.
   if (task.aliases?.length) cmd.addHelpText('after', `\nAlso runs as: ${task.aliases.join(', ')}`);
   for (const arg of task.args) {
@@ -104,9 +101,7 @@ function addTaskCommand(program: Command, task: AnyTask, handlers: ProgramHandle
   if (task.example) cmd.addHelpText('after', `\nExample:\n  ${task.example}`);
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
-    const words = (params.slice(0, task.args.length) as (string | string[] | undefined)[]).flatMap((v) =>
-      v === undefined ? [] : Array.isArray(v) ? v : [v],
-    );
+    const words = (params.slice(0, task.args.length) as (string | string[] | undefined)[]).flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
     const own = command.opts();
     const options: Record<string, unknown> = {};
     for (const key of Object.keys(task.options)) if (own[key] !== undefined) options[key] = own[key];

@@ -173,7 +173,10 @@ export class Runner {
   private async runHost(scope: Scope, task: AnyTask, unit: FleetUnit, bound: Bound | undefined): Promise<Outcome> {
     try {
       if (unit.problem || !bound) throw new OriginError(unit.problem ?? `${unit.label}: nothing to run`);
-      const result = await withHostStop(() => scope.abort.signal.aborted, () => this.execute(scope, 0, task, bound));
+      const result = await withHostStop(
+        () => scope.abort.signal.aborted,
+        () => this.execute(scope, 0, task, bound),
+      );
       return { host: unit.label, ok: true, result };
     } catch (err) {
       scope.abort.abort();

@@ -9,10 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from './errors.js';
 
-export type TargetTerm =
-  | { kind: 'host'; name: string }
-  | { kind: 'group'; name: string }
-  | { kind: 'tag'; key: string; value: string };
+export type TargetTerm = { kind: 'host'; name: string } | { kind: 'group'; name: string } | { kind: 'tag'; key: string; value: string };
 
 const HOST = /^[A-Za-z0-9_][A-Za-z0-9_.:%-]*$/;
 /** Ansible's rule for group names: letters, digits and underscores (dashes tolerated). */

@@ -74,11 +74,7 @@ export interface ListOption extends OptionCommon {
 
 export type OptionSpec = StringOption | NumberOption | BooleanOption | ListOption;
 
-type ArgValue<S extends ArgSpec> = S extends { variadic: true }
-  ? string[]
-  : S extends { optional: true }
-    ? string | undefined
-    : string;
+type ArgValue<S extends ArgSpec> = S extends { variadic: true } ? string[] : S extends { optional: true } ? string | undefined : string;
 
 export type ArgValues<A extends readonly ArgSpec[]> = {
   [S in A[number] as S['name']]: ArgValue<S>;
@@ -111,11 +107,7 @@ export type OptionInput<O extends Record<string, OptionSpec>> = {
   [K in keyof O]?: (OptionValue<O[K]> extends (infer E)[] ? readonly E[] : OptionValue<O[K]>) | undefined;
 };
 
-export interface TaskDef<
-  A extends readonly ArgSpec[] = readonly ArgSpec[],
-  O extends Record<string, OptionSpec> = Record<string, OptionSpec>,
-  R = unknown,
-> {
+export interface TaskDef<A extends readonly ArgSpec[] = readonly ArgSpec[], O extends Record<string, OptionSpec> = Record<string, OptionSpec>, R = unknown> {
   /** Full namespaced name, e.g. `ec2:instance:create`. */
   readonly name: string;
   readonly summary: string;
@@ -164,9 +156,8 @@ type WordTuple<A extends readonly ArgSpec[]> = A extends readonly [infer H exten
 export type WordsOf<T extends SomeTask> = Words<T['args']>;
 
 /** ctx.invoke's words and options: the words may be left out only when none is required. */
-export type InvokeRest<T extends SomeTask> = readonly [] extends WordsOf<T>
-  ? [args?: WordsOf<T>, options?: OptionsOf<T>]
-  : [args: WordsOf<T>, options?: OptionsOf<T>];
+export type InvokeRest<T extends SomeTask> =
+  readonly [] extends WordsOf<T> ? [args?: WordsOf<T>, options?: OptionsOf<T>] : [args: WordsOf<T>, options?: OptionsOf<T>];
 
 /** What a task's run resolves to. */
 export type ResultOf<T extends SomeTask> = Awaited<ReturnType<T['run']>>;
@@ -188,11 +179,7 @@ export interface AnyTask {
  * Checks a task definition and keeps its types: its run function sees its arguments
  * and options as their specs say, and ctx.invoke infers them from the returned object.
  */
-export function defineTask<
-  const A extends readonly ArgSpec[],
-  const O extends Record<string, OptionSpec>,
-  R,
->(def: TaskDef<A, O, R>): TaskDef<A, O, R> {
+export function defineTask<const A extends readonly ArgSpec[], const O extends Record<string, OptionSpec>, R>(def: TaskDef<A, O, R>): TaskDef<A, O, R> {
   return def;
 }
 

@@ -17,8 +17,7 @@ export const instanceId = (v: string) => (/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v
 export const imageId = (v: string) => (/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not an image id (ami-0123abcd…)');
 
 const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT'];
-export const recordType = (v: string) =>
-  RECORD_TYPES.includes(v.toUpperCase()) ? undefined : `not a record type (${RECORD_TYPES.join(', ')})`;
+export const recordType = (v: string) => (RECORD_TYPES.includes(v.toUpperCase()) ? undefined : `not a record type (${RECORD_TYPES.join(', ')})`);
 
 /** A TCP/UDP port or range: 80, 8000-8443. */
 export const portOrRange = (v: string) => {
@@ -30,8 +29,7 @@ export const portOrRange = (v: string) => {
 };
 
 /** Names that reach a remote shell as words: packages, services, users, groups, zones, repos. */
-export const identifier = (v: string) =>
-  /^[A-Za-z0-9_][A-Za-z0-9_.+:@-]*$/.test(v) ? undefined : 'only letters, digits and . _ + - : @ are allowed';
+export const identifier = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.+:@-]*$/.test(v) ? undefined : 'only letters, digits and . _ + - : @ are allowed');
 
 /** A DNS host name (FQDN or single label). */
 export const hostname = (v: string) =>
@@ -43,9 +41,7 @@ export const hostname = (v: string) =>
 export function recordName(v: string): string | undefined {
   if (v === '@') return undefined;
   const labels = (v.endsWith('.') ? v.slice(0, -1) : v).split('.');
-  const ok =
-    v.length <= 254 &&
-    labels.every((l, i) => (l === '*' && i === 0) || /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
+  const ok = v.length <= 254 && labels.every((l, i) => (l === '*' && i === 0) || /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
   return ok ? undefined : 'not a DNS name (letters, digits, - and _ in dot-separated labels; * only first)';
 }
 

@@ -7,10 +7,13 @@ import type { LiveStatus } from './live.js';
 export function sleep(seconds: number, scale: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new InterruptedError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, seconds * scale * 1000));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, seconds * scale * 1000),
+    );
     const onAbort = () => {
       clearTimeout(timer);
       reject(new InterruptedError());
@@ -93,10 +96,7 @@ export class Deadline {
  * still creating resources when the engine rolls back; `onFailure` cancels the waits
  * that can be cancelled. Throws the first real failure (not the cancellations it caused).
  */
-export async function settleAll<T extends readonly unknown[]>(
-  promises: { [K in keyof T]: Promise<T[K]> },
-  onFailure: () => void = () => {},
-): Promise<T> {
+export async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }, onFailure: () => void = () => {}): Promise<T> {
   let first: unknown;
   let failed = false;
   const watched = promises.map((p) =>

@@ -11,7 +11,7 @@ export const countOptions = {
     type: 'number',
     description: 'launch N instances NAME1…NAMEN at once, each all or nothing; they need --domain (or --hostname for its zone)',
     placeholder: 'N',
-    validate: ((n: number) => (Number.isInteger(n) && n >= 1 && n <= DEFAULT_MAX_HOSTS ? undefined : `a whole number from 1 to ${DEFAULT_MAX_HOSTS}`)),
+    validate: (n: number) => (Number.isInteger(n) && n >= 1 && n <= DEFAULT_MAX_HOSTS ? undefined : `a whole number from 1 to ${DEFAULT_MAX_HOSTS}`),
   },
   domain: {
     type: 'string',

@@ -263,15 +263,13 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
   }
   const launch = existing
     ? Promise.resolve(existing)
-    : ctx
-        .invoke(instanceCreate, [], launchOptions(req, image!, key!))
-        .then(
-          (r): Instance => ({
-            InstanceId: r.id,
-            Tags: [{ Key: 'Name', Value: r.name }],
-            ...((r.enrol?.certname ?? r.privateDnsName) ? { PrivateDnsName: r.enrol?.certname ?? r.privateDnsName } : {}),
-          }),
-        );
+    : ctx.invoke(instanceCreate, [], launchOptions(req, image!, key!)).then(
+        (r): Instance => ({
+          InstanceId: r.id,
+          Tags: [{ Key: 'Name', Value: r.name }],
+          ...((r.enrol?.certname ?? r.privateDnsName) ? { PrivateDnsName: r.enrol?.certname ?? r.privateDnsName } : {}),
+        }),
+      );
   const address: Promise<string | undefined> = known
     ? Promise.resolve(known.address)
     : wantsAddress
@@ -289,10 +287,7 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
           }
         })
       : Promise.resolve(undefined);
-  const [launched, ip, submitted] = await settleAll<[Instance, string | undefined, ChangeResult | undefined]>(
-    [launch, address, change],
-    () => (failed = true),
-  );
+  const [launched, ip, submitted] = await settleAll<[Instance, string | undefined, ChangeResult | undefined]>([launch, address, change], () => (failed = true));
   ctx.log.info(`instance ${instanceLabel(launched)} ${existing ? 'reused' : 'launched'}`);
 
   // 3. One wait for everything: boot, SSH, address, SSH again; DNS INSYNC meanwhile.
@@ -346,7 +341,9 @@ export async function baseInstance(ctx: TaskContext, req: BaseInstanceRequest): 
     const given = req.hostname?.replace(/\.$/, '').toLowerCase();
     if (ctx.dryRun) return given;
     const certname =
-      given ?? launched.PrivateDnsName?.toLowerCase() ?? (await privateDnsName(waitCtx, launched.InstanceId!, deadline.remaining(`${instanceLabel(launched)} had a private DNS name`)));
+      given ??
+      launched.PrivateDnsName?.toLowerCase() ??
+      (await privateDnsName(waitCtx, launched.InstanceId!, deadline.remaining(`${instanceLabel(launched)} had a private DNS name`)));
     if (req.enrol.wait) {
       await waitForEnrolment(waitCtx, { ca: req.enrol.ca ?? req.enrol.master, certname, timeoutSeconds: deadline.remaining(`${certname} was signed`) });
     }

@@ -42,7 +42,10 @@ export function findSpecsCommand(root: string, name = '*'): ShellCommand {
 
 export async function specFiles(host: RemoteHost, root: string, name?: string): Promise<string[]> {
   const r = await host.run(findSpecsCommand(root, name), { readOnly: true });
-  return r.stdout.map((l) => l.trim()).filter(Boolean).sort();
+  return r.stdout
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 /** One builddep run for every spec file, as root. */

@@ -9,7 +9,16 @@ import { platformOf } from '../platform/index.js';
 import type { PackageManagerName, Platform } from '../platform/types.js';
 import { plannedFlavor, PUPPET_CHOICES, reportedPuppet, type PuppetFlavor } from '../puppet/generation.js';
 import { forgeKey } from '../puppet/repo.js';
-import { choosePlan, distributionNames, REPOSITORY_PACKAGES, sourceSetting, type Offer, type PuppetPlan, type PuppetSource, type Role } from '../puppet/sources.js';
+import {
+  choosePlan,
+  distributionNames,
+  REPOSITORY_PACKAGES,
+  sourceSetting,
+  type Offer,
+  type PuppetPlan,
+  type PuppetSource,
+  type Role,
+} from '../puppet/sources.js';
 import { prepareWith, type PrepareChoices } from './prepare-plan.js';
 import { availableTask } from '../tasks/remote/top.js';
 import { repoTask } from '../tasks/puppet/top.js';
@@ -123,7 +132,11 @@ export async function choosePuppet(
   }
   // A missing key must stop the run before anything changes on the host.
   if (plan.release?.forgeKey) forgeKey(ctx);
-  const how = source ? `from --source ${source}` : plan.source === 'distribution' ? 'the default: the distribution carries it' : 'the default: the distribution has none that fits';
+  const how = source
+    ? `from --source ${source}`
+    : plan.source === 'distribution'
+      ? 'the default: the distribution carries it'
+      : 'the default: the distribution has none that fits';
   ctx.log.info(`${host}: ${plan.label} (${how}${majorReason ? `; ${majorReason}` : ''})`);
   return { flavor: plannedFlavor(plan.major, plan.source), packages: o.role === 'master' ? plan.server : plan.agent, plan };
 }
@@ -180,10 +193,9 @@ export interface ListedCert {
 export function requireSigned(certs: readonly ListedCert[], certname: string, ca: string): ListedCert {
   const entry = certs.find((c) => c.name.toLowerCase() === certname.toLowerCase());
   if (entry?.state === 'signed') return entry;
-  throw new OriginError(
-    entry ? `${ca}: the certificate of ${certname} is ${entry.state}, not signed` : `${ca}: no certificate for ${certname} after signing`,
-    { hint: `look with: origin-setup puppet:cert:list ${ca} --all` },
-  );
+  throw new OriginError(entry ? `${ca}: the certificate of ${certname} is ${entry.state}, not signed` : `${ca}: no certificate for ${certname} after signing`, {
+    hint: `look with: origin-setup puppet:cert:list ${ca} --all`,
+  });
 }
 
 export interface PuppetHostOptions extends PrepareChoices {

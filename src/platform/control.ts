@@ -42,8 +42,7 @@ export async function serviceStatus(ctx: TaskContext, hostName: string, services
   return states;
 }
 
-export const renderStates = (states: readonly ServiceState[]) =>
-  states.map((s) => `${s.service} ${s.active ? 'active' : 'inactive'}`).join('\n');
+export const renderStates = (states: readonly ServiceState[]) => states.map((s) => `${s.service} ${s.active ? 'active' : 'inactive'}`).join('\n');
 
 // ---- firewall -----------------------------------------------------------------
 
@@ -86,11 +85,7 @@ async function runFirewall(host: RemoteHost, platform: Platform, command: ShellC
   }
 }
 
-async function applyFirewall(
-  ctx: TaskContext,
-  hostName: string,
-  commandsFor: (platform: Platform, running: boolean) => ShellCommand[],
-): Promise<FirewallName> {
+async function applyFirewall(ctx: TaskContext, hostName: string, commandsFor: (platform: Platform, running: boolean) => ShellCommand[]): Promise<FirewallName> {
   const host = await ctx.ssh(hostName);
   const platform = await platformOf(ctx, hostName);
   const running = platform.firewall.runtimeNeedsRunning ? await firewallRunning(host, platform) : true;

@@ -108,12 +108,7 @@ export function buildPlatform(d: Distribution): Platform {
   const choice = chooseFamilies(d);
   const services = choice.init === 'systemd' ? systemdCommands() : sysvCommands(choice.boot);
   const packages = choice.packages === 'dnf' ? dnfCommands() : choice.packages === 'yum' ? yumCommands() : aptCommands();
-  const firewall =
-    choice.firewall === 'firewalld'
-      ? firewalldCommands(services)
-      : choice.firewall === 'iptables'
-        ? lokkitCommands(services)
-        : ufwCommands();
+  const firewall = choice.firewall === 'firewalld' ? firewalldCommands(services) : choice.firewall === 'iptables' ? lokkitCommands(services) : ufwCommands();
   return {
     distro: d,
     packages,

@@ -16,10 +16,7 @@ export function firewalldCommands(services: ServiceCommands): FirewallCommands {
     // options are the ones every firewalld release accepts (Fedora 19's included).
     openPort: (port, protocol, running = true) =>
       running
-        ? [
-            cmd('firewall-cmd', '--add-port', `${port}/${protocol}`),
-            cmd('firewall-cmd', '--permanent', '--add-port', `${port}/${protocol}`),
-          ]
+        ? [cmd('firewall-cmd', '--add-port', `${port}/${protocol}`), cmd('firewall-cmd', '--permanent', '--add-port', `${port}/${protocol}`)]
         : [cmd('firewall-offline-cmd', `--port=${port}:${protocol}`)],
     allowService: (service, running = true) =>
       running

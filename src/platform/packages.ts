@@ -10,9 +10,7 @@ export interface PackageEntry {
   repo: string;
 }
 
-const RPM_ARCHES = new Set([
-  'noarch', 'x86_64', 'i386', 'i586', 'i686', 'aarch64', 'armv7hl', 'armhfp', 'ppc64', 'ppc64le', 's390x', 'src',
-]);
+const RPM_ARCHES = new Set(['noarch', 'x86_64', 'i386', 'i586', 'i686', 'aarch64', 'armv7hl', 'armhfp', 'ppc64', 'ppc64le', 's390x', 'src']);
 
 /**
  * Reads `yum list` / `dnf list` output. Each entry is `name.arch version repo`, but yum
@@ -123,8 +121,7 @@ export function aptCommands(): PackageCommands {
     install: (pkgs) => refreshed('apt-get -y install "$@"', pkgs),
     remove: (pkgs) => cmd('env', APT_ENV, 'apt-get', '-y', 'remove', [...pkgs]),
     update: () => refreshed('apt-get -y upgrade', []),
-    list: (filter) =>
-      filter === 'installed' ? sh`apt list --installed` : filter === 'updates' ? sh`apt list --upgradable` : sh`apt list`,
+    list: (filter) => (filter === 'installed' ? sh`apt list --installed` : filter === 'updates' ? sh`apt list --upgradable` : sh`apt list`),
     parseList: parseAptList,
     version: (pkg) => cmd('dpkg-query', '-W', '-f', '${Version}\\n', pkg),
     // The refresh's progress lines would mix with the policy blocks.

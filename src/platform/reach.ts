@@ -62,18 +62,16 @@ async function pollHost(
   let last: OriginError | undefined;
   const live = ctx.live(`waiting for ${what}`);
   try {
-    await poll(
-      { live, what, timeoutSeconds, delaySeconds: 2, maxDelaySeconds: 5, scale: ctx.settings.timeScale, signal: ctx.signal },
-      (n, secondsLeft) =>
-        attempt(
-          n,
-          (err) => {
-            last = err;
-            ctx.log.verbose(`try ${n}: ${err.message}`);
-            live.phase(`try ${n}: ${err instanceof SshError ? err.kind : 'failed'}`);
-          },
-          secondsLeft,
-        ),
+    await poll({ live, what, timeoutSeconds, delaySeconds: 2, maxDelaySeconds: 5, scale: ctx.settings.timeScale, signal: ctx.signal }, (n, secondsLeft) =>
+      attempt(
+        n,
+        (err) => {
+          last = err;
+          ctx.log.verbose(`try ${n}: ${err.message}`);
+          live.phase(`try ${n}: ${err instanceof SshError ? err.kind : 'failed'}`);
+        },
+        secondsLeft,
+      ),
     );
   } catch (err) {
     if (err instanceof TimeoutError && last) {

@@ -7,16 +7,13 @@ export function systemdCommands(): ServiceCommands {
   return {
     name: 'systemd',
     // is-active exits 0 only for a running unit and, unlike `status`, never pages.
-    command: (service, action) =>
-      action === 'status' ? cmd('systemctl', 'is-active', service) : cmd('systemctl', action, service),
+    command: (service, action) => (action === 'status' ? cmd('systemctl', 'is-active', service) : cmd('systemctl', action, service)),
   };
 }
 
 export function sysvCommands(boot: 'chkconfig' | 'update-rc.d'): ServiceCommands {
   const onBoot = (service: string, action: 'enable' | 'disable') =>
-    boot === 'chkconfig'
-      ? cmd('chkconfig', service, action === 'enable' ? 'on' : 'off')
-      : cmd('update-rc.d', service, action);
+    boot === 'chkconfig' ? cmd('chkconfig', service, action === 'enable' ? 'on' : 'off') : cmd('update-rc.d', service, action);
   return {
     name: 'sysv',
     command: (service: string, action: ServiceAction) =>

@@ -103,7 +103,11 @@ export async function getTimezone(host: RemoteHost): Promise<string> {
   if (linked) return linked;
   const clock = await readLines(host, systemPaths.sysconfigClock);
   const zoneLine = clock?.find((l) => /^ZONE=/.test(l.trim()));
-  if (zoneLine) return zoneLine.trim().slice(5).replace(/^["']|["']$/g, '');
+  if (zoneLine)
+    return zoneLine
+      .trim()
+      .slice(5)
+      .replace(/^["']|["']$/g, '');
   const debian = await readLines(host, systemPaths.debianTimezone);
   if (debian && firstLine(debian)) return firstLine(debian);
   return firstLine((await host.run(cmd('date', '+%Z'), { readOnly: true })).stdout);

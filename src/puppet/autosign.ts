@@ -29,8 +29,7 @@ export function autosignPaths(flavor: PuppetFlavor): { policy: string; secret: s
   };
 }
 
-export const secretShape = (v: string) =>
-  /^[\x21-\x7e]{12,}$/.test(v) ? undefined : 'a secret is at least 12 printable characters without blanks';
+export const secretShape = (v: string) => (/^[\x21-\x7e]{12,}$/.test(v) ? undefined : 'a secret is at least 12 printable characters without blanks');
 
 export interface SecretSource {
   /** Given on the command line. */

@@ -362,7 +362,14 @@ export async function prepareEnrolment(ctx: TaskContext, req: EnrolRequest): Pro
   const { flavor: caFlavor, challenge } = await prepareCa(ctx, ca);
   const certname = req.certname?.replace(/\.$/, '').toLowerCase();
   if (certname && !ctx.dryRun) await refuseTakenName(ctx, ca, caFlavor, certname);
-  const script = renderEnrolScript({ plan, distro, server: req.master, ...(ca !== req.master ? { caServer: ca } : {}), ...(certname ? { certname } : {}), challenge });
+  const script = renderEnrolScript({
+    plan,
+    distro,
+    server: req.master,
+    ...(ca !== req.master ? { caServer: ca } : {}),
+    ...(certname ? { certname } : {}),
+    challenge,
+  });
   const who = certname ?? "the instance's private DNS name";
   ctx.log.info(`at first boot: ${plan.label} on ${distributionLabel(distro)}, server ${req.master}${ca !== req.master ? `, CA ${ca}` : ''}, certname ${who}`);
   return { master: req.master, ca, ...(certname ? { certname } : {}), distro, plan, script };
@@ -372,9 +379,12 @@ export async function prepareEnrolment(ctx: TaskContext, req: EnrolRequest): Pro
 async function refuseTakenName(ctx: TaskContext, ca: string, flavor: PuppetFlavor, certname: string): Promise<void> {
   const entry = await findCert(await ctx.ssh(ca), flavor, certname);
   if (!entry) return;
-  throw new OriginError(`${ca} already has a ${entry.state === 'pending' ? 'request' : `${entry.state} certificate`} for ${certname}: the new instance could not enrol under that name`, {
-    hint: `if the old host is gone, remove it first: origin-setup puppet:cert:clean ${ca} ${certname}`,
-  });
+  throw new OriginError(
+    `${ca} already has a ${entry.state === 'pending' ? 'request' : `${entry.state} certificate`} for ${certname}: the new instance could not enrol under that name`,
+    {
+      hint: `if the old host is gone, remove it first: origin-setup puppet:cert:clean ${ca} ${certname}`,
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -401,12 +411,21 @@ export async function waitForEnrolment(ctx: TaskContext, o: { ca: string; certna
   ctx.log.info(`waiting up to ${o.timeoutSeconds}s for ${o.ca} to sign ${o.certname}`);
   try {
     return await poll(
-      { what: `${o.ca} to sign ${o.certname}`, timeoutSeconds: o.timeoutSeconds, delaySeconds: 5, maxDelaySeconds: 20, scale: ctx.settings.timeScale, signal: ctx.signal },
+      {
+        what: `${o.ca} to sign ${o.certname}`,
+        timeoutSeconds: o.timeoutSeconds,
+        delaySeconds: 5,
+        maxDelaySeconds: 20,
+        scale: ctx.settings.timeScale,
+        signal: ctx.signal,
+      },
       async (n) => {
         last = await findCert(host, flavor, o.certname);
         ctx.log.verbose(`${n}) ${o.certname} on ${o.ca}: ${last ? last.state : 'no request yet'}`);
         if (last?.state === 'revoked') {
-          throw new OriginError(`${o.ca}: the certificate of ${o.certname} is revoked`, { hint: `remove it (origin-setup puppet:cert:clean ${o.ca} ${o.certname}) and launch again` });
+          throw new OriginError(`${o.ca}: the certificate of ${o.certname} is revoked`, {
+            hint: `remove it (origin-setup puppet:cert:clean ${o.ca} ${o.certname}) and launch again`,
+          });
         }
         return last?.state === 'signed' ? last : undefined;
       },
@@ -475,7 +494,12 @@ export const enrolOptions = {
     placeholder: 'MASTER',
     validate: hostnameOption,
   },
-  enrolCa: { type: 'string', description: 'with --enrol: the CA, when it is not the master (ca_server; its autosign policy signs)', placeholder: 'CA', validate: hostnameOption },
+  enrolCa: {
+    type: 'string',
+    description: 'with --enrol: the CA, when it is not the master (ca_server; its autosign policy signs)',
+    placeholder: 'CA',
+    validate: hostnameOption,
+  },
   enrolOs: {
     type: 'string',
     description: "with --enrol: the image's distribution when its name does not tell (debian:12, ubuntu:24.04, rhel:9, fedora:42)",
@@ -484,7 +508,8 @@ export const enrolOptions = {
   },
   enrolSource: {
     type: 'string',
-    description: "with --enrol: the agent's packages, distribution or openvox (default: the master's own packaging on its own release, else OpenVox; config key PuppetSource)",
+    description:
+      "with --enrol: the agent's packages, distribution or openvox (default: the master's own packaging on its own release, else OpenVox; config key PuppetSource)",
     choices: ['distribution', 'openvox', 'puppetcore'],
     placeholder: 'SOURCE',
   },

@@ -23,7 +23,18 @@ export const PUPPET_CHOICES = ['2.7', '3', '7', '8'] as const;
  * what it knows.
  */
 export const PROBED_SETTINGS = [
-  'autosign', 'basemodulepath', 'certname', 'codedir', 'confdir', 'config', 'csr_attributes', 'environmentpath', 'manifest', 'modulepath', 'ssldir', 'vardir',
+  'autosign',
+  'basemodulepath',
+  'certname',
+  'codedir',
+  'confdir',
+  'config',
+  'csr_attributes',
+  'environmentpath',
+  'manifest',
+  'modulepath',
+  'ssldir',
+  'vardir',
 ] as const;
 const LEGACY_SETTINGS = ['autosign', 'certname', 'confdir', 'config', 'manifest', 'modulepath', 'ssldir', 'vardir'] as const;
 type ProbedSetting = (typeof PROBED_SETTINGS)[number];
@@ -196,7 +207,14 @@ export function plannedPaths(source: PuppetSource, major: number): PuppetPaths {
   };
 }
 
-function assemble(version: string | undefined, major: number, source: PuppetSource, paths: PuppetPaths, bin: PuppetFlavor['bin'], fromHost: boolean): PuppetFlavor {
+function assemble(
+  version: string | undefined,
+  major: number,
+  source: PuppetSource,
+  paths: PuppetPaths,
+  bin: PuppetFlavor['bin'],
+  fromHost: boolean,
+): PuppetFlavor {
   const minor = Number(version?.split('.')[1] ?? 0) || 0;
   const brand = source === 'openvox' ? 'OpenVox' : 'Puppet';
   return {
@@ -250,7 +268,14 @@ export function flavorFromProbe(probe: PuppetProbe): PuppetFlavor {
 export function plannedFlavor(major: number, source: PuppetSource): PuppetFlavor {
   const paths = plannedPaths(source, major);
   const aio = source !== 'distribution';
-  return assemble(undefined, major, source, paths, { puppet: aio ? `${AIO_BIN}/puppet` : 'puppet', puppetserver: aio ? `${AIO_BIN}/puppetserver` : 'puppetserver' }, false);
+  return assemble(
+    undefined,
+    major,
+    source,
+    paths,
+    { puppet: aio ? `${AIO_BIN}/puppet` : 'puppet', puppetserver: aio ? `${AIO_BIN}/puppetserver` : 'puppetserver' },
+    false,
+  );
 }
 
 export async function probePuppet(host: RemoteHost): Promise<PuppetProbe> {

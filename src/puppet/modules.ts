@@ -7,8 +7,7 @@ import { outputTail } from '../ssh/exec.js';
 import { puppetOn } from './generation.js';
 
 /** A Forge module name: author-name (or author/name). */
-export const moduleName = (v: string) =>
-  /^[a-z0-9]+[-/][a-z][a-z0-9_]*$/i.test(v) ? undefined : 'not a module name such as puppetlabs-ntp (author-name)';
+export const moduleName = (v: string) => (/^[a-z0-9]+[-/][a-z][a-z0-9_]*$/i.test(v) ? undefined : 'not a module name such as puppetlabs-ntp (author-name)');
 
 /** A version or version range as the Forge takes it: 9.0.1, ">=4.0.0 <5.0.0". */
 export const moduleVersion = (v: string) => (/^[0-9A-Za-z.<>=~^ *x-]+$/.test(v) ? undefined : 'not a module version such as 9.0.1');

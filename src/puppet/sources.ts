@@ -146,8 +146,14 @@ export function publishedMajors(source: 'openvox' | 'puppetcore', d: Distributio
 }
 
 const DEB_CODENAMES: Record<string, string> = {
-  '10': 'buster', '11': 'bullseye', '12': 'bookworm', '13': 'trixie',
-  '18.04': 'bionic', '20.04': 'focal', '22.04': 'jammy', '24.04': 'noble',
+  '10': 'buster',
+  '11': 'bullseye',
+  '12': 'bookworm',
+  '13': 'trixie',
+  '18.04': 'bionic',
+  '20.04': 'focal',
+  '22.04': 'jammy',
+  '24.04': 'noble',
 };
 
 /** The release package of a repository source for a distribution. */
@@ -164,8 +170,20 @@ export function releasePackage(source: 'openvox' | 'puppetcore', major: number, 
   }
   const pkg = `puppet${major}-release`;
   return isDeb
-    ? { package: pkg, url: `https://apt-puppetcore.puppet.com/public/${pkg}-${DEB_CODENAMES[rel] ?? rel}.deb`, format: 'deb', forgeKey: true, repoHost: 'apt-puppetcore.puppet.com' }
-    : { package: pkg, url: `https://yum-puppetcore.puppet.com/public/${pkg}-${rpmTag}-${rel}.noarch.rpm`, format: 'rpm', forgeKey: true, repoHost: 'yum-puppetcore.puppet.com' };
+    ? {
+        package: pkg,
+        url: `https://apt-puppetcore.puppet.com/public/${pkg}-${DEB_CODENAMES[rel] ?? rel}.deb`,
+        format: 'deb',
+        forgeKey: true,
+        repoHost: 'apt-puppetcore.puppet.com',
+      }
+    : {
+        package: pkg,
+        url: `https://yum-puppetcore.puppet.com/public/${pkg}-${rpmTag}-${rel}.noarch.rpm`,
+        format: 'rpm',
+        forgeKey: true,
+        repoHost: 'yum-puppetcore.puppet.com',
+      };
 }
 
 /** The agent and server packages of a repository source (the same names on rpm and deb). */

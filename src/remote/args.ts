@@ -4,8 +4,7 @@ import type { ArgSpec, OptionSpec } from '../engine/task.js';
 import { remotePath } from './validate.js';
 
 /** A host as ssh takes it: a DNS name, an address, or a Host alias from ~/.ssh/config. */
-export const sshHost = (v: string) =>
-  /^[A-Za-z0-9_][A-Za-z0-9_.:%-]*$/.test(v) ? undefined : 'not a host name, address or ~/.ssh/config alias';
+export const sshHost = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.:%-]*$/.test(v) ? undefined : 'not a host name, address or ~/.ssh/config alias');
 
 /** A host that stays one host (not the task's first argument, so no fan-out). */
 export const singleHostArg = { name: 'host', description: 'the host to work on (name, address or ssh alias)', validate: sshHost } as const satisfies ArgSpec;

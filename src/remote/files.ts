@@ -27,10 +27,8 @@ export const fileCommands = {
   /** `user:` (trailing colon) gives the file the user's login group, whatever it is named. */
   chown: (path: string, user: string, group: string | undefined, o: { recursive?: boolean } = {}): ShellCommand =>
     cmd('chown', ...flag(o.recursive, '-R'), '--', `${user}:${group ?? ''}`, path),
-  chmod: (path: string, mode: string, o: { recursive?: boolean } = {}): ShellCommand =>
-    cmd('chmod', ...flag(o.recursive, '-R'), '--', mode, path),
-  chgrp: (path: string, group: string, o: { recursive?: boolean } = {}): ShellCommand =>
-    cmd('chgrp', ...flag(o.recursive, '-R'), '--', group, path),
+  chmod: (path: string, mode: string, o: { recursive?: boolean } = {}): ShellCommand => cmd('chmod', ...flag(o.recursive, '-R'), '--', mode, path),
+  chgrp: (path: string, group: string, o: { recursive?: boolean } = {}): ShellCommand => cmd('chgrp', ...flag(o.recursive, '-R'), '--', group, path),
   /** -f replaces an existing link and -n does not descend into a link to a directory: re-running is a no-op. */
   symlink: (target: string, link: string): ShellCommand => cmd('ln', '-sfn', '--', target, link),
 };
@@ -58,13 +56,7 @@ export async function makeDirectory(host: RemoteHost, path: string, o: Privilege
 }
 
 /** chown needs root unless the file is already ours, so it always runs through sudo. */
-export async function changeOwner(
-  host: RemoteHost,
-  path: string,
-  user: string,
-  group?: string,
-  o: { recursive?: boolean } = {},
-): Promise<void> {
+export async function changeOwner(host: RemoteHost, path: string, user: string, group?: string, o: { recursive?: boolean } = {}): Promise<void> {
   await host.run(fileCommands.chown(path, user, group, o), { sudo: true });
 }
 

@@ -15,7 +15,11 @@ export interface CloneOptions {
 
 /** Where a clone goes: DESTDIR/DESTNAME, the name defaulting to the URL's last part without .git. */
 export function cloneDestination(url: string, o: CloneOptions): string {
-  const last = url.replace(/[/:]+$/, '').split(/[/:]/).pop() ?? 'repo';
+  const last =
+    url
+      .replace(/[/:]+$/, '')
+      .split(/[/:]/)
+      .pop() ?? 'repo';
   const name = o.destname ?? `${last.replace(/\.git$/, '')}${o.bare ? '.git' : ''}`;
   return o.destdir ? posix.join(o.destdir, name) : name;
 }
@@ -28,11 +32,9 @@ export const gitCommands = {
   checkout: (dir: string, branch: string, o: { remote?: string; track?: boolean }): ShellCommand =>
     o.track ? git(dir, 'checkout', '--quiet', '--track', `${o.remote ?? 'origin'}/${branch}`) : git(dir, 'checkout', '--quiet', branch),
   /** The remote's default branch as `origin/main`; empty output when the remote has no HEAD. */
-  remoteHead: (dir: string, remote: string): ShellCommand =>
-    git(dir, 'symbolic-ref', '--quiet', '--short', `refs/remotes/${remote}/HEAD`),
+  remoteHead: (dir: string, remote: string): ShellCommand => git(dir, 'symbolic-ref', '--quiet', '--short', `refs/remotes/${remote}/HEAD`),
   /** `git pull` or `git fetch` from a remote, optionally one branch. */
-  sync: (verb: 'pull' | 'fetch', dir: string, remote: string, branch?: string): ShellCommand =>
-    git(dir, verb, '--quiet', remote, ...(branch ? [branch] : [])),
+  sync: (verb: 'pull' | 'fetch', dir: string, remote: string, branch?: string): ShellCommand => git(dir, verb, '--quiet', remote, ...(branch ? [branch] : [])),
   /** The `*` is part of a quoted word: git matches it, the shell never globs it. */
   tags: (dir: string, prefix?: string): ShellCommand => git(dir, 'tag', '--list', ...(prefix ? [`${prefix}*`] : [])),
   submoduleInit: (dir: string): ShellCommand => git(dir, 'submodule', '--quiet', 'init'),

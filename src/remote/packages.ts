@@ -42,7 +42,6 @@ export async function listPackages(host: RemoteHost, platform: Platform, filter:
   return platform.packages.parseList(r.stdout);
 }
 
-
 /** The installed version of PKG; NotFoundError when it is not installed. */
 export async function installedVersion(host: RemoteHost, platform: Platform, pkg: string): Promise<string> {
   // rpm -q and dpkg-query -W answer 1 for a package that is not installed; anything else is a failure.

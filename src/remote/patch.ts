@@ -4,8 +4,7 @@ import type { RemoteHost } from '../ssh/types.js';
 
 export const patchCommands = {
   /** Exit 0 when the patch reverses cleanly, i.e. it is already applied. Changes nothing. */
-  isApplied: (dest: string, patchFile: string): ShellCommand =>
-    cmd('patch', '--dry-run', '--reverse', '--force', '--silent', '--', dest, patchFile),
+  isApplied: (dest: string, patchFile: string): ShellCommand => cmd('patch', '--dry-run', '--reverse', '--force', '--silent', '--', dest, patchFile),
   /** --forward never reverses by guessing; --backup keeps DEST.orig. */
   apply: (dest: string, patchFile: string): ShellCommand => cmd('patch', '--forward', '--backup', '--', dest, patchFile),
   cleanup: (patchFile: string): ShellCommand => cmd('rm', '-f', '--', patchFile),

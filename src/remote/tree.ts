@@ -28,7 +28,15 @@ function walkLocal(dir: string, prefix = '', tree: LocalTree = { dirs: [], files
 /** Copies localDir to remoteDir: every directory in one `mkdir -p`, then each file with its mode. */
 export async function uploadTree(host: RemoteHost, localDir: string, remoteDir: string): Promise<number> {
   const { dirs, files } = walkLocal(localDir);
-  await host.run(cmd('mkdir', '-p', '--', remoteDir, dirs.map((d) => posix.join(remoteDir, d))));
+  await host.run(
+    cmd(
+      'mkdir',
+      '-p',
+      '--',
+      remoteDir,
+      dirs.map((d) => posix.join(remoteDir, d)),
+    ),
+  );
   for (const rel of files) {
     const mode = (statSync(join(localDir, rel)).mode & 0o777).toString(8).padStart(4, '0');
     await host.uploadFile(join(localDir, rel), posix.join(remoteDir, rel), { mode });

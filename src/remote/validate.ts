@@ -50,12 +50,10 @@ export const packageSpec = (v: string) => {
 };
 
 /** A yum/dnf repository id, which is also the .repo file name we write. */
-export const repoId = (v: string) =>
-  /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(v) ? undefined : 'not a repository id (letters, digits, . _ -)';
+export const repoId = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(v) ? undefined : 'not a repository id (letters, digits, . _ -)');
 
 /** A yum variable name: the file name under /etc/yum/vars, used as $NAME in repo files. */
-export const yumVarName = (v: string) =>
-  /^[A-Za-z0-9_]+$/.test(v) ? undefined : 'not a yum variable name (letters, digits and _)';
+export const yumVarName = (v: string) => (/^[A-Za-z0-9_]+$/.test(v) ? undefined : 'not a yum variable name (letters, digits and _)');
 
 /** A one-line value: written as data, but a yum variable file holds exactly one line. */
 export const oneLine = (v: string) => (CONTROL.test(v) ? 'must be one line without control characters' : undefined);
@@ -78,8 +76,7 @@ export const gitUrl = (v: string) => {
 };
 
 /** A tag prefix for `git tag --list PREFIX*`. */
-export const tagPrefix = (v: string) =>
-  /^[A-Za-z0-9_][A-Za-z0-9_./+@-]*$/.test(v) ? undefined : 'not a tag prefix (letters, digits, . _ / + @ -)';
+export const tagPrefix = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_./+@-]*$/.test(v) ? undefined : 'not a tag prefix (letters, digits, . _ / + @ -)');
 
 /**
  * An augeas path expression, passed to augtool as one word. It starts with `/`; blanks and

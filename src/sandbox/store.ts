@@ -148,10 +148,9 @@ export function parseState(file: string, text: string): SandboxState {
     throw new ConfigError(`sandbox state ${file} is not a sandbox state: no format number`, { hint: keepIt });
   }
   if (format > SANDBOX_FORMAT) {
-    throw new ConfigError(
-      `sandbox state ${file} has format ${format}: a newer origin-setup wrote it (this one reads format ${SANDBOX_FORMAT})`,
-      { hint: 'use that newer origin-setup, or another --sandbox-dir; the file is left as it is' },
-    );
+    throw new ConfigError(`sandbox state ${file} has format ${format}: a newer origin-setup wrote it (this one reads format ${SANDBOX_FORMAT})`, {
+      hint: 'use that newer origin-setup, or another --sandbox-dir; the file is left as it is',
+    });
   }
   if (format !== SANDBOX_FORMAT) {
     throw new ConfigError(`sandbox state ${file} has format ${format}, which this origin-setup does not know (it reads ${SANDBOX_FORMAT})`, {

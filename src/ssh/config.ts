@@ -91,11 +91,25 @@ const MAX_INCLUDE_DEPTH = 16;
 
 /** The keywords that decide where we connect and how we log in; all are applied. */
 export const HONOURED = [
-  'Host', 'Match', 'Include',
-  'HostName', 'Port', 'User', 'ProxyJump', 'ProxyCommand', 'AddressFamily',
-  'IdentityFile', 'IdentitiesOnly',
-  'UserKnownHostsFile', 'GlobalKnownHostsFile', 'StrictHostKeyChecking', 'HostKeyAlias', 'HashKnownHosts',
-  'ConnectTimeout', 'ServerAliveInterval', 'ServerAliveCountMax',
+  'Host',
+  'Match',
+  'Include',
+  'HostName',
+  'Port',
+  'User',
+  'ProxyJump',
+  'ProxyCommand',
+  'AddressFamily',
+  'IdentityFile',
+  'IdentitiesOnly',
+  'UserKnownHostsFile',
+  'GlobalKnownHostsFile',
+  'StrictHostKeyChecking',
+  'HostKeyAlias',
+  'HashKnownHosts',
+  'ConnectTimeout',
+  'ServerAliveInterval',
+  'ServerAliveCountMax',
 ] as const;
 
 /**
@@ -121,9 +135,9 @@ const REFUSED: Record<string, { name: string; when?: (value: string, all: Map<st
   knownhostscommand: { name: 'KnownHostsCommand', when: notNone, why: 'this tool reads known_hosts files only' },
   revokedhostkeys: { name: 'RevokedHostKeys', when: notNone, why: 'this tool does not read a revoked-keys file (use @revoked lines in known_hosts)' },
   hostkeyalgorithms: { name: 'HostKeyAlgorithms', why: 'this tool chooses host key algorithms from known_hosts' },
-  ciphers: { name: 'Ciphers', why: 'this tool uses its SSH library\'s cipher list' },
-  kexalgorithms: { name: 'KexAlgorithms', why: 'this tool uses its SSH library\'s key exchange list' },
-  macs: { name: 'MACs', why: 'this tool uses its SSH library\'s MAC list' },
+  ciphers: { name: 'Ciphers', why: "this tool uses its SSH library's cipher list" },
+  kexalgorithms: { name: 'KexAlgorithms', why: "this tool uses its SSH library's key exchange list" },
+  macs: { name: 'MACs', why: "this tool uses its SSH library's MAC list" },
   pubkeyacceptedalgorithms: { name: 'PubkeyAcceptedAlgorithms', why: 'this tool offers every key type it has' },
   pubkeyacceptedkeytypes: { name: 'PubkeyAcceptedKeyTypes', why: 'this tool offers every key type it has' },
   certificatefile: { name: 'CertificateFile', why: 'this tool does not log in with certificates' },
@@ -543,7 +557,8 @@ export function parseJumpHop(spec: string, at: Origin): JumpHop {
   const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
   if (v6) [host, port] = [v6[1]!, v6[2]];
   else if (s.split(':').length === 2) [host, port] = s.split(':') as [string, string];
-  const bad = (why: string) => new OriginError(`${where(at)}: ProxyJump ${JSON.stringify(spec)}: ${why}`, { hint: 'write [user@]host[:port], several separated by commas' });
+  const bad = (why: string) =>
+    new OriginError(`${where(at)}: ProxyJump ${JSON.stringify(spec)}: ${why}`, { hint: 'write [user@]host[:port], several separated by commas' });
   if (!host || !/^[A-Za-z0-9_.:%-]+$/.test(host) || host.startsWith('-')) throw bad('not a host name');
   if (hop.user !== undefined && !/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(hop.user)) throw bad('not a user name');
   if (port !== undefined) {

@@ -77,9 +77,7 @@ export function changedKeyError(alias: string, token: string, shown: string, off
   const culprits = same.length ? same : entries;
   const where = culprits.map((e) => `line ${e.line} of ${e.path}`).join(', ');
   const first = culprits[0]!;
-  const detail = same.length
-    ? `the server now offers ${shown}`
-    : `the server offers ${shown} but only a ${keyTypeLabel(first.keyType)} key is known`;
+  const detail = same.length ? `the server now offers ${shown}` : `the server offers ${shown} but only a ${keyTypeLabel(first.keyType)} key is known`;
   return new SshError('host-key-changed', alias, `host key for ${token} changed: ${detail}; if the host was re-created, remove ${where}`, {
     hint: `a changed key can also mean the connection is intercepted: compare the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run ssh-keygen -R ${quote(token)} -f ${first.path}`,
   });

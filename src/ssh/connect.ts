@@ -172,9 +172,11 @@ async function handshake(
       if (hostKey.failure || !proxied || counted) return fail(hostKey.failure ?? err);
       if (failing) return;
       failing = true;
-      void proxied.settle().then((why) =>
-        fail(why ? new SshError('closed', alias, why, { hint: `ssh_config runs it for ${alias}: try it by hand with %h and %p filled in` }) : err),
-      );
+      void proxied
+        .settle()
+        .then((why) =>
+          fail(why ? new SshError('closed', alias, why, { hint: `ssh_config runs it for ${alias}: try it by hand with %h and %p filled in` }) : err),
+        );
     };
     client.on('connect', () => (tcp = true));
     client.on('handshake', () => {

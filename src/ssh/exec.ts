@@ -54,7 +54,15 @@ export function tail(lines: readonly string[], n = 5): string[] {
  */
 export function outputTail(r: { stdout: readonly string[]; stderr: readonly string[] }, n = 10): string[] {
   // A repeated line is kept where it last appeared.
-  const once = (lines: readonly string[]) => [...new Set(lines.map((l) => l.trim()).filter((l) => l !== '').reverse())].reverse();
+  const once = (lines: readonly string[]) =>
+    [
+      ...new Set(
+        lines
+          .map((l) => l.trim())
+          .filter((l) => l !== '')
+          .reverse(),
+      ),
+    ].reverse();
   const out = once(tail(r.stdout, n * 2));
   const err = once(tail(r.stderr, n * 2)).filter((l) => !out.includes(l));
   const fromErr = Math.min(err.length, Math.max(Math.ceil(n / 2), n - out.length));

@@ -8,9 +8,7 @@ import { UsageError } from '../engine/errors.js';
 
 export type KeyParser = (data: Buffer) => { isPrivateKey(): boolean } | Error;
 
-export type Identity =
-  | { kind: 'agent'; label: string; socket: string }
-  | { kind: 'file'; label: string; path: string; data: Buffer };
+export type Identity = { kind: 'agent'; label: string; socket: string } | { kind: 'file'; label: string; path: string; data: Buffer };
 
 export interface IdentityPlan {
   identities: Identity[];
@@ -65,9 +63,7 @@ export function planIdentities(src: IdentitySources, parseKey: KeyParser): Ident
     }
     const parsed = parseKey(data);
     if (parsed instanceof Error) {
-      const why = /encrypted|passphrase/i.test(parsed.message)
-        ? 'encrypted: load it into ssh-agent'
-        : `not a usable private key: ${parsed.message}`;
+      const why = /encrypted|passphrase/i.test(parsed.message) ? 'encrypted: load it into ssh-agent' : `not a usable private key: ${parsed.message}`;
       if (explicit) throw new UsageError(`--ssh-key ${path}: ${why}`);
       skipped.push(`${show(path)} (${why})`);
       return;

@@ -50,9 +50,14 @@ export function forwardThrough(
     const timer = setTimeout(
       () =>
         finish(
-          new SshError('timeout', o.alias, `${o.jumpAlias} did not open a connection to ${o.host}:${o.port} within ${o.timeoutSeconds.toFixed(1)}s (ProxyJump)`, {
-            hint: `is ${o.host} reachable from ${o.jumpAlias}?`,
-          }),
+          new SshError(
+            'timeout',
+            o.alias,
+            `${o.jumpAlias} did not open a connection to ${o.host}:${o.port} within ${o.timeoutSeconds.toFixed(1)}s (ProxyJump)`,
+            {
+              hint: `is ${o.host} reachable from ${o.jumpAlias}?`,
+            },
+          ),
         ),
       o.timeoutMs,
     );
@@ -184,7 +189,11 @@ export function spawnProxyCommand(command: string, alias: string, signal: AbortS
       // Killed by our signal: the login failed for its own reason (a timeout), which is the one
       // to tell. (A command that was already exiting on its own reports its status.)
       if (killedByUs && end.signal !== null) return undefined;
-      const lines = stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-3);
+      const lines = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(-3);
       const status = end.signal ? `was killed by ${end.signal}` : `exited ${end.code}`;
       return `the ProxyCommand for ${alias} ${status}${lines.length ? `: ${lines.join(' | ')}` : ' without a word'}`;
     },

@@ -46,5 +46,10 @@ export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): Shel
 
 /** argv-style: each word quoted, joined by spaces. */
 export function cmd(...words: ShellValue[]): ShellCommand {
-  return new ShellCommand(words.map(render).filter((w) => w !== '').join(' '));
+  return new ShellCommand(
+    words
+      .map(render)
+      .filter((w) => w !== '')
+      .join(' '),
+  );
 }

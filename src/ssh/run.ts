@@ -105,7 +105,11 @@ export class CommandRunner {
             throw new SshError('closed', this.host.alias, `${this.host.alias}: cannot start \`${command}\`: ${err.message}`);
           }
           if (err instanceof ChannelLost) {
-            throw new SshError('closed', this.host.alias, `${this.host.alias}: the connection was lost while \`${command}\` ran; it may or may not have finished`);
+            throw new SshError(
+              'closed',
+              this.host.alias,
+              `${this.host.alias}: the connection was lost while \`${command}\` ran; it may or may not have finished`,
+            );
           }
           throw err;
         }

@@ -52,7 +52,10 @@ export class FileTransfer {
   async upload(content: string | Buffer, remotePath: string, options: UploadOptions, log: SshLog): Promise<void> {
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const mode = checkMode(options.mode);
-    for (const [what, v] of [['owner', options.owner], ['group', options.group]] as const) {
+    for (const [what, v] of [
+      ['owner', options.owner],
+      ['group', options.group],
+    ] as const) {
       if (v !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*\$?$|^\d+$/.test(v)) throw new UsageError(`bad ${what} ${JSON.stringify(v)}`);
     }
     if (this.host.settings.dryRun) {
@@ -82,11 +85,7 @@ export class FileTransfer {
       await sftpCall(this.host.alias, 'write', tmp, (cb) => sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, cb));
       const owner = options.owner ?? 'root';
       const group = options.group ?? (owner === 'root' ? 'root' : undefined);
-      await this.host.run(
-        cmd('install', '-m', mode ?? '0644', '-o', owner, ...(group ? ['-g', group] : []), tmp, remotePath),
-        { sudo: true },
-        log,
-      );
+      await this.host.run(cmd('install', '-m', mode ?? '0644', '-o', owner, ...(group ? ['-g', group] : []), tmp, remotePath), { sudo: true }, log);
       log.verbose(`${this.host.alias}: installed ${data.length} bytes as ${remotePath} in ${Date.now() - started} ms`);
     } finally {
       try {
@@ -123,12 +122,7 @@ function checkMode(mode: string | undefined): string | undefined {
   return mode.length === 3 ? `0${mode}` : mode;
 }
 
-function sftpCall<T = void>(
-  host: string,
-  what: string,
-  path: string,
-  call: (cb: (err: Error | undefined | null, value: T) => void) => void,
-): Promise<T> {
+function sftpCall<T = void>(host: string, what: string, path: string, call: (cb: (err: Error | undefined | null, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     call((err, value) => {
       if (!err) return resolve(value);
@@ -139,7 +133,7 @@ function sftpCall<T = void>(
       if (code === 3) {
         return reject(
           new OriginError(`${host}: cannot ${what} ${path}: permission denied`, {
-            hint: 'the login user may not touch that path; a root-owned destination needs the task\'s --sudo',
+            hint: "the login user may not touch that path; a root-owned destination needs the task's --sudo",
           }),
         );
       }

@@ -4,29 +4,12 @@
 import { expandPath } from './config.js';
 import { changedKeyError } from './connect-errors.js';
 import { SshError } from './errors.js';
-import {
-  algorithmsForKeyType,
-  blobKeyType,
-  checkHostKey,
-  fingerprint,
-  hostToken,
-  keyTypeLabel,
-  knownKeyTypes,
-  recordHostKey,
-} from './knownhosts.js';
+import { algorithmsForKeyType, blobKeyType, checkHostKey, fingerprint, hostToken, keyTypeLabel, knownKeyTypes, recordHostKey } from './knownhosts.js';
 import { pathTokens, type LoginTarget } from './login-target.js';
 import type { SshLog } from './types.js';
 
 /** ssh2's own preference order; the types already in known_hosts are moved to the front. */
-const HOST_KEY_ALGORITHMS = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 export class HostKeyCheck {
   /** Why verify() refused the key: ssh2 then fails with a generic error, and this is the real reason. */

@@ -16,7 +16,12 @@ describe('discovery', () => {
     expect(top.stderr).toBe('');
     const ec2 = await runBin(['list', 'ec2'], env);
     expect(ec2.stdout).toMatch(/^origin-setup ec2:ip:create\s+# allocate a new elastic IP address and print it$/m);
-    expect(ec2.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('origin-setup ec2:'))).toBe(true);
+    expect(
+      ec2.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('origin-setup ec2:')),
+    ).toBe(true);
     const all = await runBin(['list', '--all'], env);
     expect(all.stdout.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(ec2.stdout.split('\n').filter(Boolean).length);
     const none = await runBin(['list', 'nosuch'], env);
@@ -170,15 +175,19 @@ describe('Ctrl-C', () => {
     writeFileSync(join(home, '.ssh', 'config'), `Host nowhere.test\n  HostName 127.0.0.1\n  Port ${port}\n`);
     const { execFileSync } = await import('node:child_process');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
-    const r = await runBin(['remote:available', 'nowhere.test', '--wait', '--timeout', '600'], { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' }, {
-      onSpawn: (child) => {
-        let seen = '';
-        child.stderr!.on('data', (d) => {
-          seen += d;
-          if (seen.includes('task: remote:available')) setTimeout(() => child.kill('SIGINT'), 300);
-        });
+    const r = await runBin(
+      ['remote:available', 'nowhere.test', '--wait', '--timeout', '600'],
+      { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' },
+      {
+        onSpawn: (child) => {
+          let seen = '';
+          child.stderr!.on('data', (d) => {
+            seen += d;
+            if (seen.includes('task: remote:available')) setTimeout(() => child.kill('SIGINT'), 300);
+          });
+        },
       },
-    });
+    );
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('interrupted');
     expect(r.stdout).toBe('');
@@ -216,23 +225,27 @@ describe('Ctrl-C during an SDK waiter (ec2:instance:create --wait)', () => {
     try {
       let removedAt = 0;
       let closedAt = 0;
-      const r = await runBin(argv(fake.url), { ...env, ORIGIN_SETUP_TIME_SCALE: '1' }, {
-        nodeArgs: announce,
-        onSpawn: (child) => {
-          let seen = '';
-          let sent = false;
-          child.stderr!.on('data', (d) => {
-            seen += d;
-            // The waiter polled once, found the instance pending and sleeps 5-10 s now.
-            if (!sent && seen.includes('test: waiter sleeps')) {
-              sent = true;
-              child.kill('SIGINT');
-            }
-            if (!removedAt && seen.includes('- removed instance')) removedAt = Date.now();
-          });
-          child.on('close', () => (closedAt = Date.now()));
+      const r = await runBin(
+        argv(fake.url),
+        { ...env, ORIGIN_SETUP_TIME_SCALE: '1' },
+        {
+          nodeArgs: announce,
+          onSpawn: (child) => {
+            let seen = '';
+            let sent = false;
+            child.stderr!.on('data', (d) => {
+              seen += d;
+              // The waiter polled once, found the instance pending and sleeps 5-10 s now.
+              if (!sent && seen.includes('test: waiter sleeps')) {
+                sent = true;
+                child.kill('SIGINT');
+              }
+              if (!removedAt && seen.includes('- removed instance')) removedAt = Date.now();
+            });
+            child.on('close', () => (closedAt = Date.now()));
+          },
         },
-      });
+      );
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toContain('interrupted: stopping');
       expect(r.stderr).toContain(`- removed instance ${ID} (web1)`);
@@ -249,25 +262,29 @@ describe('Ctrl-C during an SDK waiter (ec2:instance:create --wait)', () => {
     const fake = await startFakeEc2(answers(5000));
     try {
       let secondAt = 0;
-      const r = await runBin(argv(fake.url), { ...env, ORIGIN_SETUP_TIME_SCALE: '1' }, {
-        nodeArgs: announce,
-        onSpawn: (child) => {
-          let seen = '';
-          let sent = 0;
-          child.stderr!.on('data', (d) => {
-            seen += d;
-            if (sent === 0 && seen.includes('test: waiter sleeps')) {
-              sent = 1;
-              child.kill('SIGINT');
-            }
-            if (sent === 1 && seen.includes('- rolling back what this run created')) {
-              sent = 2;
-              secondAt = Date.now();
-              child.kill('SIGINT');
-            }
-          });
+      const r = await runBin(
+        argv(fake.url),
+        { ...env, ORIGIN_SETUP_TIME_SCALE: '1' },
+        {
+          nodeArgs: announce,
+          onSpawn: (child) => {
+            let seen = '';
+            let sent = 0;
+            child.stderr!.on('data', (d) => {
+              seen += d;
+              if (sent === 0 && seen.includes('test: waiter sleeps')) {
+                sent = 1;
+                child.kill('SIGINT');
+              }
+              if (sent === 1 && seen.includes('- rolling back what this run created')) {
+                sent = 2;
+                secondAt = Date.now();
+                child.kill('SIGINT');
+              }
+            });
+          },
         },
-      });
+      );
       const quitIn = Date.now() - secondAt;
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toContain(`interrupted again: left in place: instance ${ID} (web1)`);
@@ -292,16 +309,20 @@ describe('remote:available --wait --timeout: one deadline for the whole wait', (
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
       let echoedAt = 0;
       let closedAt = 0;
-      const r = await runBin(['remote:available', 'silent.test', '--wait', '--timeout', '3'], { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' }, {
-        onSpawn: (child) => {
-          let seen = '';
-          child.stderr!.on('data', (d) => {
-            seen += d;
-            if (!echoedAt && seen.includes('task: remote:available')) echoedAt = Date.now();
-          });
-          child.on('close', () => (closedAt = Date.now()));
+      const r = await runBin(
+        ['remote:available', 'silent.test', '--wait', '--timeout', '3'],
+        { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' },
+        {
+          onSpawn: (child) => {
+            let seen = '';
+            child.stderr!.on('data', (d) => {
+              seen += d;
+              if (!echoedAt && seen.includes('task: remote:available')) echoedAt = Date.now();
+            });
+            child.on('close', () => (closedAt = Date.now()));
+          },
         },
-      });
+      );
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain('timed out after 3s waiting for silent.test to take an SSH login');
       expect(r.stderr).toContain(`answered TCP on port ${silent.port} but not SSH`);

@@ -38,7 +38,8 @@ beforeAll(async () => {
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
     // net.connect() hands over its arguments normalised: [options, callback].
     const first = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { host?: string; path?: string } | number | string;
-    const host = typeof first === 'object' && first !== null ? (first.path ? 'unix' : (first.host ?? 'localhost')) : typeof args[1] === 'string' ? args[1] : 'localhost';
+    const host =
+      typeof first === 'object' && first !== null ? (first.path ? 'unix' : (first.host ?? 'localhost')) : typeof args[1] === 'string' ? args[1] : 'localhost';
     connects.push(host);
     return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
   };
@@ -159,7 +160,9 @@ describe('SDK warnings', () => {
     const cred = writeAwsCred(env, 'AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey=file-secret-value-789\n');
     const r = await cli(['ec2:securitygroup:list'], env);
     expect(r.code).toBe(0);
-    expect(lines(r.stderr).filter((l) => l.startsWith('warning:'))).toEqual([`warning: AWSAccessKeyId from ${cred} is used; profile 'work' (AWS_PROFILE) is not`]);
+    expect(lines(r.stderr).filter((l) => l.startsWith('warning:'))).toEqual([
+      `warning: AWSAccessKeyId from ${cred} is used; profile 'work' (AWS_PROFILE) is not`,
+    ]);
     expect(r.stdout + r.stderr).not.toContain('file-secret-value-789');
     expect(ec2Requests().map((h) => /Credential=(\w+)\//.exec(h.authorization)?.[1])).toEqual(['AKIDFROMFILE']);
   });
@@ -208,7 +211,9 @@ describe('credential errors, one line each', () => {
     );
     const r = await cli(['ec2:securitygroup:list'], env);
     expect(r.code).toBe(1);
-    expect(lines(r.stderr).filter((l) => l.startsWith('error:'))).toEqual(["error: the SSO login of profile 'dev' has expired; run: aws sso login --profile dev"]);
+    expect(lines(r.stderr).filter((l) => l.startsWith('error:'))).toEqual([
+      "error: the SSO login of profile 'dev' has expired; run: aws sso login --profile dev",
+    ]);
     expect(hits.map((h) => h.url)).toEqual(['/token']);
     expect(ec2Requests()).toEqual([]);
   });
@@ -263,12 +268,17 @@ describe('credential errors, one line each', () => {
     const r = await cli(['ec2:securitygroup:list'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/region/i);
-    expect(r.stderr).toMatch(/^error: profile 'prod' \(AWS_PROFILE\) not found in ~\/\.aws\/config \(no such file\) or ~\/\.aws\/credentials \(no such file\)$/m);
+    expect(r.stderr).toMatch(
+      /^error: profile 'prod' \(AWS_PROFILE\) not found in ~\/\.aws\/config \(no such file\) or ~\/\.aws\/credentials \(no such file\)$/m,
+    );
     expect(hits).toEqual([]);
   });
 
   it('AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are the files named when set', async () => {
-    const env = awsEnv({ 'elsewhere/config': '[profile a]\nregion = us-east-1\n', 'elsewhere/creds': '[b]\naws_access_key_id = AKIDB\naws_secret_access_key = b-secret-value-0000\n' });
+    const env = awsEnv({
+      'elsewhere/config': '[profile a]\nregion = us-east-1\n',
+      'elsewhere/creds': '[b]\naws_access_key_id = AKIDB\naws_secret_access_key = b-secret-value-0000\n',
+    });
     env.AWS_CONFIG_FILE = join(env.HOME!, 'elsewhere/config');
     env.AWS_SHARED_CREDENTIALS_FILE = join(env.HOME!, 'elsewhere/creds');
     const r = await cli(['ec2:securitygroup:list', '--profile', 'c'], env);
@@ -291,7 +301,9 @@ describe('credential errors, one line each', () => {
   it('a profile that exists but holds no credentials', async () => {
     const r = await cli(['ec2:securitygroup:list', '--profile', 'empty'], awsEnv({ '.aws/config': '[profile empty]\nregion = us-east-1\n' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: profile 'empty' gives no AWS credentials \(give it aws_access_key_id and aws_secret_access_key, SSO, a role or credential_process in ~\/\.aws\/config or ~\/\.aws\/credentials\)$/m);
+    expect(r.stderr).toMatch(
+      /^error: profile 'empty' gives no AWS credentials \(give it aws_access_key_id and aws_secret_access_key, SSO, a role or credential_process in ~\/\.aws\/config or ~\/\.aws\/credentials\)$/m,
+    );
   });
 
   it('with --debug, the SDK’s own words appear as debug lines after the one error line', async () => {
@@ -325,7 +337,10 @@ describe('region errors', () => {
 
   it('a region in the profile that the SDK refuses is named with the profile', async () => {
     const env = awsEnv(
-      { '.aws/credentials': '[work]\naws_access_key_id = AKIDPROFILEKEY\naws_secret_access_key = profile-secret-value-123\n', '.aws/config': '[profile work]\nregion = us east 1\n' },
+      {
+        '.aws/credentials': '[work]\naws_access_key_id = AKIDPROFILEKEY\naws_secret_access_key = profile-secret-value-123\n',
+        '.aws/config': '[profile work]\nregion = us east 1\n',
+      },
       { AWS_REGION: undefined },
     );
     const r = await cli(['ec2:securitygroup:list', '--profile', 'work'], env);
@@ -363,7 +378,10 @@ describe('region errors', () => {
   });
 
   it('no region anywhere, the profile exists', async () => {
-    const env = awsEnv({ '.aws/credentials': '[work]\naws_access_key_id = AKIDPROFILEKEY\naws_secret_access_key = profile-secret-value-123\n' }, { AWS_REGION: undefined });
+    const env = awsEnv(
+      { '.aws/credentials': '[work]\naws_access_key_id = AKIDPROFILEKEY\naws_secret_access_key = profile-secret-value-123\n' },
+      { AWS_REGION: undefined },
+    );
     const r = await cli(['ec2:securitygroup:list', '--profile', 'work'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: no AWS region set \(pass --region, set AWSRegion in awscred, export AWS_REGION or region in profile 'work'\)$/m);

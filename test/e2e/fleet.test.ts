@@ -252,7 +252,7 @@ describe('output', () => {
     expect(lines(all.stdout)).toHaveLength(3);
   });
 
-  it('--debug: the lines of a host\'s stack trace are marked with the host too', async () => {
+  it("--debug: the lines of a host's stack trace are marked with the host too", async () => {
     fails(1);
     const r = await runCli(['remote:hostname', 'web1,web2', '--debug'], env);
     expect(r.code).toBe(1);
@@ -268,14 +268,16 @@ describe('tag:KEY=VALUE targets', () => {
     State: { Name: state as never },
     PublicDnsName: publicName,
     PrivateDnsName: priv(i),
-    Tags: [
-      { Key: 'Name', Value: `web${i}` },
-      { Key: 'Role', Value: role },
-      ...(i === 1 || i === 3 ? [{ Key: 'Tier', Value: 'front' }] : []),
-    ],
+    Tags: [{ Key: 'Name', Value: `web${i}` }, { Key: 'Role', Value: role }, ...(i === 1 || i === 3 ? [{ Key: 'Tier', Value: 'front' }] : [])],
   });
   // Listed out of Name order; web2 is still pending and has no public name yet.
-  const account = [instance(3, 'web', 'running'), instance(1, 'web', 'running'), instance(2, 'web', 'pending', ''), instance(4, 'db', 'running'), instance(5, 'web', 'stopped')];
+  const account = [
+    instance(3, 'web', 'running'),
+    instance(1, 'web', 'running'),
+    instance(2, 'web', 'pending', ''),
+    instance(4, 'db', 'running'),
+    instance(5, 'web', 'stopped'),
+  ];
   beforeEach(() => {
     // EC2's own filtering, for the filters the tool sends: tag:KEY and instance-state-name.
     ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
@@ -389,7 +391,11 @@ describe("a host's own stop", () => {
     const flags = { verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
     const runner = newRunner(() => branches, new Settings(flags, env, env.HOME!, env.HOME!), new Output(new PassThrough(), stderr, flags));
     try {
-      const run = runner.runFleet(branches, { expression: 'web1,web2', units: ['web1', 'web2'].map((h) => ({ label: h, words: [h], options: {} })), concurrency: 2, failFast: false }, {});
+      const run = runner.runFleet(
+        branches,
+        { expression: 'web1,web2', units: ['web1', 'web2'].map((h) => ({ label: h, words: [h], options: {} })), concurrency: 2, failFast: false },
+        {},
+      );
       await until('web1 failed', () => err.includes('[web1] error: web1 broke'));
       // web2's command is still waiting for its gate: let it answer.
       writeFileSync(gate(sshd(2)), '');

@@ -34,12 +34,20 @@ describe('--sandbox-ssh HOST', () => {
   it('runs the remote steps of a sandbox run on the real host, reached by its own ssh_config entry', async () => {
     const e = { ...env, ORIGIN_SETUP_SANDBOX_SPEED: '0', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
     const logins = sshd.logins();
-    const r = await runCli(['--sandbox-ssh', 'testhost', 'origin:baseinstance', 'demo', '--hostname', 'demo.example.test', '--elasticip', '--timeout', '60000'], e);
+    const r = await runCli(
+      ['--sandbox-ssh', 'testhost', 'origin:baseinstance', 'demo', '--hostname', 'demo.example.test', '--elasticip', '--timeout', '60000'],
+      e,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('shown, not run');
     expect(r.stderr).toMatch(/\[sandbox\] {3}task: remote:hostname ec2-127-\S+ demo\.example\.test\n/);
     // The host's name was really set there, over a real login.
-    expect(sshd.calls().filter((c) => c.name === 'hostnamectl').map((c) => c.args)).toContainEqual(['set-hostname', 'demo.example.test']);
+    expect(
+      sshd
+        .calls()
+        .filter((c) => c.name === 'hostnamectl')
+        .map((c) => c.args),
+    ).toContainEqual(['set-hostname', 'demo.example.test']);
     expect(sshd.logins()).toBeGreaterThan(logins);
   });
 

@@ -24,7 +24,12 @@ describe('the sandbox', () => {
     const env = sandboxEnv();
     const made = await runBin(['--sandbox', 'origin:baseinstance', 'demo', '--hostname', 'demo.example.test', '--elasticip'], env);
     expect(made.code, made.stderr).toBe(0);
-    const result = Object.fromEntries(made.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const result = Object.fromEntries(
+      made.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=') as [string, string]),
+    );
     expect(result).toMatchObject({ id: expect.stringMatching(/^i-[0-9a-f]{17}$/), fqdn: 'demo.example.test', ip: expect.stringMatching(/^127\./) });
     expect(result.dns).toMatch(/\./);
     // Every echo line says it is the sandbox, and the SSH steps are shown, not run.
@@ -52,7 +57,10 @@ describe('the sandbox', () => {
     expect(images.code, images.stderr).toBe(0);
     expect(images.stdout).toContain('ami-2509664c 125523088429 x86_64 Fedora-x86_64-17-1-sda\n');
     expect(images.stdout).toContain('ami-b71078de 125523088429 x86_64 Fedora-x86_64-18-20130521-sda\n');
-    const id = await runBin(['ec2:instance:create', '--name', 'puppet', '--image', 'ami-b71078de', '--type', 't3.micro', '--securitygroup', 'default', '--wait'], env);
+    const id = await runBin(
+      ['ec2:instance:create', '--name', 'puppet', '--image', 'ami-b71078de', '--type', 't3.micro', '--securitygroup', 'default', '--wait'],
+      env,
+    );
     expect(id.code, id.stderr).toBe(0);
     const instance = id.stdout.trim();
     expect((await runBin(['ec2:instance:status', '--id', instance], env)).stdout).toBe('running\n');
@@ -80,9 +88,13 @@ describe('the sandbox', () => {
     mkdirSync(join(env.HOME!, '.aws'), { recursive: true });
     writeFileSync(join(env.HOME!, '.aws', 'config'), `[profile probe]\ncredential_process = sh -c 'touch ${marker}; exit 1'\nregion = eu-west-1\n`);
     const log = join(env.HOME!, 'connects.log');
-    const r = await runBin(['--sandbox', 'ec2:instance:create', '--name', 'x', '--image', 'ami-b71078de', '--wait'], { ...env, AWS_PROFILE: 'probe', CONNECT_LOG: log }, {
-      nodeArgs: ['--import', new URL('../support/record-connects.mjs', import.meta.url).pathname],
-    });
+    const r = await runBin(
+      ['--sandbox', 'ec2:instance:create', '--name', 'x', '--image', 'ami-b71078de', '--wait'],
+      { ...env, AWS_PROFILE: 'probe', CONNECT_LOG: log },
+      {
+        nodeArgs: ['--import', new URL('../support/record-connects.mjs', import.meta.url).pathname],
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
     const hosts = new Set(readFileSync(log, 'utf8').trim().split('\n'));
@@ -92,9 +104,7 @@ describe('the sandbox', () => {
 
   it('keeps state between processes, and two at once do not corrupt it', async () => {
     const env = sandboxEnv();
-    const runs = await Promise.all(
-      ['a', 'b', 'c'].map((name) => runBin(['--sandbox', 'ec2:instance:create', '--name', name, '--image', 'ami-b71078de'], env)),
-    );
+    const runs = await Promise.all(['a', 'b', 'c'].map((name) => runBin(['--sandbox', 'ec2:instance:create', '--name', name, '--image', 'ami-b71078de'], env)));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const list = await runBin(['--sandbox', 'ec2:instance:list'], env);
     for (const name of ['a', 'b', 'c']) expect(list.stdout).toMatch(new RegExp(` ${name} (pending|running)\\n`));
@@ -122,10 +132,17 @@ describe('the sandbox', () => {
     expect(r.stderr).toContain('origin-setup --sandbox route53:zone:create example.org');
     const record = await runBin(['--sandbox', 'route53:record:create', 'example.org', 'www', 'A', '127.0.0.9'], env);
     expect(record.code).toBe(1);
-    expect(record.stderr).toContain('error: no hosted zone example.org. (zones: example.test.; add it with: origin-setup --sandbox route53:zone:create example.org)');
+    expect(record.stderr).toContain(
+      'error: no hosted zone example.org. (zones: example.test.; add it with: origin-setup --sandbox route53:zone:create example.org)',
+    );
     expect((await runBin(['--sandbox', 'route53:zone:create', 'example.org'], env)).code).toBe(0);
     expect((await runBin(['--sandbox', 'route53:zone:contains', 'www.example.org'], env)).stdout).toMatch(/ example\.org\.\n$/);
-    const outside = await runBin(['route53:zone:create', 'example.org'], { ...env, AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'x'.repeat(20), AWS_REGION: 'us-east-1' });
+    const outside = await runBin(['route53:zone:create', 'example.org'], {
+      ...env,
+      AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
+      AWS_SECRET_ACCESS_KEY: 'x'.repeat(20),
+      AWS_REGION: 'us-east-1',
+    });
     expect(outside.code).toBe(2);
     expect(outside.stderr).toContain('route53:zone:create works in the sandbox only');
   });

@@ -31,11 +31,26 @@ function world(cred: string) {
   return { env, file };
 }
 
-const create = (file: string, ...more: string[]) => ['route53:record:create', 'infra.example.com', 'sectxt', 'TXT', S, '--awscred', file, '--endpoint-url', route53.url, ...more];
+const create = (file: string, ...more: string[]) => [
+  'route53:record:create',
+  'infra.example.com',
+  'sectxt',
+  'TXT',
+  S,
+  '--awscred',
+  file,
+  '--endpoint-url',
+  route53.url,
+  ...more,
+];
 
 describe('the awscred secret', () => {
   for (const cred of [`AWSSecretKey=${S}\n`, `AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey=${S}\n`, `AWSAccessKeyId=AKIDFROMFILE\nAWSSecretAccessKey=${S}\n`]) {
-    it(`is never printed on success (${cred.trim().split('\n').map((l) => l.split('=')[0]).join(', ')})`, async () => {
+    it(`is never printed on success (${cred
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=')[0])
+      .join(', ')})`, async () => {
       const { env, file } = world(cred);
       for (const flags of [['--debug'], ['--verbose', '--debug'], ['--json', '--verbose', '--debug']]) {
         const r = await runBin(create(file, ...flags), env);
@@ -63,7 +78,10 @@ describe('the awscred secret', () => {
   it('is never printed on an AWS error, with the stack and request id of --debug', async () => {
     const { env, file } = world(`AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey=${S}\n`);
     route53.failChangesWith = `Invalid TXT value ${S}`;
-    for (const flags of [['--debug', '--verbose'], ['--json', '--debug']]) {
+    for (const flags of [
+      ['--debug', '--verbose'],
+      ['--json', '--debug'],
+    ]) {
       const r = await runBin(create(file, ...flags), env);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error: .*Invalid TXT value \*\*\*\*/m);
@@ -85,7 +103,10 @@ describe('credentials the SDK resolves', () => {
     env.AWS_CONFIG_FILE = join(dir, 'config');
     env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'nonexistent');
     // The echo line comes before any AWS request, so --quiet: what follows the first request is covered.
-    const ok = await runBin(['route53:record:create', 'infra.example.com', 'sectxt', 'TXT', `${P} ${T}`, '--quiet', '--json', '--endpoint-url', route53.url], env);
+    const ok = await runBin(
+      ['route53:record:create', 'infra.example.com', 'sectxt', 'TXT', `${P} ${T}`, '--quiet', '--json', '--endpoint-url', route53.url],
+      env,
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect(route53.requests.at(-1)!.authorization).toContain('Credential=AKIDPROCESS/');
     expect(ok.stdout).toContain('**** ****');

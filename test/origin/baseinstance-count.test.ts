@@ -196,7 +196,12 @@ describe('origin:baseinstance NAME --count N', () => {
     doomed.add('web2');
     const r = await count(['--hostname', 'ignored.example.org']);
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(['web1', 'web1', 'web1', 'web1', 'web3', 'web3', 'web3', 'web3']);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['web1', 'web1', 'web1', 'web1', 'web3', 'web3', 'web3', 'web3']);
     expect(r.stdout).toContain('web3\tfqdn=web3.example.org\n');
     expect(r.stderr).toMatch(/\[web2\] error: gave up waiting for i-00000000000000002 \(web2\) to be running: it is terminated/);
     expect(r.stderr.trimEnd().split('\n').pop()).toMatch(/^3 hosts: 2 ok, 1 failed \(web2: gave up waiting for i-00000000000000002 \(web2\) to be running/);

@@ -241,8 +241,16 @@ describe('origin:baseinstance, two runs of one NAME at once', () => {
     const loserIp = ['203.0.113.11', '203.0.113.12'].find((ip) => ip !== winnerIp)!;
     const loserAlloc = `eipalloc-${loserIp === '203.0.113.11' ? 1 : 2}`;
     const undo = account.events.filter((e) => /^(TerminateInstances|ReleaseAddress|DELETE)/.test(e));
-    expect(undo.sort()).toEqual([`DELETE ${winnerFqdn === 'web1.example.org' ? 'web2' : 'web1'}.example.org. ${loserIp}`, `ReleaseAddress ${loserAlloc}`, `TerminateInstances ${loser}`].sort());
-    expect(account.events.filter((e) => e.startsWith('AssociateAddress'))).toEqual([`AssociateAddress eipalloc-${winnerIp === '203.0.113.11' ? 1 : 2} ${winner}`]);
+    expect(undo.sort()).toEqual(
+      [
+        `DELETE ${winnerFqdn === 'web1.example.org' ? 'web2' : 'web1'}.example.org. ${loserIp}`,
+        `ReleaseAddress ${loserAlloc}`,
+        `TerminateInstances ${loser}`,
+      ].sort(),
+    );
+    expect(account.events.filter((e) => e.startsWith('AssociateAddress'))).toEqual([
+      `AssociateAddress eipalloc-${winnerIp === '203.0.113.11' ? 1 : 2} ${winner}`,
+    ]);
   });
 
   it.each(['arrival', 'reversed'] as const)(

@@ -133,7 +133,15 @@ function script(): void {
       throw cloud.launchError;
     }
     const name = input.TagSpecifications?.[0]?.Tags?.find((t) => t.Key === 'Name')?.Value ?? '';
-    cloud.instances.set(ID, { id: ID, name, state: 'pending', dns: cloud.bootDns, ip: '198.51.100.1', pendingPolls: cloud.pendingPolls, endState: cloud.endState });
+    cloud.instances.set(ID, {
+      id: ID,
+      name,
+      state: 'pending',
+      dns: cloud.bootDns,
+      ip: '198.51.100.1',
+      pendingPolls: cloud.pendingPolls,
+      endState: cloud.endState,
+    });
     cloud.launched.fire();
     return { Instances: [{ InstanceId: ID, State: { Name: 'pending', Code: 0 } }] };
   });
@@ -448,7 +456,7 @@ describe('origin:baseinstance: what is already there', () => {
 });
 
 describe('origin:baseinstance --dry-run', () => {
-  it('checks the launch and the allocation with EC2\'s DryRun, sends no DNS change and exits 0', async () => {
+  it("checks the launch and the allocation with EC2's DryRun, sends no DNS change and exits 0", async () => {
     const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip', '--dry-run'], env());
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -465,7 +473,9 @@ describe('origin:baseinstance: configuration', () => {
     const e = env('AWSKeyPairName=test-key\n[rhel6.4]\nBaseOSImage=ami-12345678\n');
     const r = await baseinstance(['puppet', '--baseos', 'fedora-20'], e);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: ${e.HOME}/.awscred has no [fedora20] section (from --baseos fedora-20) (sections with a BaseOSImage: rhel6.4; or pass --image AMI)`);
+    expect(r.stderr).toContain(
+      `error: ${e.HOME}/.awscred has no [fedora20] section (from --baseos fedora-20) (sections with a BaseOSImage: rhel6.4; or pass --image AMI)`,
+    );
     expect(ec2.calls()).toHaveLength(0);
   });
 
@@ -521,7 +531,9 @@ describe('origin:baseinstance: rollback of exactly what this run created', () =>
     cloud.endState = 'terminated';
     const r = await baseinstance(['puppet', '--hostname', FQDN, '--elasticip'], env());
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`error: gave up waiting for ${ID} \\(puppet\\) to be running: it is terminated \\(Server.InternalError: Internal error on launch\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(`error: gave up waiting for ${ID} \\(puppet\\) to be running: it is terminated \\(Server.InternalError: Internal error on launch\\)`),
+    );
     expect(ec2Inputs(TerminateInstancesCommand)).toEqual([{ InstanceIds: [ID] }]);
     expect(ec2Inputs(ReleaseAddressCommand)).toEqual([{ AllocationId: 'eipalloc-1' }]);
     expect(ec2Inputs(DisassociateAddressCommand)).toEqual([]);

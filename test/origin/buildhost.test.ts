@@ -87,7 +87,9 @@ describe('origin:buildhost', () => {
     world.reset({ distribution: 'rhel9' });
     const r = await runCli(['origin:buildhost', BUILD, URL, '--build', '--test', '--repo', 'origin'], worldEnv(world));
     expect(r.code, r.stderr).toBe(0);
-    const tree = buildhostTree('git tito rpm-build httpd createrepo_c dnf-plugins-core firewalld augeas').map((l) => l.replace('/var/www/html/repo', '/var/www/html/origin'));
+    const tree = buildhostTree('git tito rpm-build httpd createrepo_c dnf-plugins-core firewalld augeas').map((l) =>
+      l.replace('/var/www/html/repo', '/var/www/html/origin'),
+    );
     expect(echoes(r.stderr)).toEqual([...tree, `  task: origin:buildrpms ${BUILD} origin-server`]);
     expect(world.commands().slice(-4)).toEqual([
       `dnf -y builddep ${SPECS.join(' ')}`,

@@ -57,7 +57,12 @@ export const FP2 = Array.from({ length: 32 }, (_, i) => (i * 5 + 33).toString(16
 const FLAVOURS: Record<string, Flavour> = { rhel64: 'yum3', centos64: 'yum3', centos7: 'yum3', amzn2: 'yum3', fedora40: 'dnf4' };
 
 // Each server package pulls in its agent; the agents own the puppet binary.
-const SERVER_AGENT: Record<string, string> = { 'puppet-server': 'puppet', puppetmaster: 'puppet', puppetserver: 'puppet-agent', 'openvox-server': 'openvox-agent' };
+const SERVER_AGENT: Record<string, string> = {
+  'puppet-server': 'puppet',
+  puppetmaster: 'puppet',
+  puppetserver: 'puppet-agent',
+  'openvox-server': 'openvox-agent',
+};
 const AGENTS = ['openvox-agent', 'puppet-agent', 'puppet'];
 
 // Real for the login's own files, pretended for system directories.
@@ -216,7 +221,9 @@ export async function startWorld(o: { hosts: string[]; distribution: string }): 
         .filter((c: StandInCall) => c.name !== 'sudo')
         .map((c) => [c.name, ...c.args].join(' ').replace(/\S*\/\.origin-setup-[0-9a-f]+\.tmp\b/g, 'TMP')),
     hostBlock: () =>
-      [`Host ${sshd.hosts.join(' ')}`, '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.userKeyPath}`, ''].join('\n'),
+      [`Host ${sshd.hosts.join(' ')}`, '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.userKeyPath}`, ''].join(
+        '\n',
+      ),
   };
   return world;
 }

@@ -90,7 +90,9 @@ describe('origin:puppetclient', () => {
       ...prepareTree(CLIENT, 'puppet facter rsyslog firewalld augeas'),
       ...agentTail(CLIENT, 'puppetagent', MASTER),
     ]);
-    expect(r.stderr).toContain(`  - ${CLIENT}: fedora 19's Puppet 3.1.1 (the default: the distribution carries it; its master ${MASTER} runs Puppet 3.1.1 (the distribution's packages))\n`);
+    expect(r.stderr).toContain(
+      `  - ${CLIENT}: fedora 19's Puppet 3.1.1 (the default: the distribution carries it; its master ${MASTER} runs Puppet 3.1.1 (the distribution's packages))\n`,
+    );
     const probe = probeCalls(client, { version: '3.1.1', manager: 'rpm' });
     expect(client.commands()).toEqual([
       ...probeCalls(client),
@@ -146,7 +148,9 @@ describe('origin:puppetclient', () => {
       ...prepareTree(CLIENT, 'openvox-agent rsyslog firewalld augeas'),
       ...agentTail(CLIENT, 'puppet', MASTER),
     ]);
-    expect(r.stderr).toContain(`  - ${CLIENT}: OpenVox 7 (the default: the distribution has none that fits; its master ${MASTER} runs Puppet 7.23.0 (the distribution's packages))\n`);
+    expect(r.stderr).toContain(
+      `  - ${CLIENT}: OpenVox 7 (the default: the distribution has none that fits; its master ${MASTER} runs Puppet 7.23.0 (the distribution's packages))\n`,
+    );
     const onClient = withoutProbes(client.commands());
     expect(onClient.slice(0, 4)).toEqual([
       'dnf -q list --available puppet puppet-server puppetserver',
@@ -158,7 +162,7 @@ describe('origin:puppetclient', () => {
     expect(onClient.slice(-3)).toEqual(['systemctl enable puppet', 'systemctl start puppet', 'puppet config print certname']);
   });
 
-  it('stops before touching the agent when nothing publishes its master\'s Puppet for it (Fedora 42 under Puppet 7)', async () => {
+  it("stops before touching the agent when nothing publishes its master's Puppet for it (Fedora 42 under Puppet 7)", async () => {
     client.reset({ distribution: 'fedora42', puppet: { version: '8.10.0', layout: 'distribution', certname: CERTNAME } });
     debianMaster();
     const r = await runCli(['origin:puppetclient', CLIENT, MASTER], env());
@@ -215,8 +219,12 @@ describe('origin:puppetclient', () => {
     const r = await runCli(['origin:puppetclient', CLIENT, MASTER, '--autosign', '--json'], e);
     expect(r.code, r.stderr).toBe(0);
     const tasks = echoes(r.stderr);
-    expect(tasks.indexOf(`  task: puppet:agent:csr_attributes ${CLIENT} ${MASTER}`)).toBeGreaterThan(tasks.indexOf(`  task: puppet:agent:set_server ${CLIENT} ${MASTER}`));
-    expect(tasks.indexOf(`  task: puppet:agent:csr_attributes ${CLIENT} ${MASTER}`)).toBeLessThan(tasks.indexOf(`  task: remote:service:start ${CLIENT} puppet`));
+    expect(tasks.indexOf(`  task: puppet:agent:csr_attributes ${CLIENT} ${MASTER}`)).toBeGreaterThan(
+      tasks.indexOf(`  task: puppet:agent:set_server ${CLIENT} ${MASTER}`),
+    );
+    expect(tasks.indexOf(`  task: puppet:agent:csr_attributes ${CLIENT} ${MASTER}`)).toBeLessThan(
+      tasks.indexOf(`  task: remote:service:start ${CLIENT} puppet`),
+    );
     expect(client.commands()).toContain('install -m 0600 -o root -g root TMP /etc/puppet/csr_attributes.yaml');
     expect(JSON.parse(r.stdout)).toMatchObject({ action: 'already-signed' });
     expect(`${r.stdout}${r.stderr}${client.sshd.readCallLog()}`).not.toContain(secret);
@@ -247,7 +255,15 @@ describe('origin:puppetclient', () => {
     const r = await runCli(['origin:puppetclient', CLIENT, MASTER, '--json'], env());
     expect(r.code, r.stderr).toBe(0);
     expect(master.commands().some((c) => c.startsWith('puppet cert sign'))).toBe(false);
-    expect(JSON.parse(r.stdout)).toMatchObject({ host: CLIENT, master: MASTER, ca: MASTER, certname: CERTNAME, service: 'puppetagent', action: 'already-signed', fingerprint: FP2 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      host: CLIENT,
+      master: MASTER,
+      ca: MASTER,
+      certname: CERTNAME,
+      service: 'puppetagent',
+      action: 'already-signed',
+      fingerprint: FP2,
+    });
   });
 
   it('stops before touching the agent host when the master has no Puppet to sign with', async () => {
@@ -273,7 +289,9 @@ describe('origin:puppetclient', () => {
     expect(echoes(r.stderr).at(-1)).toBe(`  task: remote:service:start ${CLIENT} puppetagent`);
     expect(withoutProbes(master.commands())).toEqual([]);
     expect(
-      withoutProbes(client.commands()).every((c) => ['yum -q list available puppet puppet-server puppetserver', 'hostname', 'systemctl is-active firewalld'].includes(c)),
+      withoutProbes(client.commands()).every((c) =>
+        ['yum -q list available puppet puppet-server puppetserver', 'hostname', 'systemctl is-active firewalld'].includes(c),
+      ),
     ).toBe(true);
     expect(r.stdout).toBe('');
   });

@@ -149,8 +149,12 @@ describe('origin:puppetmaster', () => {
       return i;
     };
     // The distribution was asked first (dnf, targeted), then the repository came before the package that needs it.
-    expect(at('dnf -q list --available puppet puppet-server puppetserver')).toBeLessThan(at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm'));
-    expect(at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm')).toBeLessThan(at('dnf -y install openvox-server git rsyslog firewalld augeas'));
+    expect(at('dnf -q list --available puppet puppet-server puppetserver')).toBeLessThan(
+      at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm'),
+    );
+    expect(at('dnf -y install https://yum.voxpupuli.org/openvox8-release-el-9.noarch.rpm')).toBeLessThan(
+      at('dnf -y install openvox-server git rsyslog firewalld augeas'),
+    );
     expect(at('hostnamectl set-hostname puppet.example.org')).toBeLessThan(at('dnf -y install openvox-server git rsyslog firewalld augeas'));
     // OpenVox 8 settings go to the [server] section, the all-in-one layout as Puppet reported it.
     expect(commands.filter((c) => c.startsWith('puppet config set'))).toEqual([
@@ -171,8 +175,16 @@ describe('origin:puppetmaster', () => {
 
   it('takes OpenVox 8 where the distribution has no server (Fedora 42) or none that can serve (Ubuntu 22.04: Puppet 5)', async () => {
     for (const [distribution, url, pkg] of [
-      ['fedora42', 'dnf -y install https://yum.voxpupuli.org/openvox8-release-fedora-42.noarch.rpm', 'dnf -y install openvox-server git rsyslog firewalld augeas'],
-      ['ubuntu2204', 'apt-get -y install /var/cache/origin-setup/openvox8-release-ubuntu22.04.deb', 'apt-get -y install openvox-server git rsyslog ufw augeas-tools'],
+      [
+        'fedora42',
+        'dnf -y install https://yum.voxpupuli.org/openvox8-release-fedora-42.noarch.rpm',
+        'dnf -y install openvox-server git rsyslog firewalld augeas',
+      ],
+      [
+        'ubuntu2204',
+        'apt-get -y install /var/cache/origin-setup/openvox8-release-ubuntu22.04.deb',
+        'apt-get -y install openvox-server git rsyslog ufw augeas-tools',
+      ],
     ] as const) {
       world.reset({ distribution, puppet: { version: '8.28.1', layout: 'aio' } });
       const r = await runCli(['origin:puppetmaster', MASTER, '--no-forge'], worldEnv(world));
@@ -196,7 +208,7 @@ describe('origin:puppetmaster', () => {
     world.reset({ distribution: 'rhel9', puppet: { version: '8.28.1', layout: 'aio' } });
     r = await runCli(['origin:puppetmaster', MASTER, '--source', 'distribution'], worldEnv(world));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: no Puppet server from the distribution\'s packages for rhel 9.4');
+    expect(r.stderr).toContain("error: no Puppet server from the distribution's packages for rhel 9.4");
     expect(r.stderr).toMatch(/what would work: OpenVox 8 \(--source openvox --puppet 8\)/);
     // Only questions were asked: nothing installed, nothing configured.
     expect(withoutProbes(world.commands())).toEqual(['dnf -q list --available puppet puppet-server puppetserver']);
@@ -221,7 +233,10 @@ describe('origin:puppetmaster', () => {
 
     const key = 'forge-api-key-0123456789abcdef';
     world.reset({ distribution: 'rhel9', puppet: { version: '8.10.0', layout: 'aio' } });
-    r = await runCli(['origin:puppetmaster', MASTER, '--source', 'puppetcore', '--no-forge', '--verbose', '--debug'], worldEnv(world, { extra: { PUPPET_CORE_KEY: key } }));
+    r = await runCli(
+      ['origin:puppetmaster', MASTER, '--source', 'puppetcore', '--no-forge', '--verbose', '--debug'],
+      worldEnv(world, { extra: { PUPPET_CORE_KEY: key } }),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(world.commands()).toContain('dnf -y install https://yum-puppetcore.puppet.com/public/puppet8-release-el-9.noarch.rpm');
     expect(world.commands()).toContain('dnf -y install puppetserver git rsyslog firewalld augeas');
@@ -234,7 +249,11 @@ describe('origin:puppetmaster', () => {
     const r = await runCli(['origin:puppetmaster', MASTER], worldEnv(world));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`  - ${MASTER}: Puppet 3.1.1 (the distribution's packages) (already installed)\n`);
-    expect(echoes(r.stderr).slice(0, 3)).toEqual([`task: origin:puppetmaster ${MASTER}`, `  task: remote:available ${MASTER}`, `  task: origin:prepare ${MASTER}`]);
+    expect(echoes(r.stderr).slice(0, 3)).toEqual([
+      `task: origin:puppetmaster ${MASTER}`,
+      `  task: remote:available ${MASTER}`,
+      `  task: origin:prepare ${MASTER}`,
+    ]);
     expect(world.commands()).toContain('yum -y install puppet-server git rsyslog firewalld augeas');
     expect(world.commands().at(-1)).toBe('systemctl enable puppetmaster');
   });
@@ -254,7 +273,9 @@ describe('origin:puppetmaster', () => {
     world.installed('puppet-agent');
     r = await runCli(['origin:puppetmaster', MASTER, '--source', 'openvox'], worldEnv(world));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: ${MASTER} already has Puppet 7.23.0 (the distribution's packages); --source openvox would put a second packaging beside it`);
+    expect(r.stderr).toContain(
+      `error: ${MASTER} already has Puppet 7.23.0 (the distribution's packages); --source openvox would put a second packaging beside it`,
+    );
     expect(withoutProbes(world.commands())).toEqual([]);
   });
 
@@ -278,7 +299,13 @@ describe('origin:puppetmaster', () => {
     const stderr = new PassThrough();
     stderr.on('data', (d) => (err += d));
     const env = worldEnv(world);
-    const code = await main(['origin:puppetmaster', MASTER, '--verbose'], { stdout: new PassThrough(), stderr, env, cwd: env.HOME!, onRunner: (x) => (runner = x) });
+    const code = await main(['origin:puppetmaster', MASTER, '--verbose'], {
+      stdout: new PassThrough(),
+      stderr,
+      env,
+      cwd: env.HOME!,
+      onRunner: (x) => (runner = x),
+    });
     expect(code, err).toBe(0);
     // Inside the flow: the master asks for ssh in the firewall again; origin:prepare already did it.
     expect(err).toContain(`  - remote:firewall:service ${MASTER} ssh: already run, reusing its result\n`);
@@ -292,7 +319,9 @@ describe('origin:puppetmaster', () => {
     expect(world.commands().length).toBe(calls);
     expect(echoes(err).filter((l) => l.includes('origin:prepare'))).toEqual([`  task: origin:prepare ${MASTER} --packages puppet-server git rsyslog`]);
     // --verbose shows what Puppet itself reported.
-    expect(err).toContain(`${MASTER}: Puppet 3.1.1 (the distribution's packages): ${world.sshd.dir}/bin/puppet, config /etc/puppet/puppet.conf, ssldir /var/lib/puppet/ssl, manifest /var/lib/puppet/site/manifests/site.pp`);
+    expect(err).toContain(
+      `${MASTER}: Puppet 3.1.1 (the distribution's packages): ${world.sshd.dir}/bin/puppet, config /etc/puppet/puppet.conf, ssldir /var/lib/puppet/ssl, manifest /var/lib/puppet/site/manifests/site.pp`,
+    );
   });
 
   it('stops at the first failing step with exit 1, naming the command, and opens no port after it', async () => {
@@ -335,7 +364,10 @@ describe('origin:puppetmaster', () => {
       "sudo -n sh -c 'systemctl start puppetserver'",
       "sudo -n sh -c 'systemctl enable puppetserver'",
     ].map((c) => wouldRun.indexOf(c));
-    expect(order.every((i) => i >= 0), wouldRun.join('\n')).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      wouldRun.join('\n'),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(r.stderr).toContain('would upload');
   });

@@ -66,7 +66,9 @@ let cloud = new Cloud();
 function script(): void {
   ec2.reset();
   ec2.on(DescribeImagesCommand).resolves({
-    Images: [{ ImageId: AMI, Name: 'debian-12-amd64-20240717-1811', Description: 'Debian 12 (20240717-1811)', RootDeviceName: '/dev/xvda', RootDeviceType: 'ebs' }],
+    Images: [
+      { ImageId: AMI, Name: 'debian-12-amd64-20240717-1811', Description: 'Debian 12 (20240717-1811)', RootDeviceName: '/dev/xvda', RootDeviceType: 'ebs' },
+    ],
   });
   ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[]; Filters?: { Name: string; Values: string[] }[] }) => {
     const i = cloud.instance;
@@ -165,9 +167,28 @@ describe.skipIf(!REAL_PUPPET.available)('--enrol on real Puppet hosts', () => {
     cloud = new Cloud();
     cloud.bootOn = agent1;
     script();
-    const r = await cli(['origin:baseinstance', 'web1', '--image', AMI, '--hostname', AGENT1, '--enrol', MASTER, '--enrol-wait', '--timeout', '1500', '--verbose', '--debug']);
+    const r = await cli([
+      'origin:baseinstance',
+      'web1',
+      '--image',
+      AMI,
+      '--hostname',
+      AGENT1,
+      '--enrol',
+      MASTER,
+      '--enrol-wait',
+      '--timeout',
+      '1500',
+      '--verbose',
+      '--debug',
+    ]);
     const booted = await cloud.booted;
-    console.info(r.stderr.split('\n').filter((l) => /^\s*(task: |- )/.test(l)).join('\n'));
+    console.info(
+      r.stderr
+        .split('\n')
+        .filter((l) => /^\s*(task: |- )/.test(l))
+        .join('\n'),
+    );
     expect(r.code, `${r.stderr}\n--- boot ---\n${booted?.log}\n--- agent ---\n${agent1.agentLog()}`).toBe(0);
     expect(r.stdout).toBe(`id=${ID}\ndns=${AGENT1}\nip=\nfqdn=${AGENT1}\ncertname=${AGENT1}\n`);
     expect(booted?.code, booted?.log).toBe(0);
@@ -195,7 +216,12 @@ describe.skipIf(!REAL_PUPPET.available)('--enrol on real Puppet hosts', () => {
     // apt-get installed while policy-rc.d forbade every start, and the agent started once, after its settings.
     expect(readFileSync(join(agent1.dir, 'policy.log'), 'utf8')).toBe('policy-rc.d answers 101\n');
     const calls = agent1.calls().map((c) => [c.name, ...c.args].join(' '));
-    expect(calls.filter((c) => /^(apt-get|systemctl)/.test(c))).toEqual(['apt-get -q update', 'apt-get -y install puppet-agent', 'systemctl enable puppet', 'systemctl restart puppet']);
+    expect(calls.filter((c) => /^(apt-get|systemctl)/.test(c))).toEqual([
+      'apt-get -q update',
+      'apt-get -y install puppet-agent',
+      'systemctl enable puppet',
+      'systemctl restart puppet',
+    ]);
     expect(agent1.agentLog().match(/systemctl start puppet/g)).toHaveLength(1);
     expect(agent1.agentPid()).toBeGreaterThan(0);
     // The policy-rc.d the script wrote is gone again (the overlay's upper layer is empty).

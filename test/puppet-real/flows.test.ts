@@ -35,7 +35,10 @@ function siteRepository(): string {
   writeFileSync(join(work, 'manifests', 'site.pp'), `node default { notify { '${SITE_RESOURCE}': message => '${SITE_MESSAGE}' } }\n`);
   writeFileSync(join(work, 'modules', '.keep'), '');
   const git = (args: string[], cwd = work) =>
-    execFileSync('git', ['-c', 'user.name=origin-setup test', '-c', 'user.email=test@example.test', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'pipe' });
+    execFileSync('git', ['-c', 'user.name=origin-setup test', '-c', 'user.email=test@example.test', '-c', 'init.defaultBranch=main', ...args], {
+      cwd,
+      stdio: 'pipe',
+    });
   git(['init', '-q']);
   git(['add', '.']);
   git(['commit', '-q', '-m', 'site']);
@@ -134,7 +137,9 @@ describe.skipIf(!REAL_PUPPET.available)('origin:puppetmaster and origin:puppetcl
     expect(core.stderr).toContain('PUPPET_CORE_KEY');
     expect(core.stderr).toContain('PuppetCoreKey');
     // Only queries: nothing installed, no service touched, puppet.conf as it was.
-    const changing = set.hosts.flatMap((h) => h.calls()).filter((c) => !(['apt-cache', 'dpkg'].includes(c.name) || (c.name === 'systemctl' && c.args[0] === 'is-active')));
+    const changing = set.hosts
+      .flatMap((h) => h.calls())
+      .filter((c) => !(['apt-cache', 'dpkg'].includes(c.name) || (c.name === 'systemctl' && c.args[0] === 'is-active')));
     expect(changing).toEqual([]);
     expect((await agent1.exec('cat /etc/puppet/puppet.conf')).stdout).toBe(conf);
     expect(agent1.agentPid()).toBeUndefined();
@@ -151,7 +156,9 @@ describe.skipIf(!REAL_PUPPET.available)('origin:puppetmaster and origin:puppetcl
     // The JVM runs as puppet, as the unit runs it.
     const puppetUid = execFileSync('id', ['-u', 'puppet'], { encoding: 'utf8' }).trim();
     expect(readFileSync(`/proc/${master.puppetserverPid()}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\s+${puppetUid}\\s`, 'm'));
-    expect(master.calls().map((c) => [c.name, ...c.args].join(' '))).toEqual(expect.arrayContaining(['systemctl start puppetserver', 'systemctl enable puppetserver']));
+    expect(master.calls().map((c) => [c.name, ...c.args].join(' '))).toEqual(
+      expect.arrayContaining(['systemctl start puppetserver', 'systemctl enable puppetserver']),
+    );
     expect((await rootOn(master, `PATH=${master.dir}/bin:$PATH systemctl is-active puppetserver`)).stdout).toBe('active\n');
     // On 127.0.0.1:masterPort (never 8140), which every host's serverport names.
     const connected = await new Promise<boolean>((resolve) => {
@@ -183,7 +190,14 @@ describe.skipIf(!REAL_PUPPET.available)('origin:puppetmaster and origin:puppetcl
 
     const v = await bin(['puppet:version', MASTER, '--json']);
     expect(v.code, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout)).toMatchObject({ host: MASTER, major: 7, source: 'distribution', config: '/etc/puppet/puppet.conf', ssldir: '/var/lib/puppet/ssl', ca: 'puppetserver-ca' });
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      host: MASTER,
+      major: 7,
+      source: 'distribution',
+      config: '/etc/puppet/puppet.conf',
+      ssldir: '/var/lib/puppet/ssl',
+      ca: 'puppetserver-ca',
+    });
   }, 240_000);
 
   test('origin:puppetclient: the agent daemon asks, the tool signs on the real CA, and a real agent run gets the site catalog', async () => {

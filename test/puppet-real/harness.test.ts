@@ -145,7 +145,8 @@ describe.skipIf(!REAL_PUPPET.available)('real Puppet hosts', () => {
     expect((await ssh(master, 'systemctl is-active puppet')).stdout).toBe('inactive\n');
     // The real agent: its private key and CSR, made before it reaches for the CA.
     const deadline = Date.now() + 60_000;
-    while (!/Connection refused|Will try again|Couldn't fetch certificate|Failed to open TCP/i.test(agent.agentLog()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!/Connection refused|Will try again|Couldn't fetch certificate|Failed to open TCP/i.test(agent.agentLog()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect(agent.agentLog()).toContain('puppet agent --waitforcert 2 --no-daemonize');
     expect(agent.agentLog()).toMatch(/Connection refused|Will try again|Couldn't fetch certificate|Failed to open TCP/i);
     expect(agent.agentPid()).toBe(pid);
@@ -166,7 +167,18 @@ describe.skipIf(!REAL_PUPPET.available)('real Puppet hosts', () => {
     for (const h of [master, agent]) {
       const out = execFileSync(
         'ssh',
-        ['-F', join(home, '.ssh/config'), '-o', `UserKnownHostsFile=${join(home, '.ssh/known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', h.name, 'hostname'],
+        [
+          '-F',
+          join(home, '.ssh/config'),
+          '-o',
+          `UserKnownHostsFile=${join(home, '.ssh/known_hosts')}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          h.name,
+          'hostname',
+        ],
         { encoding: 'utf8', timeout: 30_000 },
       );
       expect(out.trim()).toBe(h.name);

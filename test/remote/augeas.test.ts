@@ -117,7 +117,11 @@ describe('remote:augeas tasks against a real sshd (augtool is a recording stand-
     sshd = s;
     env = e;
   });
-  const augtoolCalls = () => sshd.calls().filter((c) => c.name === 'augtool').map((c) => c.args);
+  const augtoolCalls = () =>
+    sshd
+      .calls()
+      .filter((c) => c.name === 'augtool')
+      .map((c) => c.args);
 
   it('set makes $ModLoad and a value with $ and spaces arrive literally, as root, in one augtool word', async () => {
     const path = '/files/etc/rsyslog.conf/$ModLoad[last()+1]';
@@ -134,7 +138,12 @@ describe('remote:augeas tasks against a real sshd (augtool is a recording stand-
     ]);
     // What augtool's own parser makes of those words is exactly what was typed.
     expect(augtoolWords(calls[1]!.slice(1))).toEqual([['set', '/files/etc/rsyslog.conf/$InputTCPServerRun', '$HOME 514 "x" \\n `id`']]);
-    expect(sshd.calls().filter((c) => c.name === 'sudo').map((c) => c.args.slice(0, 3))).toEqual([
+    expect(
+      sshd
+        .calls()
+        .filter((c) => c.name === 'sudo')
+        .map((c) => c.args.slice(0, 3)),
+    ).toEqual([
       ['-n', 'sh', '-c'],
       ['-n', 'sh', '-c'],
     ]);
@@ -179,7 +188,7 @@ describe('remote:augeas tasks against a real sshd (augtool is a recording stand-
   });
 
   it('an augtool failure fails the task with its message', async () => {
-    sshd.standIn('augtool', { stderr: 'error: Failed to execute command\nsaving failed (run \'errors\' for details)\n', exit: 1 });
+    sshd.standIn('augtool', { stderr: "error: Failed to execute command\nsaving failed (run 'errors' for details)\n", exit: 1 });
     const r = await runCli(['remote:augeas:set', 'testhost', '/files/etc/puppet/puppet.conf/main/server', 'puppet'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/exited 1: error: Failed to execute command \| saving failed/);

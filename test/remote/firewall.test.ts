@@ -10,10 +10,13 @@ import { recorded, sudoed } from './recorded.js';
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-useTestSshd((s, e) => {
-  sshd = s;
-  env = e;
-}, { standIns: ['firewall-offline-cmd'] });
+useTestSshd(
+  (s, e) => {
+    sshd = s;
+    env = e;
+  },
+  { standIns: ['firewall-offline-cmd'] },
+);
 
 const firewalldOpen = [
   'systemctl is-active firewalld',
@@ -33,12 +36,7 @@ describe('remote:firewall:port', () => {
     ['amzn2', firewalldOpen],
     [
       'rhel64',
-      [
-        'lokkit --nostart --port=8140:tcp',
-        'lokkit --nostart --port=53:udp',
-        'lokkit --nostart --port=60000-61000:udp',
-        'service iptables condrestart',
-      ],
+      ['lokkit --nostart --port=8140:tcp', 'lokkit --nostart --port=53:udp', 'lokkit --nostart --port=60000-61000:udp', 'service iptables condrestart'],
     ],
     ['ubuntu2204', ['ufw allow 8140/tcp', 'ufw allow 53/udp', 'ufw allow 60000:61000/udp']],
     ['debian12', ['ufw allow 8140/tcp', 'ufw allow 53/udp', 'ufw allow 60000:61000/udp']],
@@ -68,15 +66,7 @@ describe('remote:firewall:port', () => {
 
   it('refuses a bad port or protocol with exit 2 before connecting', async () => {
     const before = sshd.logins();
-    for (const argv of [
-      ['8140;reboot'],
-      ['$(id)'],
-      ['70000'],
-      ['80/sctp'],
-      ['80/tcp/x'],
-      ['9000-8000'],
-      ['80', '--protocol', 'sctp'],
-    ]) {
+    for (const argv of [['8140;reboot'], ['$(id)'], ['70000'], ['80/sctp'], ['80/tcp/x'], ['9000-8000'], ['80', '--protocol', 'sctp']]) {
       const r = await runCli(['remote:firewall:port', 'testhost', ...argv], env);
       expect(r.code, argv.join(' ')).toBe(2);
     }

@@ -19,13 +19,9 @@ describe('git helpers', () => {
     expect(gitCommands.clone('https://example.org/r.git', 'r', { bare: true, branch: 'v1' }).text).toBe(
       'git clone --quiet --bare --branch v1 -- https://example.org/r.git r',
     );
-    expect(gitCommands.checkout('my dir', 'main', { remote: 'upstream', track: true }).text).toBe(
-      "git -C 'my dir' checkout --quiet --track upstream/main",
-    );
+    expect(gitCommands.checkout('my dir', 'main', { remote: 'upstream', track: true }).text).toBe("git -C 'my dir' checkout --quiet --track upstream/main");
     expect(gitCommands.tags('site', 'openshift-origin').text).toBe("git -C site tag --list 'openshift-origin*'");
-    expect(gitCommands.submoduleUpdate('site', { init: true, recursive: true }).text).toBe(
-      'git -C site submodule --quiet update --init --recursive',
-    );
+    expect(gitCommands.submoduleUpdate('site', { init: true, recursive: true }).text).toBe('git -C site submodule --quiet update --init --recursive');
   });
 
   it('refuses URLs that are options or run commands, and odd refs', () => {
@@ -48,7 +44,11 @@ describe('remote:git tasks against a real sshd (git is a recording stand-in)', (
     sshd = s;
     env = e;
   });
-  const gitCalls = () => sshd.calls().filter((c) => c.name === 'git').map((c) => c.args);
+  const gitCalls = () =>
+    sshd
+      .calls()
+      .filter((c) => c.name === 'git')
+      .map((c) => c.args);
 
   it('clone runs git clone quietly as the login user and prints where the clone went', async () => {
     const url = 'https://github.com/markllama/origin-puppet.git';
@@ -156,7 +156,7 @@ describe('remote:git tasks against a real sshd (git is a recording stand-in)', (
       'task: remote:git:clone testhost https://github.com/x/none.git\n' +
         "error: testhost: `git clone --quiet -- https://github.com/x/none.git none` exited 128: Cloning into 'none'... | fatal: repository 'https://github.com/x/none.git/' not found\n",
     );
-    sshd.standIn('git', { stderr: 'fatal: cannot change to \'nowhere\': No such file or directory\n', exit: 128 });
+    sshd.standIn('git', { stderr: "fatal: cannot change to 'nowhere': No such file or directory\n", exit: 128 });
     const pull = await runCli(['remote:git:pull', 'testhost', 'nowhere'], env);
     expect(pull.code).toBe(1);
     expect(pull.stderr).toMatch(/`git -C nowhere pull --quiet origin` exited 128: fatal: cannot change to 'nowhere'/);

@@ -14,14 +14,20 @@ let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
 // mkdir is a stand-in here too: the fake sudo runs as the login user, who cannot write /etc.
-useTestSshd((s, e) => {
-  sshd = s;
-  env = e;
-}, { standIns: ['mkdir'] });
+useTestSshd(
+  (s, e) => {
+    sshd = s;
+    env = e;
+  },
+  { standIns: ['mkdir'] },
+);
 
 /** Calls without the captured stdin, in order. */
 const calls = (): Omit<StandInCall, 'stdin'>[] => sshd.calls().map(({ name, args }) => ({ name, args }));
-const callsOf = (name: string) => calls().filter((c) => c.name === name).map((c) => c.args);
+const callsOf = (name: string) =>
+  calls()
+    .filter((c) => c.name === name)
+    .map((c) => c.args);
 
 /** `install` keeps a copy of what it was asked to install, as $HOME/installed.<basename of DEST>. */
 function captureInstalls(): void {
@@ -61,14 +67,20 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     sshd.withDistribution('ubuntu2204');
     const r = await runCli(['remote:pkg:install', 'testhost', 'puppet', 'augeas-tools'], env);
     expect(r.code).toBe(0);
-    expect(callsOf('apt-get')).toEqual([['-q', 'update'], ['-y', 'install', 'puppet', 'augeas-tools']]);
+    expect(callsOf('apt-get')).toEqual([
+      ['-q', 'update'],
+      ['-y', 'install', 'puppet', 'augeas-tools'],
+    ]);
   });
 
   it('remove and update use the manager of the host', async () => {
     sshd.withDistribution('fedora19');
     expect((await runCli(['remote:yum:remove', 'testhost', 'mcollective', 'puppet-dashboard'], env)).code).toBe(0);
     expect((await runCli(['remote:pkg:update', 'testhost'], env)).code).toBe(0);
-    expect(callsOf('yum')).toEqual([['-y', 'remove', 'mcollective', 'puppet-dashboard'], ['-y', 'update']]);
+    expect(callsOf('yum')).toEqual([
+      ['-y', 'remove', 'mcollective', 'puppet-dashboard'],
+      ['-y', 'update'],
+    ]);
     sshd.clearCalls();
     sshd.withDistribution('fedora40');
     expect((await runCli(['remote:yum:update', 'testhost'], env)).code).toBe(0);
@@ -91,7 +103,9 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
     sshd.standIn('yum', { stderr: 'Loaded plugins: langpacks\nNo package nosuch available.\nError: Nothing to do\n', exit: 1 });
     const r = await runCli(['remote:yum:install', 'testhost', 'nosuch'], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: testhost: `sudo -n sh -c 'yum -y install nosuch'` exited 1: Loaded plugins: langpacks | No package nosuch available. | Error: Nothing to do");
+    expect(r.stderr).toContain(
+      "error: testhost: `sudo -n sh -c 'yum -y install nosuch'` exited 1: Loaded plugins: langpacks | No package nosuch available. | Error: Nothing to do",
+    );
   });
 
   it('names the reason a tool printed on stdout, once, at every verbosity', async () => {
@@ -102,7 +116,9 @@ describe.skipIf(!asRoot)('packages per distribution', () => {
       const r = await runCli(['remote:yum:install', 'testhost', 'nosuch', ...flags], env);
       expect(r.code).toBe(1);
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
-      expect(errors).toEqual(["error: testhost: `sudo -n sh -c 'yum -y install nosuch'` exited 1: Loaded plugins: langpacks | No package nosuch available. | Error: Nothing to do"]);
+      expect(errors).toEqual([
+        "error: testhost: `sudo -n sh -c 'yum -y install nosuch'` exited 1: Loaded plugins: langpacks | No package nosuch available. | Error: Nothing to do",
+      ]);
       expect(r.stderr.split('No package nosuch available.').length - 1).toBe(1);
     }
   });

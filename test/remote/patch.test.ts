@@ -18,8 +18,8 @@ beforeEach(() => {
   sshd.standIn('patch', { script: 'exec /usr/bin/patch "$@"' });
 });
 
-const ORIGINAL = "def [](param)\n  param = param.intern if param.is_a?(String)\n  super || parameter(param)\nend\n";
-const PATCHED = "def [](param)\n  param = param.intern if param.is_a?(String)\n  return super if param == :id\n  super || parameter(param)\nend\n";
+const ORIGINAL = 'def [](param)\n  param = param.intern if param.is_a?(String)\n  super || parameter(param)\nend\n';
+const PATCHED = 'def [](param)\n  param = param.intern if param.is_a?(String)\n  return super if param == :id\n  super || parameter(param)\nend\n';
 const DIFF = [
   '--- resource.rb.orig',
   '+++ resource.rb',
@@ -43,7 +43,11 @@ function remoteFile(text: string): { name: string; path: string } {
   return { name, path };
 }
 const tempFiles = () => readdirSync(sshd.remoteHome).filter((f) => f.startsWith('.origin-setup-patch-'));
-const patchCalls = () => sshd.calls().filter((c) => c.name === 'patch').map((c) => c.args);
+const patchCalls = () =>
+  sshd
+    .calls()
+    .filter((c) => c.name === 'patch')
+    .map((c) => c.args);
 
 describe('remote:patch:apply', () => {
   it('uploads the diff, applies it with --forward --backup, and removes the temporary file', async () => {
@@ -85,14 +89,19 @@ describe('remote:patch:apply', () => {
     expect(tempFiles()).toEqual([]);
   });
 
-  it('--sudo runs patch as root; the temporary file stays the login user\'s', async () => {
+  it("--sudo runs patch as root; the temporary file stays the login user's", async () => {
     sshd.standIn('patch', { script: 'case "$1" in --dry-run) exit 1 ;; esac' });
     writeFileSync(join(env.HOME!, 'p.diff'), DIFF);
     const r = await runCli(['remote:patch:apply', 'testhost', 'p.diff', '/usr/share/ruby/vendor_ruby/puppet/rails/resource.rb', '--sudo'], env);
     expect(r.code).toBe(0);
-    const sudo = sshd.calls().filter((c) => c.name === 'sudo').map((c) => c.args[3]);
+    const sudo = sshd
+      .calls()
+      .filter((c) => c.name === 'sudo')
+      .map((c) => c.args[3]);
     expect(sudo).toEqual([
-      expect.stringMatching(/^patch --dry-run --reverse --force --silent -- \/usr\/share\/ruby\/vendor_ruby\/puppet\/rails\/resource\.rb \.origin-setup-patch-/),
+      expect.stringMatching(
+        /^patch --dry-run --reverse --force --silent -- \/usr\/share\/ruby\/vendor_ruby\/puppet\/rails\/resource\.rb \.origin-setup-patch-/,
+      ),
       expect.stringMatching(/^patch --forward --backup -- \/usr\/share\/ruby\/vendor_ruby\/puppet\/rails\/resource\.rb \.origin-setup-patch-/),
     ]);
     expect(tempFiles()).toEqual([]);

@@ -62,7 +62,13 @@ function puppetHost(version: string, certs = '', o: HostPuppet = {}): void {
   sshd.standIn('puppet', { script: puppetStandIn({ version, stateDir: state, layout: o.layout, settings: o.settings, certname: o.certname }) });
   write('certs', certs);
   const major = Number(version.split('.')[0]);
-  const owner = o.owner ?? (o.layout === 'aio' ? { manager: 'rpm', package: 'openvox-agent' } : major <= 3 ? { manager: 'rpm', package: 'puppet' } : { manager: 'deb', package: 'puppet-agent' });
+  const owner =
+    o.owner ??
+    (o.layout === 'aio'
+      ? { manager: 'rpm', package: 'openvox-agent' }
+      : major <= 3
+        ? { manager: 'rpm', package: 'puppet' }
+        : { manager: 'deb', package: 'puppet-agent' });
   const owners = packageOwnerStandIns({ manager: owner.manager, owner: owner.package });
   sshd.standIn('dpkg', owners.dpkg);
   sshd.standIn('rpm', owners.rpm);
@@ -181,7 +187,10 @@ describe('puppet:cert:list', () => {
 
   it('Puppet 7: a failing `puppetserver ca list` asks whether puppetserver runs', async () => {
     puppetHost('7.30.0');
-    sshd.standIn('puppetserver', { stderr: 'Fatal error when running action\n  Error: Failed connecting to https://testhost:8140/puppet-ca/v1/certificate_statuses/any_key\n', exit: 1 });
+    sshd.standIn('puppetserver', {
+      stderr: 'Fatal error when running action\n  Error: Failed connecting to https://testhost:8140/puppet-ca/v1/certificate_statuses/any_key\n',
+      exit: 1,
+    });
     const r = await runCli(['puppet:cert:list', 'testhost'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Failed connecting to https://testhost:8140');
@@ -365,7 +374,10 @@ describe('puppet:master:configure', () => {
     expect(ran('mkdir')).toEqual(['mkdir -p /srv/site/modules /srv/site/manifests /etc/puppet/code/environments/production']);
     const out = JSON.parse(r.stdout);
     expect(out.config).toBe('/etc/puppet/puppet.conf');
-    expect(out.effective).toEqual({ manifest: '/srv/site/manifests/site.pp', basemodulepath: '/srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules' });
+    expect(out.effective).toEqual({
+      manifest: '/srv/site/manifests/site.pp',
+      basemodulepath: '/srv/site/modules:/etc/puppet/code/modules:/usr/share/puppet/modules',
+    });
 
     // A re-run finds the site in basemodulepath already and does not add it twice.
     sshd.clearCalls();
@@ -527,10 +539,42 @@ describe('puppet:master:autosign', () => {
 
 describe('split CA and policy autosigning on every source', () => {
   it.each([
-    { what: "the seeds' distribution Puppet 3.8", version: '3.8.7', layout: 'distribution3', owner: { manager: 'rpm', package: 'puppet' }, source: 'distribution', confdir: '/etc/puppet', section: 'master' },
-    { what: "Debian 12's Puppet 7", version: '7.23.0', layout: 'distribution', owner: { manager: 'deb', package: 'puppet-agent' }, source: 'distribution', confdir: '/etc/puppet', section: 'server' },
-    { what: 'OpenVox 8', version: '8.28.1', layout: 'aio', owner: { manager: 'rpm', package: 'openvox-agent' }, source: 'openvox', confdir: '/etc/puppetlabs/puppet', section: 'server' },
-    { what: 'Puppet Core 8', version: '8.10.0', layout: 'aio', owner: { manager: 'deb', package: 'puppet-agent' }, source: 'puppetcore', confdir: '/etc/puppetlabs/puppet', section: 'server' },
+    {
+      what: "the seeds' distribution Puppet 3.8",
+      version: '3.8.7',
+      layout: 'distribution3',
+      owner: { manager: 'rpm', package: 'puppet' },
+      source: 'distribution',
+      confdir: '/etc/puppet',
+      section: 'master',
+    },
+    {
+      what: "Debian 12's Puppet 7",
+      version: '7.23.0',
+      layout: 'distribution',
+      owner: { manager: 'deb', package: 'puppet-agent' },
+      source: 'distribution',
+      confdir: '/etc/puppet',
+      section: 'server',
+    },
+    {
+      what: 'OpenVox 8',
+      version: '8.28.1',
+      layout: 'aio',
+      owner: { manager: 'rpm', package: 'openvox-agent' },
+      source: 'openvox',
+      confdir: '/etc/puppetlabs/puppet',
+      section: 'server',
+    },
+    {
+      what: 'Puppet Core 8',
+      version: '8.10.0',
+      layout: 'aio',
+      owner: { manager: 'deb', package: 'puppet-agent' },
+      source: 'puppetcore',
+      confdir: '/etc/puppetlabs/puppet',
+      section: 'server',
+    },
   ] as const)('$what: the policy beside its puppet.conf, autosign in [$section], ca_server written', async (c) => {
     puppetHost(c.version, '', { layout: c.layout, owner: c.owner });
     const version = await runCli(['puppet:version', 'testhost', '--json'], env);
@@ -544,7 +588,10 @@ describe('split CA and policy autosigning on every source', () => {
 
     const split = await runCli(['puppet:agent:set_server', 'testhost', 'puppet.example.com', '--ca-server', 'puppetca.example.com'], env);
     expectOk(split);
-    expect(ran('puppet').slice(-2)).toEqual(['puppet config set --section main server puppet.example.com', 'puppet config set --section main ca_server puppetca.example.com']);
+    expect(ran('puppet').slice(-2)).toEqual([
+      'puppet config set --section main server puppet.example.com',
+      'puppet config set --section main ca_server puppetca.example.com',
+    ]);
   });
 });
 
@@ -658,7 +705,12 @@ describe('top level', () => {
 
     puppetHost('8.10.0', '', { layout: 'aio' });
     const openvox = JSON.parse((await runCli(['puppet:version', 'testhost', '--json'], env)).stdout);
-    expect(openvox).toMatchObject({ source: 'openvox', confdir: '/etc/puppetlabs/puppet', ssldir: '/etc/puppetlabs/puppet/ssl', vardir: '/opt/puppetlabs/puppet/cache' });
+    expect(openvox).toMatchObject({
+      source: 'openvox',
+      confdir: '/etc/puppetlabs/puppet',
+      ssldir: '/etc/puppetlabs/puppet/ssl',
+      vardir: '/opt/puppetlabs/puppet/cache',
+    });
   });
 
   it('apply passes the manifest and --modulepath quoted, with detailed exit codes', async () => {
@@ -769,7 +821,9 @@ describe('puppet:repo', () => {
     expect(sshd.readCallLog()).not.toContain(key);
     // Only as the content of a root-only file.
     expect(captured('/var/cache/origin-setup/forge-key')).toBe(`${key}\n`);
-    expect(ran('install').map((c) => c.replace(/\S*\.origin-setup-\w+\.tmp/, 'TMP'))).toEqual(['install -m 0600 -o root -g root TMP /var/cache/origin-setup/forge-key']);
+    expect(ran('install').map((c) => c.replace(/\S*\.origin-setup-\w+\.tmp/, 'TMP'))).toEqual([
+      'install -m 0600 -o root -g root TMP /var/cache/origin-setup/forge-key',
+    ]);
   });
 
   it('--source puppetcore on Debian 12: PuppetCoreKey from the config file goes into apt auth.conf.d', async (t) => {

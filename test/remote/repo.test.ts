@@ -13,16 +13,23 @@ const asRoot = process.getuid?.() === 0;
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 
-useTestSshd((s, e) => {
-  sshd = s;
-  env = e;
-}, { standIns: ['rm'] });
+useTestSshd(
+  (s, e) => {
+    sshd = s;
+    env = e;
+  },
+  { standIns: ['rm'] },
+);
 beforeEach(() => {
   sshd.standIn('install', { script: 'for a; do src=$dest; dest=$a; done; cp "$src" "$HOME/installed.${dest##*/}"' });
   sshd.withDistribution('fedora19');
 });
 
-const callsOf = (name: string) => sshd.calls().filter((c) => c.name === name).map((c) => c.args);
+const callsOf = (name: string) =>
+  sshd
+    .calls()
+    .filter((c) => c.name === name)
+    .map((c) => c.args);
 const installed = (name: string) => readFileSync(join(sshd.remoteHome, `installed.${name}`), 'utf8');
 
 const REPO = '[puppetlabs-products]\nname=Puppet Labs Products\nbaseurl=http://yum.puppetlabs.com/el/6/products/$basearch\ngpgcheck=0\n';

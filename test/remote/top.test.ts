@@ -12,7 +12,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Settings, type GlobalFlags } from '../../src/config/settings.js';
 import { Output } from '../../src/engine/output.js';
 import { findTask } from '../../src/tasks/index.js';
-import type { Runner } from '../../src/engine/runner.js';
 import { newRunner } from '../../src/compose.js';
 import { defineTask, type AnyTask } from '../../src/engine/task.js';
 import { systemPaths } from '../../src/platform/system.js';
@@ -66,7 +65,14 @@ const commands = () => recorded(sshd, ['cat']);
 /** Runs a test-only task that invokes real ones, in one run (one Runner, one SSH pool). */
 async function runComposed(task: AnyTask, words: string[], runEnv: NodeJS.ProcessEnv): Promise<{ result: unknown; stderr: string }> {
   const flags: GlobalFlags = {
-    verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false,
+    verbose: false,
+    quiet: false,
+    debug: false,
+    json: false,
+    dryRun: false,
+    color: false,
+    strictHostKeys: false,
+    keepOnFailure: false,
   };
   const stderr = new PassThrough();
   let err = '';
@@ -276,15 +282,17 @@ describe('remote:hostname', () => {
     sshd.withDistribution('fedora19');
     const hosts = sysFile(
       'hosts',
-      [
-        '127.0.0.1 localhost localhost.localdomain',
-        '10.0.0.9 broker.example.com broker',
-        '10.0.0.8 brokerXexample.com',
-        '10.0.0.7 db.example.com',
-        '',
-      ].join('\n'),
+      ['127.0.0.1 localhost localhost.localdomain', '10.0.0.9 broker.example.com broker', '10.0.0.8 brokerXexample.com', '10.0.0.7 db.example.com', ''].join(
+        '\n',
+      ),
     );
-    const want = ['127.0.0.1 localhost localhost.localdomain', '10.0.0.8 brokerXexample.com', '10.0.0.7 db.example.com', '10.0.0.5 broker.example.com broker', ''].join('\n');
+    const want = [
+      '127.0.0.1 localhost localhost.localdomain',
+      '10.0.0.8 brokerXexample.com',
+      '10.0.0.7 db.example.com',
+      '10.0.0.5 broker.example.com broker',
+      '',
+    ].join('\n');
     const r = await runCli(['remote:hostname', 'testhost', 'broker.example.com', '--ipaddr', '10.0.0.5'], env);
     expect(r.code).toBe(0);
     expect(readFileSync(hosts, 'utf8')).toBe(want);
@@ -327,7 +335,9 @@ describe('remote:hostname', () => {
     sshd.withDistribution('fedora19');
     const r = await runCli(['remote:hostname', 'testhost', 'broker.example.com', '--dry-run'], env);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("task: remote:hostname testhost broker.example.com\n  - would run on testhost: sudo -n sh -c 'hostnamectl set-hostname broker.example.com'\n");
+    expect(r.stderr).toBe(
+      "task: remote:hostname testhost broker.example.com\n  - would run on testhost: sudo -n sh -c 'hostnamectl set-hostname broker.example.com'\n",
+    );
     expect(commands()).toEqual([]);
   });
 });
@@ -359,9 +369,7 @@ describe('remote:preserve_hostname', () => {
   it('says why when cloud-init is not installed (exit 1: a workflow may treat it as nothing to keep)', async () => {
     const r = await runCli(['remote:preserve_hostname', 'testhost'], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      `error: testhost: ${systemPaths.cloudCfg} does not exist (cloud-init is not installed there, so nothing resets the host name)`,
-    );
+    expect(r.stderr).toContain(`error: testhost: ${systemPaths.cloudCfg} does not exist (cloud-init is not installed there, so nothing resets the host name)`);
     expect(sudoed(sshd)).toEqual([`cat -- ${systemPaths.cloudCfg}`]);
   });
 });
@@ -381,7 +389,7 @@ describe('remote:ipaddress', () => {
     expect(commands()).toEqual(['ip -4 -o addr show dev eth0', 'ip -4 -o addr show dev eth0']);
   });
 
-  it('a missing interface is exit 1 with ip\'s reason; a hostile one exit 2', async () => {
+  it("a missing interface is exit 1 with ip's reason; a hostile one exit 2", async () => {
     sshd.standIn('ip', { stderr: 'Device "eth9" does not exist.\n', exit: 1 });
     const r = await runCli(['remote:ipaddress', 'testhost', 'eth9'], env);
     expect(r.code).toBe(1);
@@ -510,7 +518,12 @@ describe('sudo wrapping', () => {
     sshd.withDistribution('fedora19');
     await runCli(['remote:hostname', 'testhost', 'a.example.com'], env);
     await runCli(['remote:arch', 'testhost'], env);
-    expect(sshd.calls().filter((c) => c.name === 'sudo').map((c) => c.args)).toEqual([['-n', 'sh', '-c', 'hostnamectl set-hostname a.example.com']]);
+    expect(
+      sshd
+        .calls()
+        .filter((c) => c.name === 'sudo')
+        .map((c) => c.args),
+    ).toEqual([['-n', 'sh', '-c', 'hostnamectl set-hostname a.example.com']]);
     expect(lstatSync(sshd.remoteHome).isDirectory()).toBe(true);
   });
 });
@@ -552,7 +565,9 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
     const r = await runCli(['remote:available', 'latehost'], lateEnv);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^error: latehost not reachable: latehost \\(127\\.0\\.0\\.1:${late.port}\\) refused the connection on port ${late.port}`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: latehost not reachable: latehost \\(127\\.0\\.0\\.1:${late.port}\\) refused the connection on port ${late.port}`, 'm'),
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
@@ -578,7 +593,9 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
     // 500 s at the tests' time scale of 0.001 is half a second.
     const r = await runCli(['remote:available', 'latehost', '--wait', '--timeout', '500'], lateEnv);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: timed out after 500s waiting for latehost to take an SSH login; last try: latehost \(127\.0\.0\.1:\d+\) refused the connection/m);
+    expect(r.stderr).toMatch(
+      /^error: timed out after 500s waiting for latehost to take an SSH login; last try: latehost \(127\.0\.0\.1:\d+\) refused the connection/m,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -667,9 +684,7 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
   it('reboot --dry-run prints the command and does not wait', async () => {
     const r = await runCli(['remote:reboot', 'latehost', '--wait', '--dry-run'], lateEnv);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(
-      "task: remote:reboot latehost\n  - would run on latehost: sudo -n sh -c '(sleep 1; reboot) >/dev/null 2>&1 </dev/null &'\n",
-    );
+    expect(r.stderr).toBe("task: remote:reboot latehost\n  - would run on latehost: sudo -n sh -c '(sleep 1; reboot) >/dev/null 2>&1 </dev/null &'\n");
     await sleep(1500);
     expect(late.calls()).toEqual([]);
   });

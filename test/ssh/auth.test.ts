@@ -15,10 +15,13 @@ import { useSshdPools } from '../support/with-sshd.js';
 let sshd: Sshd;
 let wrongKey: string;
 
-const pool = useSshdPools((s) => {
-  sshd = s;
-  wrongKey = sshd.newKey('wrong');
-}, { permitRoot: true, rootLoginMessage: true });
+const pool = useSshdPools(
+  (s) => {
+    sshd = s;
+    wrongKey = sshd.newKey('wrong');
+  },
+  { permitRoot: true, rootLoginMessage: true },
+);
 
 async function whoami(home: string, host = 'testhost', overrides: Partial<SshSettings> = {}) {
   const { log, lines } = captureLog();
@@ -41,18 +44,13 @@ function put(home: string, key: string, name: string): string {
   return dest;
 }
 
-
 describe('~/.ssh/config', () => {
   test('a Host pattern maps a name to HostName, Port, User and IdentityFile', async () => {
     const home = sshd.clientHome({
       hosts: ['placeholder'],
-      configExtra: [
-        'Host *.build.example',
-        '  HostName 127.0.0.1',
-        `  Port ${sshd.port}`,
-        `  User ${sshd.user}`,
-        `  IdentityFile ${sshd.userKeyPath}`,
-      ].join('\n'),
+      configExtra: ['Host *.build.example', '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.userKeyPath}`].join(
+        '\n',
+      ),
     });
     const { host, out, lines } = await whoami(home, 'web1.build.example');
     expect(out).toEqual([sshd.user, sshd.remoteHome]);
@@ -90,9 +88,7 @@ describe('~/.ssh/config', () => {
     const err = await failure(home, 'testhost', { username: 'nobody' });
     expect(err.kind).toBe('auth');
     expect(err.message).toBe(`authentication failed for nobody@testhost (127.0.0.1:${sshd.port}): tried ${sshd.userKeyPath}`);
-    expect(err.hint).toBe(
-      'pass --ssh-key FILE, load the key into ssh-agent, or add its public key to ~nobody/.ssh/authorized_keys on testhost',
-    );
+    expect(err.hint).toBe('pass --ssh-key FILE, load the key into ssh-agent, or add its public key to ~nobody/.ssh/authorized_keys on testhost');
   });
 
   test('RemoteUser from the config file is used when ~/.ssh/config names no user', async () => {
@@ -183,9 +179,7 @@ describe('keys', () => {
     const err = await failure(home, 'testhost', { keyPairName: 'pair' });
     expect(err.kind).toBe('no-keys');
     expect(err.message).toBe(`no SSH key to offer to ${sshd.user}@testhost (127.0.0.1:${sshd.port})`);
-    expect(err.hint).toBe(
-      'looked in: ~/.ssh/pair.pem, ~/.ssh/id_ed25519, ~/.ssh/id_ecdsa, ~/.ssh/id_rsa. Pass --ssh-key FILE or start ssh-agent',
-    );
+    expect(err.hint).toBe('looked in: ~/.ssh/pair.pem, ~/.ssh/id_ed25519, ~/.ssh/id_ecdsa, ~/.ssh/id_rsa. Pass --ssh-key FILE or start ssh-agent');
     // It gave up before opening a connection.
     expect(sshd.sshdLog()).toBe(logBefore);
   });

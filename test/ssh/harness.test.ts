@@ -104,19 +104,14 @@ describe('sudo stand-in', () => {
 });
 
 describe.runIf(process.getuid?.() === 0)('distribution files', () => {
-  const read = async () =>
-    (await host.run(sh`cat /etc/os-release 2>&1; echo ---; cat /etc/redhat-release 2>&1`, { allowExit: 'any' })).stdout;
+  const read = async () => (await host.run(sh`cat /etc/os-release 2>&1; echo ---; cat /etc/redhat-release 2>&1`, { allowExit: 'any' })).stdout;
 
   test('withDistribution changes what /etc/os-release and /etc/redhat-release hold, for the next command', async () => {
     expect(sshd.canFakeRelease).toBe(true);
     sshd.withDistribution('fedora19');
     expect((await read()).join('\n')).toBe(`${DISTRIBUTIONS.fedora19!.osRelease!.trimEnd()}\n---\nFedora release 19 (Schrödinger’s Cat)`);
     sshd.withDistribution('rhel64');
-    expect(await read()).toEqual([
-      'cat: /etc/os-release: No such file or directory',
-      '---',
-      'Red Hat Enterprise Linux Server release 6.4 (Santiago)',
-    ]);
+    expect(await read()).toEqual(['cat: /etc/os-release: No such file or directory', '---', 'Red Hat Enterprise Linux Server release 6.4 (Santiago)']);
     sshd.withOsRelease('ID=custom\nVERSION_ID=1\n');
     expect(await read()).toEqual(['ID=custom', 'VERSION_ID=1', '---', 'cat: /etc/redhat-release: No such file or directory']);
   });
@@ -124,7 +119,11 @@ describe.runIf(process.getuid?.() === 0)('distribution files', () => {
   test('the rest of /etc is the real one, and the real files are untouched', async () => {
     sshd.withDistribution('ubuntu2204');
     expect((await host.run(sh`grep -c . /etc/passwd`)).stdout[0]).toBe(
-      String(readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l !== '').length),
+      String(
+        readFileSync('/etc/passwd', 'utf8')
+          .split('\n')
+          .filter((l) => l !== '').length,
+      ),
     );
     expect(readFileSync('/etc/os-release', 'utf8')).not.toContain('Ubuntu 22.04');
     expect(existsSync('/etc/redhat-release') && readFileSync('/etc/redhat-release', 'utf8').includes('Santiago')).toBe(false);

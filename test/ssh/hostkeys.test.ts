@@ -26,14 +26,17 @@ function otherKey(type: 'ed25519' | 'rsa' = 'ed25519'): string {
   const dir = join(sshd.dir, 'keys');
   const name = `other-${randomBytes(4).toString('hex')}`;
   execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-f', join(dir, name)]);
-  return readFileSync(join(dir, `${name}.pub`), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  return readFileSync(join(dir, `${name}.pub`), 'utf8')
+    .trim()
+    .split(/\s+/)
+    .slice(0, 2)
+    .join(' ');
 }
 
 function hashed(name: string): string {
   const salt = randomBytes(20);
   return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
 }
-
 
 describe('an unknown host', () => {
   test('is accepted, recorded as [127.0.0.1]:PORT in ~/.ssh/known_hosts, and said so', async () => {

@@ -20,7 +20,6 @@ const newPool = useSshdPools((s) => {
 });
 const pool = (overrides: Partial<SshSettings> = {}): SshPool => newPool(home, overrides);
 
-
 describe('connection reuse', () => {
   test('many commands and many handles on one host make one handshake and one login', async () => {
     const before = sshd.logins();
@@ -95,9 +94,7 @@ describe('output', () => {
 describe('exit codes', () => {
   test('a non-zero exit fails with the host, the command, the code and the last lines of stdout and stderr', async () => {
     const h = await pool().host('testhost', captureLog().log);
-    const err = await h
-      .run(sh`for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3`)
-      .catch((e: unknown) => e);
+    const err = await h.run(sh`for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteCommandError);
     const e = err as RemoteCommandError;
     expect(e.host).toBe('testhost');
@@ -108,7 +105,9 @@ describe('exit codes', () => {
       'testhost: `for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; echo out; exit 3` exited 3: out | problem 1 | problem 2 | problem 3 | problem 4 | problem 5 | problem 6 | problem 7',
     );
     // At most ten lines, each once: the end of each stream is what matters.
-    const long = (await h.run(sh`for i in $(seq 1 14); do echo "o $i"; echo "same" >&2; echo "e $i" >&2; done; exit 1`).catch((x: unknown) => x)) as RemoteCommandError;
+    const long = (await h
+      .run(sh`for i in $(seq 1 14); do echo "o $i"; echo "same" >&2; echo "e $i" >&2; done; exit 1`)
+      .catch((x: unknown) => x)) as RemoteCommandError;
     expect(long.outputTail).toEqual(['o 10', 'o 11', 'o 12', 'o 13', 'o 14', 'e 11', 'e 12', 'e 13', 'same', 'e 14']);
   });
 
@@ -132,7 +131,7 @@ describe('quoting: hostile values arrive as literal bytes', () => {
     '; rm -rf /',
     '$(touch pwned-subst)',
     '`touch pwned-backtick`',
-    "it's \"quoted\"",
+    'it\'s "quoted"',
     'two\nlines; touch pwned-newline',
     'tab\there',
     '\\back\\slash\\',

@@ -50,8 +50,16 @@ const targetBlock = (names: string, extra: string[] = []) => [
 ];
 
 /** The channels the jump host's sshd opened to the target's port. */
-const forwardsToTarget = () => jump.sshdLog().split('\n').filter((l) => l.includes(`target 127.0.0.1 port ${target.port}`)).length;
-const forwardsTo = (port: number) => jump.sshdLog().split('\n').filter((l) => l.includes(`target 127.0.0.1 port ${port}`)).length;
+const forwardsToTarget = () =>
+  jump
+    .sshdLog()
+    .split('\n')
+    .filter((l) => l.includes(`target 127.0.0.1 port ${target.port}`)).length;
+const forwardsTo = (port: number) =>
+  jump
+    .sshdLog()
+    .split('\n')
+    .filter((l) => l.includes(`target 127.0.0.1 port ${port}`)).length;
 
 async function failure(p: Promise<unknown>): Promise<SshError> {
   const err = await p.then(
@@ -162,7 +170,15 @@ describe('ProxyJump', () => {
   test('a jump host that cannot reach the target says which one could not reach what', async () => {
     const silent = await silentServer();
     await silent.close(); // a port nothing listens on any more
-    const home = homeWith([...bastionBlock(), '', 'Host gone', '  HostName 127.0.0.1', `  Port ${silent.port}`, `  IdentityFile ${target.userKeyPath}`, '  ProxyJump bastion']);
+    const home = homeWith([
+      ...bastionBlock(),
+      '',
+      'Host gone',
+      '  HostName 127.0.0.1',
+      `  Port ${silent.port}`,
+      `  IdentityFile ${target.userKeyPath}`,
+      '  ProxyJump bastion',
+    ]);
     const err = await failure((await pool(home).host('gone', captureLog().log)).run(sh`true`));
     expect(err.kind).toBe('refused');
     expect(err.message).toContain(`bastion could not connect to 127.0.0.1:${silent.port} for gone (ProxyJump)`);
@@ -266,7 +282,13 @@ describe('ProxyCommand', () => {
     return {
       command: `${process.execPath} ${script}`,
       script,
-      notes: () => (existsSync(notes) ? readFileSync(notes, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; args: string[] }) : []),
+      notes: () =>
+        existsSync(notes)
+          ? readFileSync(notes, 'utf8')
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l) as { pid: number; args: string[] })
+          : [],
     };
   }
 
@@ -390,10 +412,14 @@ describe('keywords the tool cannot honour', () => {
     const file = join(home, '.ssh', 'config');
     const p = pool(home);
     const refused = async (name: string) => (await failure((await p.host(name, captureLog().log)).run(sh`true`))).message;
-    expect(await refused('fdpass')).toBe(`${file}:9: ProxyUseFdpass applies to fdpass, and the ProxyCommand would hand over a socket, which this tool cannot receive`);
+    expect(await refused('fdpass')).toBe(
+      `${file}:9: ProxyUseFdpass applies to fdpass, and the ProxyCommand would hand over a socket, which this tool cannot receive`,
+    );
     expect(await refused('local')).toBe(`${file}:12: LocalCommand applies to local, and this tool does not run a local command after connecting`);
     expect(await refused('tunnel')).toBe(`${file}:14: Tunnel applies to tunnel, and this tool does not open tun/tap tunnels`);
-    expect(await refused('canon')).toBe(`${file}:15: Match canonical cannot be evaluated by this tool, and its block sets IdentitiesOnly (${file}:16) for canon`);
+    expect(await refused('canon')).toBe(
+      `${file}:15: Match canonical cannot be evaluated by this tool, and its block sets IdentitiesOnly (${file}:16) for canon`,
+    );
     const before = target.logins();
     expect((await (await p.host('web1', captureLog().log)).run(sh`echo ok`)).stdout).toEqual(['ok']);
     expect(target.logins() - before).toBe(1);
@@ -420,4 +446,3 @@ describe('keywords the tool cannot honour', () => {
     expect(computeHost(loadSshConfig(early), 'other').host.user).toBeUndefined();
   });
 });
-

@@ -23,7 +23,6 @@ const pool = (overrides: Partial<SshSettings> = {}): SshPool => newPool(home, ov
 
 const tempFiles = () => readdirSync(sshd.remoteHome).filter((f) => f.startsWith('.origin-setup-'));
 
-
 describe('sudo', () => {
   test('a privileged command runs as `sudo -n sh -c <quoted command>`; others run bare', async () => {
     const h = await pool().host('testhost', captureLog().log);

@@ -8,15 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { computeHost, expandPath, loadSshConfig } from '../../src/ssh/config.js';
 import { exitAccepted, scaledMs, splitLines, sudoWantsPassword, sudoWantsTty, sudoWrap, tail } from '../../src/ssh/exec.js';
-import {
-  blobKeyType,
-  checkHostKey,
-  fingerprint,
-  hostFieldMatches,
-  hostToken,
-  knownKeyTypes,
-  recordHostKey,
-} from '../../src/ssh/knownhosts.js';
+import { blobKeyType, checkHostKey, fingerprint, hostFieldMatches, hostToken, knownKeyTypes, recordHostKey } from '../../src/ssh/knownhosts.js';
 import { describeConnectError, type ConnectFailureContext } from '../../src/ssh/pool.js';
 import { sh } from '../../src/ssh/quote.js';
 
@@ -227,9 +219,7 @@ describe('connection failure messages', () => {
   });
 
   test('unreachable, reset, and anything else', () => {
-    expect(describeConnectError(err('connect EHOSTUNREACH', { code: 'EHOSTUNREACH' }), ctx).message).toBe(
-      'web (10.0.0.9:22) is unreachable (EHOSTUNREACH)',
-    );
+    expect(describeConnectError(err('connect EHOSTUNREACH', { code: 'EHOSTUNREACH' }), ctx).message).toBe('web (10.0.0.9:22) is unreachable (EHOSTUNREACH)');
     const reset = describeConnectError(err('read ECONNRESET', { code: 'ECONNRESET' }), ctx);
     expect(reset.kind).toBe('closed');
     expect(reset.transient).toBe(true);

@@ -11,7 +11,9 @@ export interface FakeEc2 {
   close(): Promise<void>;
 }
 
-export async function startFakeEc2(answers: Record<string, (params: Record<string, string>) => { status?: number; body: string; delayMs?: number }>): Promise<FakeEc2> {
+export async function startFakeEc2(
+  answers: Record<string, (params: Record<string, string>) => { status?: number; body: string; delayMs?: number }>,
+): Promise<FakeEc2> {
   const requests: Record<string, string>[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';

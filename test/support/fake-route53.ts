@@ -37,23 +37,35 @@ export async function startFakeRoute53(zoneName = 'infra.example.com.'): Promise
         );
       }
       if (req.method === 'GET' && /\/rrset$/.test(path)) {
-        return reply(200, `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></ListResourceRecordSetsResponse>`);
+        return reply(
+          200,
+          `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></ListResourceRecordSetsResponse>`,
+        );
       }
       if (req.method === 'GET' && /\/change\/[^/]+$/.test(path)) {
         const id = path.split('/').pop();
         const status = fake.changePending ? 'PENDING' : 'INSYNC';
-        return reply(200, `<GetChangeResponse xmlns="${NS}"><ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>`);
+        return reply(
+          200,
+          `<GetChangeResponse xmlns="${NS}"><ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>`,
+        );
       }
       if (req.method === 'POST' && /\/rrset\/?$/.test(path)) {
         if (fake.failChangesWith !== undefined) {
-          return reply(400, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidInput</Code><Message>${fake.failChangesWith}</Message></Error><RequestId>req-err</RequestId></ErrorResponse>`);
+          return reply(
+            400,
+            `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidInput</Code><Message>${fake.failChangesWith}</Message></Error><RequestId>req-err</RequestId></ErrorResponse>`,
+          );
         }
         return reply(
           200,
           `<ChangeResourceRecordSetsResponse xmlns="${NS}"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>`,
         );
       }
-      return reply(400, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>no ${req.method} ${path}</Message></Error><RequestId>r-0</RequestId></ErrorResponse>`);
+      return reply(
+        400,
+        `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>no ${req.method} ${path}</Message></Error><RequestId>r-0</RequestId></ErrorResponse>`,
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -56,9 +56,7 @@ describe('yum 3 (Fedora 19, EL6/EL7): yum -q list available NAME…', () => {
     spawnSync('mkdir', [state]);
     expect(run('yum3', f19, ['-y', 'install', 'puppet'], state)).toEqual({ stdout: '', stderr: '', exit: 0 });
     expect(existsSync(join(state, 'pkg.puppet'))).toBe(true);
-    expect(run('yum3', f19, YUM, state).stdout).toBe(
-      'Available Packages\npuppet-server.noarch                     3.1.1-3.fc19                     fedora\n',
-    );
+    expect(run('yum3', f19, YUM, state).stdout).toBe('Available Packages\npuppet-server.noarch                     3.1.1-3.fc19                     fedora\n');
     run('yum3', f19, ['install', '-y', 'puppet-server'], state);
     expect(run('yum3', f19, YUM, state)).toEqual({ stdout: '', stderr: 'Error: No matching Packages to list\n', exit: 1 });
     // An older installed version is still an available upgrade; the same one is not.
@@ -73,7 +71,11 @@ describe('yum 3 (Fedora 19, EL6/EL7): yum -q list available NAME…', () => {
 });
 
 describe('dnf 4 (EL8/9, Fedora ≤ 40, Amazon Linux 2023): dnf -q list --available NAME…', () => {
-  const two: Catalogue = { available: { puppet: '3.1.1-3.fc19', 'puppet-server': '3.1.1-3.fc19' }, origin: { 'puppet-server': 'updates' }, defaultOrigin: 'fedora' };
+  const two: Catalogue = {
+    available: { puppet: '3.1.1-3.fc19', 'puppet-server': '3.1.1-3.fc19' },
+    origin: { 'puppet-server': 'updates' },
+    defaultOrigin: 'fedora',
+  };
 
   it('lists under "Available Packages"; a shorter last column is padded with spaces', () => {
     // Expected text: dnf 4.24 calcColumns (real_columns None: stdout no terminal) + fmtColumns.
@@ -111,9 +113,7 @@ describe('dnf 5 (Fedora ≥ 41): dnf -q list --available NAME…', () => {
   it('lists under "Available packages" in single-space separated columns', () => {
     expect(run('dnf5', f42, DNF)).toEqual({ stdout: 'Available packages\npuppet.noarch 8.10.0-1.fc42 updates\n', stderr: '', exit: 0 });
     const two: Catalogue = { available: { puppet: '8.10.0-1.fc42', 'puppet-server': '8.10.0-1.fc42' }, origin: { puppet: 'fedora' } };
-    expect(run('dnf5', two, DNF).stdout).toBe(
-      'Available packages\npuppet.noarch        8.10.0-1.fc42 fedora\npuppet-server.noarch 8.10.0-1.fc42 updates\n',
-    );
+    expect(run('dnf5', two, DNF).stdout).toBe('Available packages\npuppet.noarch        8.10.0-1.fc42 fedora\npuppet-server.noarch 8.10.0-1.fc42 updates\n');
   });
 
   it('still lists a package installed at the available version', () => {

@@ -119,18 +119,36 @@ const PREFIX = 'origin-puppet-';
 
 /** The stand-ins every Puppet host has (everything else is real). */
 export const PUPPET_HOST_STAND_INS = [
-  'dnf', 'yum', 'apt-get', 'apt', 'apt-cache', 'dpkg', 'rpm', 'yum-config-manager',
-  'systemctl', 'service', 'chkconfig', 'update-rc.d',
-  'firewall-cmd', 'lokkit', 'iptables', 'ufw',
-  'hostnamectl', 'timedatectl', 'setenforce', 'getenforce',
-  'reboot', 'shutdown',
+  'dnf',
+  'yum',
+  'apt-get',
+  'apt',
+  'apt-cache',
+  'dpkg',
+  'rpm',
+  'yum-config-manager',
+  'systemctl',
+  'service',
+  'chkconfig',
+  'update-rc.d',
+  'firewall-cmd',
+  'lokkit',
+  'iptables',
+  'ufw',
+  'hostnamectl',
+  'timedatectl',
+  'setenforce',
+  'getenforce',
+  'reboot',
+  'shutdown',
 ] as const;
 
 export const DEFAULT_JAVA_ARGS = '-Xms256m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djruby.logger.class=com.puppetlabs.jruby_utils.jruby.Slf4jLogger';
 
 function probeAvailability(): { available: boolean; why?: string } {
   if (process.platform !== 'linux') return { available: false, why: 'real Puppet hosts need Linux namespaces' };
-  if (process.getuid?.() !== 0) return { available: false, why: 'real Puppet hosts need root (unshare, overlay mounts, sudo); run the suite as root, as CI does' };
+  if (process.getuid?.() !== 0)
+    return { available: false, why: 'real Puppet hosts need root (unshare, overlay mounts, sudo); run the suite as root, as CI does' };
   for (const [p, what] of [
     ['/usr/bin/puppetserver', 'puppetserver (apt-get install puppetserver; .ci/run does)'],
     ['/usr/bin/puppet', 'puppet (apt-get install puppet-agent)'],
@@ -149,7 +167,11 @@ function probeAvailability(): { available: boolean; why?: string } {
       const d = mkdtempSync(join(tmpdir(), `${PREFIX}probe-`));
       try {
         for (const s of ['l', 'u', 'w', 'm']) mkdirSync(join(d, s));
-        execFileSync('unshare', ['-m', '--propagation', 'private', 'mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${d}/l,upperdir=${d}/u,workdir=${d}/w`, `${d}/m`], { stdio: 'ignore' });
+        execFileSync(
+          'unshare',
+          ['-m', '--propagation', 'private', 'mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${d}/l,upperdir=${d}/u,workdir=${d}/w`, `${d}/m`],
+          { stdio: 'ignore' },
+        );
       } finally {
         rmSync(d, { recursive: true, force: true });
       }
@@ -850,11 +872,7 @@ export async function startPuppetHosts(names: string[], opts: PuppetHostsOptions
         scratchHomes.push(home);
         tracked.add({ dir: home });
       }
-      writeClientSsh(
-        home,
-        hosts.map((h) => h.hostsBlock()).join('\n'),
-        hosts.map((h) => `${h.hostKeyLine()}\n${h.hostKeyLine(h.name)}\n`).join(''),
-      );
+      writeClientSsh(home, hosts.map((h) => h.hostsBlock()).join('\n'), hosts.map((h) => `${h.hostKeyLine()}\n${h.hostKeyLine(h.name)}\n`).join(''));
       return home;
     },
     env(base) {

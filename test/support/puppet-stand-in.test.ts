@@ -8,7 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { flavorFromProbe, parsePuppetProbe, PROBED_SETTINGS, PUPPET_PROBE } from '../../src/puppet/generation.js';
 import { packageOwnerStandIns, probeOutput, puppetSettings, puppetStandIn, type PuppetStandInOptions } from './puppet-stand-in.js';
 
-const KEYS = ['confdir', 'vardir', 'codedir', 'ssldir', 'config', 'manifest', 'basemodulepath', 'modulepath', 'environmentpath', 'autosign', 'csr_attributes', 'certname'];
+const KEYS = [
+  'confdir',
+  'vardir',
+  'codedir',
+  'ssldir',
+  'config',
+  'manifest',
+  'basemodulepath',
+  'modulepath',
+  'environmentpath',
+  'autosign',
+  'csr_attributes',
+  'certname',
+];
 
 function script(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'puppet-stand-in-'));
@@ -116,7 +129,9 @@ describe('PUPPET_PROBE over the stand-ins', () => {
   it.skipIf(existsSync('/opt/puppetlabs/bin/puppet'))('reads a Debian-layout Puppet 7 and an OpenVox one as flavorFromProbe expects', () => {
     const debian = probe({ version: '7.23.0', layout: 'distribution' }, { manager: 'deb', owner: 'puppet-agent' });
     const bin = debian[0]!.slice('puppet='.length);
-    expect(debian).toEqual(probeOutput({ version: '7.23.0', layout: 'distribution', puppet: bin, puppetserver: debian[1]!.slice('puppetserver='.length), owner: 'puppet-agent' }));
+    expect(debian).toEqual(
+      probeOutput({ version: '7.23.0', layout: 'distribution', puppet: bin, puppetserver: debian[1]!.slice('puppetserver='.length), owner: 'puppet-agent' }),
+    );
     expect(debian.slice(4).map((l) => l.split(' = ')[0])).toEqual([...PROBED_SETTINGS]);
     expect(flavorFromProbe(parsePuppetProbe(debian))).toMatchObject({ source: 'distribution', confdir: '/etc/puppet', vardir: '/var/cache/puppet' });
 
@@ -128,6 +143,11 @@ describe('PUPPET_PROBE over the stand-ins', () => {
     const lines = probe({ version: '3.1.1' }, { manager: 'rpm', owner: 'puppet' });
     expect(lines).toContain('owner=puppet');
     expect(lines).not.toContain('invalid parameter: basemodulepath');
-    expect(flavorFromProbe(parsePuppetProbe(lines))).toMatchObject({ major: 3, source: 'distribution', confEdit: 'augeas', paths: { basemodulepath: '/etc/puppet/modules:/usr/share/puppet/modules' } });
+    expect(flavorFromProbe(parsePuppetProbe(lines))).toMatchObject({
+      major: 3,
+      source: 'distribution',
+      confEdit: 'augeas',
+      paths: { basemodulepath: '/etc/puppet/modules:/usr/share/puppet/modules' },
+    });
   });
 });

@@ -349,7 +349,20 @@ export function probeOutput(o: PuppetStandInOptions & { puppet: string; puppetse
   const asked =
     parts(o.version)[0]! <= 3
       ? ['autosign', 'certname', 'confdir', 'config', 'manifest', 'modulepath', 'ssldir', 'vardir']
-      : ['autosign', 'basemodulepath', 'certname', 'codedir', 'confdir', 'config', 'csr_attributes', 'environmentpath', 'manifest', 'modulepath', 'ssldir', 'vardir'];
+      : [
+          'autosign',
+          'basemodulepath',
+          'certname',
+          'codedir',
+          'confdir',
+          'config',
+          'csr_attributes',
+          'environmentpath',
+          'manifest',
+          'modulepath',
+          'ssldir',
+          'vardir',
+        ];
   return [
     `puppet=${o.puppet}`,
     `puppetserver=${o.puppetserver ?? ''}`,

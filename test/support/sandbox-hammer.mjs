@@ -32,7 +32,12 @@ if (mode === 'count') {
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zone.Id,
         ChangeBatch: {
-          Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `${tag}-${i}.example.test.`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: `203.0.113.${i % 250}` }] } }],
+          Changes: [
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: { Name: `${tag}-${i}.example.test.`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: `203.0.113.${i % 250}` }] },
+            },
+          ],
         },
       }),
     );

@@ -50,13 +50,49 @@ export const ORIGINAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 /** Every command a stand-in exists for, unless the test adds more. */
 export const STAND_INS = [
   'sudo',
-  'dnf', 'yum', 'apt-get', 'apt', 'dpkg', 'dpkg-query', 'rpm', 'yum-config-manager', 'yum-builddep',
-  'systemctl', 'service', 'chkconfig', 'update-rc.d',
-  'firewall-cmd', 'lokkit', 'iptables', 'iptables-save', 'ip6tables', 'ufw',
-  'hostnamectl', 'hostname', 'timedatectl', 'setenforce', 'getenforce', 'augtool', 'ip',
-  'git', 'puppet', 'puppetserver', 'tito', 'createrepo', 'createrepo_c', 'wget', 'curl', 'patch',
-  'install', 'chown', 'chgrp', 'ps',
-  'reboot', 'shutdown', 'poweroff', 'halt',
+  'dnf',
+  'yum',
+  'apt-get',
+  'apt',
+  'dpkg',
+  'dpkg-query',
+  'rpm',
+  'yum-config-manager',
+  'yum-builddep',
+  'systemctl',
+  'service',
+  'chkconfig',
+  'update-rc.d',
+  'firewall-cmd',
+  'lokkit',
+  'iptables',
+  'iptables-save',
+  'ip6tables',
+  'ufw',
+  'hostnamectl',
+  'hostname',
+  'timedatectl',
+  'setenforce',
+  'getenforce',
+  'augtool',
+  'ip',
+  'git',
+  'puppet',
+  'puppetserver',
+  'tito',
+  'createrepo',
+  'createrepo_c',
+  'wget',
+  'curl',
+  'patch',
+  'install',
+  'chown',
+  'chgrp',
+  'ps',
+  'reboot',
+  'shutdown',
+  'poweroff',
+  'halt',
 ] as const;
 
 /** os-release / redhat-release contents of the distributions the tool supports (null: file absent). */
@@ -115,15 +151,9 @@ export const DISTRIBUTIONS: Record<string, { osRelease: string | null; redhatRel
     redhatRelease: 'Red Hat Enterprise Linux release 9.4 (Plow)\n',
   },
   amzn2: {
-    osRelease: [
-      'NAME="Amazon Linux"',
-      'VERSION="2"',
-      'ID="amzn"',
-      'ID_LIKE="centos rhel fedora"',
-      'VERSION_ID="2"',
-      'PRETTY_NAME="Amazon Linux 2"',
-      '',
-    ].join('\n'),
+    osRelease: ['NAME="Amazon Linux"', 'VERSION="2"', 'ID="amzn"', 'ID_LIKE="centos rhel fedora"', 'VERSION_ID="2"', 'PRETTY_NAME="Amazon Linux 2"', ''].join(
+      '\n',
+    ),
     redhatRelease: null,
   },
   ubuntu2204: {
@@ -970,15 +1000,19 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
   const launch = async (): Promise<void> => {
     writeConfig();
-    await spawnSshd(IS_ROOT ? 'unshare' : SSHD, IS_ROOT ? ['-m', '-u', '--propagation', 'private', '/bin/sh', launchPath] : ['-D', '-f', configPath, '-E', logPath], {
-      port,
-      logPath,
-      onSpawn: (c) => {
-        c.on('exit', () => live.delete(c));
-        live.add(c);
-        child = c;
+    await spawnSshd(
+      IS_ROOT ? 'unshare' : SSHD,
+      IS_ROOT ? ['-m', '-u', '--propagation', 'private', '/bin/sh', launchPath] : ['-D', '-f', configPath, '-E', logPath],
+      {
+        port,
+        logPath,
+        onSpawn: (c) => {
+          c.on('exit', () => live.delete(c));
+          live.add(c);
+          child = c;
+        },
       },
-    });
+    );
   };
 
   const running = () => Boolean(child?.pid && child.exitCode === null && child.signalCode === null);
@@ -1094,7 +1128,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       sshd.withOsRelease(d.osRelease, d.redhatRelease);
     },
     dropConnections,
-    logins: () => sshdLog().split('\n').filter((l) => l.includes('Accepted publickey for')).length,
+    logins: () =>
+      sshdLog()
+        .split('\n')
+        .filter((l) => l.includes('Accepted publickey for')).length,
     sshdLog,
     async rotateHostKey() {
       await stop();

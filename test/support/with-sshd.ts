@@ -28,10 +28,7 @@ export function useTestSshd(bind: (sshd: Sshd, env: NodeJS.ProcessEnv) => void, 
  * stand-ins reset before each test, and every pool made through the returned factory
  * closed after it.
  */
-export function useSshdPools(
-  bind: (sshd: Sshd) => void,
-  options: StartOptions = {},
-): (home: string, overrides?: Partial<SshSettings>) => SshPool {
+export function useSshdPools(bind: (sshd: Sshd) => void, options: StartOptions = {}): (home: string, overrides?: Partial<SshSettings>) => SshPool {
   let sshd: Sshd | undefined;
   const pools: SshPool[] = [];
   beforeAll(async () => {

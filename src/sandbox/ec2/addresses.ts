@@ -89,7 +89,8 @@ export const associateAddress: ActionHandler = ({ state, p }) => {
   const address = addressOf(state, p);
   const instanceId = p.str('InstanceId');
   if (!instanceId) {
-    if (p.str('NetworkInterfaceId')) throw new Ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${p.str('NetworkInterfaceId')}' does not exist`);
+    if (p.str('NetworkInterfaceId'))
+      throw new Ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${p.str('NetworkInterfaceId')}' does not exist`);
     throw new Ec2Error('MissingParameter', 'Either instance ID or network interface id must be specified');
   }
   const instance = findInstance(state, instanceId);

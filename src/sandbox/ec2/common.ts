@@ -153,8 +153,7 @@ export function applyFilters<T extends { tags: Tag[] }>(items: readonly T[], fil
     else if (attributes[f.name]) read = attributes[f.name]!;
     else throw new Ec2Error('InvalidParameterValue', `The filter '${f.name}' is invalid`);
     const patterns = f.values.map(wildcard);
-    return (r: T) =>
-      read(r).some((v) => v !== undefined && patterns.some((re) => re.test(String(v))));
+    return (r: T) => read(r).some((v) => v !== undefined && patterns.some((re) => re.test(String(v))));
   });
   return items.filter((r) => tests.every((t) => t(r)));
 }
@@ -181,7 +180,10 @@ export function paginate<T>(action: string, items: readonly T[], p: Params, opts
       throw new Ec2Error('InvalidParameterCombination', `The parameter ${opts.idsParam} cannot be used with the parameter maxResults`);
     }
     if (max < opts.min || max > opts.max) {
-      throw new Ec2Error('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between ${opts.min} and ${opts.max}.`);
+      throw new Ec2Error(
+        'InvalidParameterValue',
+        `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between ${opts.min} and ${opts.max}.`,
+      );
     }
   }
   let offset = 0;

@@ -6,23 +6,10 @@
 // are thrown to the caller.
 import { randomUUID } from 'node:crypto';
 import type { Reply, SandboxClock, SandboxState } from '../model.js';
-import {
-  allocateAddress,
-  associateAddress,
-  describeAddresses,
-  disassociateAddress,
-  releaseAddress,
-} from './addresses.js';
+import { allocateAddress, associateAddress, describeAddresses, disassociateAddress, releaseAddress } from './addresses.js';
 import { type ActionHandler, Ec2Error, Params } from './common.js';
 import { advanceImages, createImage, deregisterImage, describeImages } from './images.js';
-import {
-  advanceInstances,
-  describeInstances,
-  runInstances,
-  startInstances,
-  stopInstances,
-  terminateInstances,
-} from './instances.js';
+import { advanceInstances, describeInstances, runInstances, startInstances, stopInstances, terminateInstances } from './instances.js';
 import { describeKeyPairs } from './keypairs.js';
 import {
   authorizeSecurityGroupEgress,

@@ -126,9 +126,7 @@ export function instanceXml(state: SandboxState, i: SandboxInstance): XmlFields 
     privateIpAddress: live ? i.privateIp : undefined,
     ipAddress: i.publicIp,
     sourceDestCheck: true,
-    groupSet: live
-      ? i.securityGroupIds.map((id) => ({ groupId: id, groupName: state.ec2.securityGroups.find((g) => g.id === id)?.name }))
-      : [],
+    groupSet: live ? i.securityGroupIds.map((id) => ({ groupId: id, groupName: state.ec2.securityGroups.find((g) => g.id === id)?.name })) : [],
     stateReason: i.stateReason ? { code: i.stateReason.code, message: i.stateReason.message } : undefined,
     architecture: image?.architecture ?? 'x86_64',
     rootDeviceType: 'ebs',
@@ -282,10 +280,7 @@ export const runInstances: ActionHandler = ({ state, p, now, scale }) => {
     const earlier = state.ec2.instances.filter((i) => i.clientToken === token);
     if (earlier.length) {
       if (earlier.some((i) => i.imageId !== imageId || i.type !== type) || earlier.length > maxCount) {
-        throw new Ec2Error(
-          'IdempotentParameterMismatch',
-          `Arguments on this idempotent request are inconsistent with arguments used in previous request(s).`,
-        );
+        throw new Ec2Error('IdempotentParameterMismatch', `Arguments on this idempotent request are inconsistent with arguments used in previous request(s).`);
       }
       return reservationsXml(state, earlier)[0]!;
     }
@@ -427,12 +422,7 @@ const stateXml = (s: InstanceState) => ({ code: STATE_CODES[s], name: s });
  * Checks every instance first (one that cannot make the change fails the whole request, as
  * on EC2), then changes them and says what each was and is.
  */
-function changeStates(
-  state: SandboxState,
-  p: Params,
-  check: (i: SandboxInstance) => void,
-  change: (i: SandboxInstance) => void,
-): Change[] {
+function changeStates(state: SandboxState, p: Params, check: (i: SandboxInstance) => void, change: (i: SandboxInstance) => void): Change[] {
   const ids = p.list('InstanceId');
   if (ids.length === 0) throw new Ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
   const instances = findInstances(state, ids);

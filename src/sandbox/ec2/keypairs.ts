@@ -13,11 +13,15 @@ export const describeKeyPairs: ActionHandler = ({ state, p }) => {
   }
   const chosen = state.ec2.keyPairs.filter((k) => (names.length === 0 || names.includes(k.name)) && (ids.length === 0 || ids.includes(k.id)));
   // Key pairs carry no tags here; the filter code wants a tag list on everything.
-  const pairs = applyFilters(chosen.map((k) => ({ ...k, tags: [] })), filtersOf(p), {
-    'key-name': (k: SandboxKeyPair) => [k.name],
-    'key-pair-id': (k: SandboxKeyPair) => [k.id],
-    fingerprint: (k: SandboxKeyPair) => [k.fingerprint],
-  });
+  const pairs = applyFilters(
+    chosen.map((k) => ({ ...k, tags: [] })),
+    filtersOf(p),
+    {
+      'key-name': (k: SandboxKeyPair) => [k.name],
+      'key-pair-id': (k: SandboxKeyPair) => [k.id],
+      fingerprint: (k: SandboxKeyPair) => [k.fingerprint],
+    },
+  );
   return {
     keySet: pairs.map((k) => ({ keyPairId: k.id, keyName: k.name, keyFingerprint: k.fingerprint, keyType: 'rsa', tagSet: [] })),
   };

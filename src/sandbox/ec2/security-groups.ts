@@ -33,7 +33,16 @@ interface Grant {
 const KIND_FIELD = { cidr: 'cidrs', ipv6: 'ipv6Cidrs', group: 'groupIds', prefix: 'prefixListIds' } as const;
 
 const PROTOCOLS: Record<string, string> = {
-  tcp: 'tcp', '6': 'tcp', udp: 'udp', '17': 'udp', icmp: 'icmp', '1': 'icmp', icmpv6: 'icmpv6', '58': 'icmpv6', '-1': '-1', all: '-1',
+  tcp: 'tcp',
+  '6': 'tcp',
+  udp: 'udp',
+  '17': 'udp',
+  icmp: 'icmp',
+  '1': 'icmp',
+  icmpv6: 'icmpv6',
+  '58': 'icmpv6',
+  '-1': '-1',
+  all: '-1',
 };
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
@@ -168,7 +177,13 @@ function authorize(egress: boolean): ActionHandler {
     for (const g of grants) {
       let rule = rules.find((r) => sameRange(r, g));
       if (!rule) {
-        rule = { protocol: g.protocol, ...(g.fromPort !== undefined ? { fromPort: g.fromPort } : {}), ...(g.toPort !== undefined ? { toPort: g.toPort } : {}), cidrs: [], groupIds: [] };
+        rule = {
+          protocol: g.protocol,
+          ...(g.fromPort !== undefined ? { fromPort: g.fromPort } : {}),
+          ...(g.toPort !== undefined ? { toPort: g.toPort } : {}),
+          cidrs: [],
+          groupIds: [],
+        };
         rules.push(rule);
       }
       const field = KIND_FIELD[g.kind];
@@ -250,9 +265,7 @@ export const deleteSecurityGroup: ActionHandler = ({ state, p }) => {
     throw new Ec2Error('CannotDelete', `the specified group: "${group.id}" name: "default" cannot be deleted by a user`);
   }
   const usedByInstance = state.ec2.instances.some((i) => i.state !== 'terminated' && i.securityGroupIds.includes(group.id));
-  const usedByRule = state.ec2.securityGroups.some(
-    (g) => g !== group && [...g.ingress, ...g.egress].some((r) => r.groupIds.includes(group.id)),
-  );
+  const usedByRule = state.ec2.securityGroups.some((g) => g !== group && [...g.ingress, ...g.egress].some((r) => r.groupIds.includes(group.id)));
   if (usedByInstance || usedByRule) throw new Ec2Error('DependencyViolation', `resource ${group.id} has a dependent object`);
   state.ec2.securityGroups = state.ec2.securityGroups.filter((g) => g !== group);
   return { return: true, groupId: group.id };

@@ -142,7 +142,9 @@ function zoneXml(zone: SandboxZone): string {
 }
 
 function delegationXml(zone: SandboxZone): string {
-  return `<DelegationSet><NameServers>${nameServers(zone).map((n) => tag('NameServer', n)).join('')}</NameServers></DelegationSet>`;
+  return `<DelegationSet><NameServers>${nameServers(zone)
+    .map((n) => tag('NameServer', n))
+    .join('')}</NameServers></DelegationSet>`;
 }
 
 function vpcXml(vpc: { id: string; region: string }): string {
@@ -257,7 +259,7 @@ function createHostedZone(state: SandboxState, body: string, clock: SandboxClock
   const doc = parseBody(body, 'CreateHostedZoneRequest');
   const name = textOf(doc, 'Name');
   const callerReference = textOf(doc, 'CallerReference');
-  if (!name) throw invalidInput('1 validation error detected: Value null at \'name\' failed to satisfy constraint: Member must not be null');
+  if (!name) throw invalidInput("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null");
   if (!callerReference) {
     throw invalidInput("1 validation error detected: Value null at 'callerReference' failed to satisfy constraint: Member must not be null");
   }
@@ -275,11 +277,7 @@ function createHostedZone(state: SandboxState, body: string, clock: SandboxClock
   const zone = addZone(state, { name, callerReference, ...(comment ? { comment } : {}), ...(vpc ? { vpc } : {}) });
   const change = addChange(state, clock);
   return {
-    ...ok(
-      'CreateHostedZoneResponse',
-      `${zoneXml(zone)}${changeXml(change, clock)}${zone.privateZone ? vpcXml(vpc!) : delegationXml(zone)}`,
-      201,
-    ),
+    ...ok('CreateHostedZoneResponse', `${zoneXml(zone)}${changeXml(change, clock)}${zone.privateZone ? vpcXml(vpc!) : delegationXml(zone)}`, 201),
     headers: { location: `https://route53.amazonaws.com${PREFIX}/hostedzone/${zone.id}` },
   };
 }
@@ -326,24 +324,42 @@ function parseChanges(doc: XmlElement): { comment?: string; changes: ParsedChang
   if (!batch) throw invalidInput("1 validation error detected: Value null at 'changeBatch' failed to satisfy constraint: Member must not be null");
   const list = children(child(batch, 'Changes'), 'Change');
   if (list.length === 0) {
-    throw invalidInput("1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    throw invalidInput(
+      "1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   }
   const changes = list.map((c, i): ParsedChange => {
     const at = `changeBatch.changes.${i + 1}.member`;
     const action = textOf(c, 'Action') ?? '';
     if (!['CREATE', 'DELETE', 'UPSERT'].includes(action)) {
-      throw invalidInput(`1 validation error detected: Value '${action}' at '${at}.action' failed to satisfy constraint: Member must satisfy enum value set: [UPSERT, DELETE, CREATE]`);
+      throw invalidInput(
+        `1 validation error detected: Value '${action}' at '${at}.action' failed to satisfy constraint: Member must satisfy enum value set: [UPSERT, DELETE, CREATE]`,
+      );
     }
     const set = child(c, 'ResourceRecordSet');
     const rawName = textOf(set, 'Name');
     const type = textOf(set, 'Type') ?? '';
-    if (!set || !rawName) throw invalidInput(`1 validation error detected: Value null at '${at}.resourceRecordSet.name' failed to satisfy constraint: Member must not be null`);
+    if (!set || !rawName)
+      throw invalidInput(`1 validation error detected: Value null at '${at}.resourceRecordSet.name' failed to satisfy constraint: Member must not be null`);
     if (!RECORD_TYPES.has(type)) {
-      throw invalidInput(`1 validation error detected: Value '${type}' at '${at}.resourceRecordSet.type' failed to satisfy constraint: Member must satisfy enum value set: [${[...RECORD_TYPES].join(', ')}]`);
+      throw invalidInput(
+        `1 validation error detected: Value '${type}' at '${at}.resourceRecordSet.type' failed to satisfy constraint: Member must satisfy enum value set: [${[...RECORD_TYPES].join(', ')}]`,
+      );
     }
     const name = storedName(rawName);
     // Routing policies and alias targets are not modelled; saying so beats storing half of them.
-    for (const unsupported of ['AliasTarget', 'SetIdentifier', 'Weight', 'Region', 'GeoLocation', 'Failover', 'MultiValueAnswer', 'TrafficPolicyInstanceId', 'CidrRoutingConfig', 'GeoProximityLocation']) {
+    for (const unsupported of [
+      'AliasTarget',
+      'SetIdentifier',
+      'Weight',
+      'Region',
+      'GeoLocation',
+      'Failover',
+      'MultiValueAnswer',
+      'TrafficPolicyInstanceId',
+      'CidrRoutingConfig',
+      'GeoProximityLocation',
+    ]) {
       if (child(set, unsupported)) throw invalidInput(`The sandbox's Route53 does not support ${unsupported} (record set ${wireName(name)} ${type})`);
     }
     const ttlText = textOf(set, 'TTL');
@@ -355,7 +371,9 @@ function parseChanges(doc: XmlElement): { comment?: string; changes: ParsedChang
     }
     const ttl = Number(ttlText);
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2147483647) {
-      throw invalidInput(`1 validation error detected: Value '${ttlText}' at '${at}.resourceRecordSet.tTL' failed to satisfy constraint: Member must have value between 0 and 2147483647`);
+      throw invalidInput(
+        `1 validation error detected: Value '${ttlText}' at '${at}.resourceRecordSet.tTL' failed to satisfy constraint: Member must have value between 0 and 2147483647`,
+      );
     }
     return { action, record: { name, type, ttl, values } };
   });
@@ -402,7 +420,8 @@ function changeRecordSets(state: SandboxState, id: string, body: string, clock: 
     const at = records.findIndex((r) => r.name === record.name && r.type === record.type);
     if (action === 'DELETE') {
       if (at < 0) problems.push(`Tried to delete resource record set ${label} but it was not found`);
-      else if (!sameSet(records[at]!, record)) problems.push(`Tried to delete resource record set ${label} but the values provided do not match the current values`);
+      else if (!sameSet(records[at]!, record))
+        problems.push(`Tried to delete resource record set ${label} but the values provided do not match the current values`);
       else if (record.name === zone.name && record.type === 'SOA') problems.push('A HostedZone must contain exactly one SOA record.');
       else if (record.name === zone.name && record.type === 'NS') problems.push('A HostedZone must contain at least one NS record for the zone itself.');
       else records.splice(at, 1);
@@ -414,11 +433,15 @@ function changeRecordSets(state: SandboxState, id: string, body: string, clock: 
     }
     const others = records.filter((r) => r.name === record.name && r.type !== record.type);
     if (record.type === 'CNAME' && others.length > 0) {
-      problems.push(`RRSet of type CNAME with DNS name ${n} is not permitted as it conflicts with other records with the same DNS name in zone ${wireName(zone.name)}`);
+      problems.push(
+        `RRSet of type CNAME with DNS name ${n} is not permitted as it conflicts with other records with the same DNS name in zone ${wireName(zone.name)}`,
+      );
       continue;
     }
     if (others.some((r) => r.type === 'CNAME')) {
-      problems.push(`RRSet of type ${record.type} with DNS name ${n} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone ${wireName(zone.name)}`);
+      problems.push(
+        `RRSet of type ${record.type} with DNS name ${n} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone ${wireName(zone.name)}`,
+      );
       continue;
     }
     const bad = valueProblem(record);

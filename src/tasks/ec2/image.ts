@@ -144,7 +144,11 @@ export const imageTag = defineTask({
   async run(ctx, _args, opts) {
     if (opts.delete && opts.value !== undefined) throw new UsageError('give --value or --delete, not both');
     const image = await findImage(ctx, opts);
-    const op = opts.delete ? ({ kind: 'remove' } as const) : opts.value !== undefined ? ({ kind: 'set', value: opts.value } as const) : ({ kind: 'get' } as const);
+    const op = opts.delete
+      ? ({ kind: 'remove' } as const)
+      : opts.value !== undefined
+        ? ({ kind: 'set', value: opts.value } as const)
+        : ({ kind: 'get' } as const);
     return applyTag(ctx, { id: image.ImageId!, label: imageLabel(image), tags: image.Tags }, opts.tag, op);
   },
   render: renderTagResult,

@@ -7,11 +7,4 @@ import { securitygroupTasks } from './securitygroup.js';
 import { snapshotTasks } from './snapshot.js';
 import { volumeTasks } from './volume.js';
 
-export const ec2Tasks: SomeTask[] = [
-  ...imageTasks,
-  ...instanceTasks,
-  ...ipTasks,
-  ...securitygroupTasks,
-  ...snapshotTasks,
-  ...volumeTasks,
-];
+export const ec2Tasks: SomeTask[] = [...imageTasks, ...instanceTasks, ...ipTasks, ...securitygroupTasks, ...snapshotTasks, ...volumeTasks];

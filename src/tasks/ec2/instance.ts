@@ -5,15 +5,7 @@ import { associateAddress } from '../../aws/addresses.js';
 import { instanceDetails, type InstanceDetails } from '../../aws/instance-details.js';
 import { assertNameFree, launchInstance, resolveKeyPair, type Launched } from '../../aws/instance-launch.js';
 import { assertCombinable, composeUserData, readUserDataFile } from '../../aws/user-data.js';
-import {
-  instanceLabel,
-  startInstance,
-  stopInstance,
-  terminateInstance,
-  waitForInstanceState,
-  WAIT_STATES,
-  type WaitState,
-} from '../../aws/instance-state.js';
+import { instanceLabel, startInstance, stopInstance, terminateInstance, waitForInstanceState, WAIT_STATES, type WaitState } from '../../aws/instance-state.js';
 import { findInstance } from '../../aws/instances.js';
 import { dryRun, mutate, tagValue } from '../../aws/ec2.js';
 import { applyTag, renderTagResult } from '../../aws/tags.js';
@@ -41,7 +33,11 @@ export const instanceCreate = defineTask({
     key: { type: 'string', description: 'EC2 key pair name (default: AWSKeyPairName in awscred)', placeholder: 'KEYPAIR' },
     securitygroup: { type: 'list', description: 'security group names or sg-… ids', default: ['default'], placeholder: 'GROUP' },
     disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positive },
-    userdata: { type: 'string', description: 'user data file, sent base64-encoded (with --enrol, as one part of a MIME multipart message)', placeholder: 'FILE' },
+    userdata: {
+      type: 'string',
+      description: 'user data file, sent base64-encoded (with --enrol, as one part of a MIME multipart message)',
+      placeholder: 'FILE',
+    },
     ...instanceHardeningOptions,
     ...waitOptions('running'),
     wait: { type: 'boolean', description: 'wait until the instance is running (with --enrol, also until its certificate is signed)' },
@@ -62,7 +58,14 @@ export const instanceCreate = defineTask({
     const userFile = opts.userdata === undefined ? undefined : { name: opts.userdata, data: await readUserDataFile(ctx, opts.userdata) };
     if (userFile && opts.enrol) assertCombinable(userFile);
     const enrolment = opts.enrol
-      ? await prepareEnrolment(ctx, { master: opts.enrol, ca: opts.enrolCa, certname: opts.enrolCertname, os: opts.enrolOs, source: opts.enrolSource, image: opts.image })
+      ? await prepareEnrolment(ctx, {
+          master: opts.enrol,
+          ca: opts.enrolCa,
+          certname: opts.enrolCertname,
+          os: opts.enrolOs,
+          source: opts.enrolSource,
+          image: opts.image,
+        })
       : undefined;
     const started = Date.now();
     const launched = await launchInstance(ctx, {
@@ -134,7 +137,11 @@ function renderInstance(d: InstanceDetails): string {
     ...field('Private Hostname', d.privateDnsName),
     ...field('Zone', d.availabilityZone),
     ...field('Launched', d.launchTime),
-    ...field('Metadata', d.metadata && `${d.metadata.httpEndpoint === 'disabled' ? 'disabled' : d.metadata.httpTokens === 'required' ? 'IMDSv2 only (tokens required)' : 'IMDSv1 and v2 (tokens optional)'}, hop limit ${d.metadata.hopLimit ?? '-'}`),
+    ...field(
+      'Metadata',
+      d.metadata &&
+        `${d.metadata.httpEndpoint === 'disabled' ? 'disabled' : d.metadata.httpTokens === 'required' ? 'IMDSv2 only (tokens required)' : 'IMDSv1 and v2 (tokens optional)'}, hop limit ${d.metadata.hopLimit ?? '-'}`,
+    ),
     ...field('Security Groups', d.securityGroups.join(', ')),
     ...(d.devices.length ? ['  Block Devices:', ...d.devices.map((m) => `    ${m.device} ${m.volumeId ?? '-'}`)] : []),
   ].join('\n');
@@ -163,10 +170,25 @@ function noAttribute(d: InstanceDetails, what: string): NotFoundError {
   });
 }
 
-export const instanceStatus = attributeTask('ec2:instance:status', 'print the state: pending, running, stopping, stopped, shutting-down, terminated', 'state', (d) => d.state);
+export const instanceStatus = attributeTask(
+  'ec2:instance:status',
+  'print the state: pending, running, stopping, stopped, shutting-down, terminated',
+  'state',
+  (d) => d.state,
+);
 export const instanceHostname = attributeTask('ec2:instance:hostname', 'print the public DNS name', 'public DNS name', (d) => d.dnsName);
-export const instancePrivateHostname = attributeTask('ec2:instance:private_hostname', 'print the private DNS name', 'private DNS name', (d) => d.privateDnsName);
-export const instancePrivateIpaddress = attributeTask('ec2:instance:private_ipaddress', 'print the private IP address', 'private IP address', (d) => d.privateIp);
+export const instancePrivateHostname = attributeTask(
+  'ec2:instance:private_hostname',
+  'print the private DNS name',
+  'private DNS name',
+  (d) => d.privateDnsName,
+);
+export const instancePrivateIpaddress = attributeTask(
+  'ec2:instance:private_ipaddress',
+  'print the private IP address',
+  'private IP address',
+  (d) => d.privateIp,
+);
 
 export const instanceIpaddress = defineTask({
   name: 'ec2:instance:ipaddress',
@@ -196,7 +218,13 @@ export const instanceRename = defineTask({
   args: [],
   options: {
     ...instanceSelectorOptions,
-    newname: { type: 'string', description: 'the new Name (must not be in use by a live instance)', required: true, placeholder: 'NEWNAME', validate: instanceName },
+    newname: {
+      type: 'string',
+      description: 'the new Name (must not be in use by a live instance)',
+      required: true,
+      placeholder: 'NEWNAME',
+      validate: instanceName,
+    },
   },
   example: 'origin-setup ec2:instance:rename --name broker --newname broker-old',
   async run(ctx, _args, opts) {
@@ -294,7 +322,11 @@ export const instanceTag = defineTask({
   async run(ctx, _args, opts) {
     if (opts.clear && opts.value !== undefined) throw new UsageError('give --value or --clear, not both');
     const instance = await findInstance(ctx, opts);
-    const op = opts.clear ? ({ kind: 'set', value: '' } as const) : opts.value !== undefined ? ({ kind: 'set', value: opts.value } as const) : ({ kind: 'get' } as const);
+    const op = opts.clear
+      ? ({ kind: 'set', value: '' } as const)
+      : opts.value !== undefined
+        ? ({ kind: 'set', value: opts.value } as const)
+        : ({ kind: 'get' } as const);
     return applyTag(ctx, { id: instance.InstanceId!, label: instanceLabel(instance), tags: instance.Tags }, opts.tag, op);
   },
   render: renderTagResult,

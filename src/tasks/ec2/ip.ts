@@ -1,12 +1,5 @@
 // ec2:ip:* — Elastic IP addresses. The address is the handle; VPC allocation ids stay behind it.
-import {
-  associateAddress,
-  disassociateAddress,
-  findAddress,
-  listAddresses,
-  releaseAddress,
-  type ElasticIp,
-} from '../../aws/addresses.js';
+import { associateAddress, disassociateAddress, findAddress, listAddresses, releaseAddress, type ElasticIp } from '../../aws/addresses.js';
 import { dryRun, mutate } from '../../aws/ec2.js';
 import { resolveInstanceId } from '../../aws/instances.js';
 import { OriginError } from '../../engine/errors.js';
@@ -23,9 +16,7 @@ export const ipCreate = defineTask({
   example: 'ADDR=$(origin-setup ec2:ip:create)',
   async run(ctx) {
     const { client, sdk } = await ctx.aws.ec2();
-    const out = await mutate(ctx, 'AllocateAddress', () =>
-      client.send(new sdk.AllocateAddressCommand({ Domain: 'vpc', ...dryRun(ctx) })),
-    );
+    const out = await mutate(ctx, 'AllocateAddress', () => client.send(new sdk.AllocateAddressCommand({ Domain: 'vpc', ...dryRun(ctx) })));
     const address = out.PublicIp!;
     const allocationId = out.AllocationId!;
     ctx.journal.record({

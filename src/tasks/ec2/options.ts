@@ -29,8 +29,7 @@ export const instanceSelectorOptions = {
 } as const satisfies Record<string, OptionSpec>;
 
 /** AMI names: 3-128 characters from this set (EC2's own rule, checked before anything runs). */
-export const imageName = (v: string) =>
-  /^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(v) ? undefined : "3-128 letters, digits, spaces and ( ) [ ] . / - ' @ _";
+export const imageName = (v: string) => (/^[A-Za-z0-9()[\]./\-'@_ ]{3,128}$/.test(v) ? undefined : "3-128 letters, digits, spaces and ( ) [ ] . / - ' @ _");
 
 /** The --id / --name option pair for tasks that work on one image. */
 export const imageSelectorOptions = {
@@ -43,8 +42,7 @@ export const volumeId = (v: string) => (/^vol-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v
 
 // --- security groups ---
 
-export const securityGroupId = (v: string) =>
-  /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not a security group id (sg-0123abcd…)';
+export const securityGroupId = (v: string) => (/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : 'not a security group id (sg-0123abcd…)');
 
 /** EC2's rule for VPC group names: 1-255 of these characters, and no sg- prefix. */
 export const securityGroupName = (v: string) =>

@@ -10,8 +10,7 @@ export const volumeList = defineTask({
   options: {},
   example: 'origin-setup ec2:volume:list',
   run: (ctx) => listVolumes(ctx),
-  render: (vs) =>
-    vs.map((v) => `${v.id} ${v.created} ${v.state} ${v.sizeGiB}GiB ${v.attachedTo.join(',') || '-'}`).join('\n') || undefined,
+  render: (vs) => vs.map((v) => `${v.id} ${v.created} ${v.state} ${v.sizeGiB}GiB ${v.attachedTo.join(',') || '-'}`).join('\n') || undefined,
 });
 
 export const volumeDelete = defineTask({

@@ -15,7 +15,7 @@ export const baseinstanceTask = defineTask({
   options: {
     hostname: {
       type: 'string',
-      description: 'FQDN: set as the host\'s own name; with an elastic IP, also its A record',
+      description: "FQDN: set as the host's own name; with an elastic IP, also its A record",
       placeholder: 'FQDN',
       validate: hostname,
     },
@@ -37,7 +37,7 @@ export const baseinstanceTask = defineTask({
     type: { type: 'string', description: 'instance type (default: AWSEC2Type of the awscred file)', placeholder: 'TYPE' },
     keypair: { type: 'string', description: 'EC2 key pair (default: AWSKeyPairName of the awscred file)', placeholder: 'NAME' },
     securitygroup: { type: 'list', description: 'security groups', default: ['default'], placeholder: 'GROUP' },
-    disksize: { type: 'number', description: 'root volume size in GiB (default: the image\'s)', placeholder: 'GIB', validate: positive },
+    disksize: { type: 'number', description: "root volume size in GiB (default: the image's)", placeholder: 'GIB', validate: positive },
     userdata: { type: 'string', description: 'file whose content is passed as user data', placeholder: 'FILE' },
     ...instanceHardeningOptions,
     timeout: { type: 'number', description: 'seconds for the whole run to get there', default: 600, placeholder: 'SECONDS', validate: positive },
@@ -64,7 +64,9 @@ export const baseinstanceTask = defineTask({
       userdata: opts.userdata,
       timeout: opts.timeout,
       reuse: opts.reuse,
-      ...(opts.enrol !== undefined ? { enrol: { master: opts.enrol, ca: opts.enrolCa, os: opts.enrolOs, source: opts.enrolSource, wait: opts.enrolWait } } : {}),
+      ...(opts.enrol !== undefined
+        ? { enrol: { master: opts.enrol, ca: opts.enrolCa, os: opts.enrolOs, source: opts.enrolSource, wait: opts.enrolWait } }
+        : {}),
     });
   },
   render: renderBaseInstance,

@@ -33,7 +33,13 @@ const repoDirName = (v: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(v) ? un
 /** A tito package name prefix for `find -name NAME.spec`. */
 const specName = (v: string) => (/^[A-Za-z0-9_*][A-Za-z0-9_.*+-]*$/.test(v) ? undefined : 'a package name, * allowed');
 
-const repoOption = { type: 'string', description: `the repository directory under ${WEB.docroot} (its URL path)`, default: 'repo', placeholder: 'NAME', validate: repoDirName } as const;
+const repoOption = {
+  type: 'string',
+  description: `the repository directory under ${WEB.docroot} (its URL path)`,
+  default: 'repo',
+  placeholder: 'NAME',
+  validate: repoDirName,
+} as const;
 const gitrootArg = pathArg('gitroot', 'the working copy on the host');
 
 export const builddepTask = defineTask({
@@ -63,8 +69,20 @@ export const buildrpmsTask = defineTask({
   summary: 'build the RPMs of a working copy with tito into a directory and make it a yum repository',
   args: [hostArg, gitrootArg],
   options: {
-    output: { type: 'string', description: 'where the RPMs and the repository metadata go', default: `${WEB.docroot}/repo`, placeholder: 'DIR', validate: remotePath },
-    pkgname: { type: 'string', description: 'build only the packages whose spec file matches NAME.spec', default: '*', placeholder: 'NAME', validate: specName },
+    output: {
+      type: 'string',
+      description: 'where the RPMs and the repository metadata go',
+      default: `${WEB.docroot}/repo`,
+      placeholder: 'DIR',
+      validate: remotePath,
+    },
+    pkgname: {
+      type: 'string',
+      description: 'build only the packages whose spec file matches NAME.spec',
+      default: '*',
+      placeholder: 'NAME',
+      validate: specName,
+    },
     test: { type: 'boolean', description: 'build from the latest commit instead of the latest tag (tito --test)' },
   },
   example: 'origin-setup origin:buildrpms build.example.org origin-server --pkgname openshift-origin-broker --test',

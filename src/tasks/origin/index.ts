@@ -6,10 +6,4 @@ import { puppetmasterTasks } from './puppetmaster.js';
 import { puppetclientTasks } from './puppetclient.js';
 import { buildhostTasks } from './buildhost.js';
 
-export const originTasks: SomeTask[] = [
-  ...baseinstanceTasks,
-  ...prepareTasks,
-  ...puppetmasterTasks,
-  ...puppetclientTasks,
-  ...buildhostTasks,
-];
+export const originTasks: SomeTask[] = [...baseinstanceTasks, ...prepareTasks, ...puppetmasterTasks, ...puppetclientTasks, ...buildhostTasks];

@@ -29,16 +29,33 @@ export interface PuppetclientResult {
 
 export const puppetclientTask = defineTask({
   name: 'origin:puppetclient',
-  summary: "make a host a Puppet agent of MASTER and sign its certificate once its request arrives",
+  summary: 'make a host a Puppet agent of MASTER and sign its certificate once its request arrives',
   args: [hostArg, { name: 'master', description: 'the Puppet master the agent reports to', validate: sshHost }],
   options: {
     autosign: { type: 'boolean', description: "put the CA's autosign secret into the agent's request (after origin:puppetmaster --autosign)" },
-    caServer: { type: 'string', description: 'a separate CA host: the agent asks it for certificates, and signing happens there', placeholder: 'HOST', validate: sshHost },
-    source: { type: 'string', description: "where the agent's Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they match the master, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
+    caServer: {
+      type: 'string',
+      description: 'a separate CA host: the agent asks it for certificates, and signing happens there',
+      placeholder: 'HOST',
+      validate: sshHost,
+    },
+    source: {
+      type: 'string',
+      description:
+        "where the agent's Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they match the master, else OpenVox)",
+      choices: SOURCES,
+      placeholder: 'distribution|openvox|puppetcore',
+    },
     puppet: { type: 'string', description: "Puppet major (default: the master's; never newer than it)", choices: GENERATION_CHOICES, placeholder: '3|7|8' },
     ...prepareOptions,
     timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive },
-    signTimeout: { type: 'number', description: "seconds to wait for the agent's certificate request on the CA", default: 300, placeholder: 'SECONDS', validate: positive },
+    signTimeout: {
+      type: 'number',
+      description: "seconds to wait for the agent's certificate request on the CA",
+      default: 300,
+      placeholder: 'SECONDS',
+      validate: positive,
+    },
   },
   example: 'origin-setup origin:puppetclient broker.infra.example.org puppet.infra.example.org',
   async run(ctx, { host, master }, o): Promise<PuppetclientResult> {

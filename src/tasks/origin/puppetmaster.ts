@@ -11,13 +11,7 @@ import { hostArg } from '../../remote/args.js';
 import { gitUrl, remotePath } from '../../remote/validate.js';
 import { prepareOptions } from './prepare.js';
 import { posix } from 'node:path';
-import {
-  masterAutosignTask,
-  masterConfigureTask,
-  masterEnableLoggingTask,
-  masterJoinGroupTask,
-  masterSiterootTask,
-} from '../puppet/master.js';
+import { masterAutosignTask, masterConfigureTask, masterEnableLoggingTask, masterJoinGroupTask, masterSiterootTask } from '../puppet/master.js';
 import { gitCloneTask, gitSubmoduleUpdateTask } from '../remote/git.js';
 import { moduleInstallTask } from '../puppet/module.js';
 import { firewallPort, firewallService } from '../remote/firewall.js';
@@ -43,12 +37,31 @@ export const puppetmasterTask = defineTask({
   args: [hostArg],
   options: {
     siterepo: { type: 'string', description: 'git URL of the site repository (manifests/ and modules/ at the top)', placeholder: 'URL', validate: gitUrl },
-    siteroot: { type: 'string', description: 'where the site repository lives on the master', default: '/var/lib/puppet/site', placeholder: 'DIR', validate: absolutePath },
+    siteroot: {
+      type: 'string',
+      description: 'where the site repository lives on the master',
+      default: '/var/lib/puppet/site',
+      placeholder: 'DIR',
+      validate: absolutePath,
+    },
     modules: { type: 'list', description: 'modules to install from the Forge', default: ['puppetlabs-ntp'], placeholder: 'MODULE', validate: moduleList },
-    autosign: { type: 'boolean', description: 'sign agents whose request carries the shared secret (puppet:master:autosign; agents use origin:puppetclient --autosign)' },
+    autosign: {
+      type: 'boolean',
+      description: 'sign agents whose request carries the shared secret (puppet:master:autosign; agents use origin:puppetclient --autosign)',
+    },
     forge: { type: 'boolean', description: 'install the --modules from the Forge (--no-forge: none, e.g. on a host without internet)', default: true },
-    source: { type: 'string', description: "where Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they carry a server, else OpenVox)", choices: SOURCES, placeholder: 'distribution|openvox|puppetcore' },
-    puppet: { type: 'string', description: 'Puppet major to install (default: what the source offers; OpenVox 8)', choices: GENERATION_CHOICES, placeholder: '3|7|8' },
+    source: {
+      type: 'string',
+      description: "where Puppet comes from (default: PuppetSource in the config, else the distribution's packages when they carry a server, else OpenVox)",
+      choices: SOURCES,
+      placeholder: 'distribution|openvox|puppetcore',
+    },
+    puppet: {
+      type: 'string',
+      description: 'Puppet major to install (default: what the source offers; OpenVox 8)',
+      choices: GENERATION_CHOICES,
+      placeholder: '3|7|8',
+    },
     ...prepareOptions,
     timeout: { type: 'number', description: 'seconds to wait for SSH', default: 300, placeholder: 'SECONDS', validate: positive },
   },

@@ -8,7 +8,11 @@ import { SOURCES } from '../../puppet/sources.js';
 
 export { hostArg } from '../../remote/args.js';
 
-export const masterArg = { name: 'master', description: 'the Puppet master / server host (name, address or ssh alias)', validate: sshHost } as const satisfies ArgSpec;
+export const masterArg = {
+  name: 'master',
+  description: 'the Puppet master / server host (name, address or ssh alias)',
+  validate: sshHost,
+} as const satisfies ArgSpec;
 
 /** A certificate name as agents use it: the agent's FQDN (its `certname`). */
 export const certnameArg = { name: 'certname', description: "the agent's certificate name (usually its FQDN)", validate: hostname } as const satisfies ArgSpec;

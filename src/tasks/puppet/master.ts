@@ -143,7 +143,12 @@ export const masterStoredconfigsTask = defineTask({
   summary: 'turn on ActiveRecord storeconfigs (Puppet 2.7/3.x only; later Puppet uses PuppetDB)',
   args: [hostArg],
   options: {
-    dbadapter: { type: 'string', description: 'the ActiveRecord adapter', default: STORECONFIGS_DEFAULTS.dbadapter, choices: ['sqlite3', 'mysql', 'postgresql'] },
+    dbadapter: {
+      type: 'string',
+      description: 'the ActiveRecord adapter',
+      default: STORECONFIGS_DEFAULTS.dbadapter,
+      choices: ['sqlite3', 'mysql', 'postgresql'],
+    },
     dblocation: { ...remotePathOption('the sqlite3 database file', 'FILE'), default: STORECONFIGS_DEFAULTS.dblocation, validate: absolutePath },
     ...puppetHintOptions,
   },

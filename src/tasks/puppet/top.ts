@@ -22,7 +22,15 @@ export const applyTask = defineTask({
   example: 'origin-setup puppet:apply broker.example.org site/manifests/site.pp --modulepath site/modules',
   async run(ctx, { host, manifest }, { modulepath, noop, puppet, source }) {
     const flavor = await puppetOn(ctx, host, { puppet, source });
-    const command = cmd(flavor.bin.puppet, 'apply', '--verbose', '--detailed-exitcodes', noop ? ['--noop'] : [], modulepath ? ['--modulepath', modulepath] : [], manifest);
+    const command = cmd(
+      flavor.bin.puppet,
+      'apply',
+      '--verbose',
+      '--detailed-exitcodes',
+      noop ? ['--noop'] : [],
+      modulepath ? ['--modulepath', modulepath] : [],
+      manifest,
+    );
     return runPuppet(await ctx.ssh(host), 'puppet apply', command);
   },
   render: (r) => r.output.join('\n') || undefined,
@@ -64,7 +72,8 @@ export const configTask = defineTask({
     const settings = await printPuppetSettings(await ctx.ssh(host), flavor, key, section);
     if (key === undefined) return settings;
     const value = settings[key];
-    if (value === undefined) throw new NotFoundError(`${host}: Puppet printed no value for ${key}`, { hint: `see every setting: origin-setup puppet:config ${host}` });
+    if (value === undefined)
+      throw new NotFoundError(`${host}: Puppet printed no value for ${key}`, { hint: `see every setting: origin-setup puppet:config ${host}` });
     return value;
   },
   render: (r) =>
@@ -80,7 +89,10 @@ export const repoTask = defineTask({
   summary: "add the OpenVox or Puppet Core repository that fits the host's distribution (OpenVox 8 unless --source/--puppet say)",
   args: [hostArg],
   options: {
-    source: { ...sourceOption, description: 'openvox, puppetcore (needs a Forge key), or distribution (nothing to add); default PuppetSource in the config, else openvox' },
+    source: {
+      ...sourceOption,
+      description: 'openvox, puppetcore (needs a Forge key), or distribution (nothing to add); default PuppetSource in the config, else openvox',
+    },
     puppet: { type: 'string', description: 'the Puppet major', choices: ['7', '8'], default: '8', placeholder: '7|8' },
   },
   example: 'origin-setup puppet:repo broker.example.org --source openvox --puppet 8',

@@ -4,16 +4,7 @@ import { basename, posix, resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../../engine/errors.js';
 import { defineTask, type SomeTask } from '../../engine/task.js';
 import { hostArg, pathArg, recursiveOption, sudoOption } from '../../remote/args.js';
-import {
-  changeGroup,
-  changeMode,
-  changeOwner,
-  copyFile,
-  makeDirectory,
-  removeFile,
-  symlink,
-  touchFile,
-} from '../../remote/files.js';
+import { changeGroup, changeMode, changeOwner, copyFile, makeDirectory, removeFile, symlink, touchFile } from '../../remote/files.js';
 import { downloadTree, uploadTree } from '../../remote/tree.js';
 import { accountName, fileMode, octalMode, remotePath } from '../../remote/validate.js';
 
@@ -185,15 +176,4 @@ export const fileSymlink = defineTask({
   render: () => undefined,
 });
 
-export const fileTasks: SomeTask[] = [
-  fileGet,
-  filePut,
-  fileCopy,
-  fileDelete,
-  fileTouch,
-  fileMkdir,
-  fileClaim,
-  filePermission,
-  fileGroup,
-  fileSymlink,
-];
+export const fileTasks: SomeTask[] = [fileGet, filePut, fileCopy, fileDelete, fileTouch, fileMkdir, fileClaim, filePermission, fileGroup, fileSymlink];

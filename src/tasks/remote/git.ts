@@ -70,7 +70,12 @@ export const gitTagsTask = defineTask({
   summary: 'list the tags of a working copy on a host, one per line',
   args: [hostArg, repoDirArg],
   options: {
-    pkgname: { type: 'string', description: 'only tags starting with this prefix (tito tags are NAME-VERSION-RELEASE)', placeholder: 'PREFIX', validate: tagPrefix },
+    pkgname: {
+      type: 'string',
+      description: 'only tags starting with this prefix (tito tags are NAME-VERSION-RELEASE)',
+      placeholder: 'PREFIX',
+      validate: tagPrefix,
+    },
   },
   example: 'origin-setup remote:git:tags build.example.org origin-server --pkgname openshift-origin-broker',
   async run(ctx, { host, repodir }, o) {
@@ -108,12 +113,4 @@ export const gitSubmoduleUpdateTask = defineTask({
   render: () => undefined,
 });
 
-export const gitTasks: SomeTask[] = [
-  gitCloneTask,
-  gitCheckoutTask,
-  gitPullTask,
-  gitFetchTask,
-  gitTagsTask,
-  gitSubmoduleInitTask,
-  gitSubmoduleUpdateTask,
-];
+export const gitTasks: SomeTask[] = [gitCloneTask, gitCheckoutTask, gitPullTask, gitFetchTask, gitTagsTask, gitSubmoduleInitTask, gitSubmoduleUpdateTask];

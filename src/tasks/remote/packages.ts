@@ -5,15 +5,7 @@ import { defineTask, type SomeTask } from '../../engine/task.js';
 import { platformOf } from '../../platform/index.js';
 import { augeasValue } from '../../remote/augeas.js';
 import { hostArg } from '../../remote/args.js';
-import {
-  excludePackages,
-  installPackages,
-  installedVersion,
-  listPackages,
-  removePackages,
-  setPackageVariable,
-  updatePackages,
-} from '../../remote/packages.js';
+import { excludePackages, installPackages, installedVersion, listPackages, removePackages, setPackageVariable, updatePackages } from '../../remote/packages.js';
 import { oneLine, packageSpec, repoId, yumVarName } from '../../remote/validate.js';
 
 const packagesArg = {

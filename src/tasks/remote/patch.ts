@@ -14,7 +14,8 @@ export const patchApply = defineTask({
   example: 'origin-setup remote:patch:apply puppet.example.org resource.rb.diff /usr/share/ruby/vendor_ruby/puppet/rails/resource.rb --sudo',
   async run(ctx, { host, patchfile, destfile }, o) {
     const local = resolve(ctx.settings.cwd, patchfile);
-    if (!existsSync(local) || !statSync(local).isFile()) throw new NotFoundError(`no local patch file ${local}`, { hint: 'give the path of a unified diff on this machine' });
+    if (!existsSync(local) || !statSync(local).isFile())
+      throw new NotFoundError(`no local patch file ${local}`, { hint: 'give the path of a unified diff on this machine' });
     const result = await applyPatch(await ctx.ssh(host), readFileSync(local), destfile, o);
     if (!result.applied) ctx.log.info(`${host}:${destfile} already has this patch; nothing changed`);
     return { host, patch: local, ...result };

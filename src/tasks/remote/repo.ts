@@ -23,7 +23,8 @@ export const repoCreate = defineTask({
     gpgkey: { type: 'string', description: 'with --baseurl: check signatures with this key URL', placeholder: 'URL', validate: url },
     disabled: { type: 'boolean', description: 'with --baseurl: write it disabled (enabled=0)' },
   },
-  example: "origin-setup remote:repo:create build.example.org openshift-origin --baseurl 'https://mirror.openshift.com/pub/openshift-origin/nightly/$distro-$osmajorvers/latest/$basearch/'",
+  example:
+    "origin-setup remote:repo:create build.example.org openshift-origin --baseurl 'https://mirror.openshift.com/pub/openshift-origin/nightly/$distro-$osmajorvers/latest/$basearch/'",
   async run(ctx, { host, name, file }, o) {
     const sources = [file !== undefined, o.content !== undefined, o.baseurl !== undefined].filter(Boolean).length;
     if (sources !== 1) throw new UsageError('give exactly one of FILE, --content TEXT or --baseurl URL');
@@ -31,7 +32,8 @@ export const repoCreate = defineTask({
     let content: string;
     if (file !== undefined) {
       const local = resolve(ctx.settings.cwd, file);
-      if (!existsSync(local) || !statSync(local).isFile()) throw new NotFoundError(`no local file ${local}`, { hint: 'give the path of a .repo file, or use --content / --baseurl' });
+      if (!existsSync(local) || !statSync(local).isFile())
+        throw new NotFoundError(`no local file ${local}`, { hint: 'give the path of a .repo file, or use --content / --baseurl' });
       content = readFileSync(local, 'utf8');
     } else if (o.content !== undefined) {
       if (o.content.trim() === '') throw new UsageError('--content is empty');
@@ -41,7 +43,9 @@ export const repoCreate = defineTask({
     }
     const platform = await platformOf(ctx, host);
     if (o.baseurl && platform.packages.name === 'apt-get') {
-      throw new OriginError(`${host}: --baseurl writes a yum/dnf repository, and ${host} uses apt`, { hint: 'give a .list FILE or --content "deb URL SUITE COMPONENTS"' });
+      throw new OriginError(`${host}: --baseurl writes a yum/dnf repository, and ${host} uses apt`, {
+        hint: 'give a .list FILE or --content "deb URL SUITE COMPONENTS"',
+      });
     }
     const path = await writeRepoFile(await ctx.ssh(host), platform, name, content);
     return { host, name, path };

@@ -45,11 +45,4 @@ export const serviceStatusTask = defineTask({
   render: renderStates,
 });
 
-export const serviceTasks: SomeTask[] = [
-  serviceStart,
-  serviceStop,
-  serviceRestart,
-  serviceEnable,
-  serviceDisable,
-  serviceStatusTask,
-];
+export const serviceTasks: SomeTask[] = [serviceStart, serviceStop, serviceRestart, serviceEnable, serviceDisable, serviceStatusTask];

@@ -159,11 +159,7 @@ export const ipaddressTask = defineTask({
 export const sedTask = defineTask({
   name: 'remote:sed',
   summary: 'run a sed script on a remote file (the script is passed literally)',
-  args: [
-    hostArg,
-    { name: 'script', description: 'the sed script, exactly as sed should see it' },
-    pathArg('file', 'the file to read'),
-  ],
+  args: [hostArg, { name: 'script', description: 'the sed script, exactly as sed should see it' }, pathArg('file', 'the file to read')],
   options: {
     inplace: { type: 'boolean', description: 'edit the file in place' },
     sudo: sudoOption,

@@ -45,7 +45,9 @@ describe('a malformed awscred file fails the run with exit 2', () => {
   });
 
   it('invalid UTF-8, naming its line', async () => {
-    const { env, path } = fileWith(Buffer.concat([Buffer.from('# comment\nAWSRegion=eu-west-1\nRemoteUser='), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('\n')]));
+    const { env, path } = fileWith(
+      Buffer.concat([Buffer.from('# comment\nAWSRegion=eu-west-1\nRemoteUser='), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('\n')]),
+    );
     expect(await refused(env, path)).toBe(`error: ${path}, line 3: not UTF-8 text`);
   });
 
@@ -117,9 +119,7 @@ describe('a malformed awscred file fails the run with exit 2', () => {
 
 describe('what the file may hold', () => {
   it('unknown keys: one warning naming them and the known ones; the run goes on', async () => {
-    const { env, path } = fileWith(
-      `AWSRegion=eu-west-1\nAWSSecretKy=${S}\nawsregion=us-west-2\n\n[fedora19]\nBaseOSImage=ami-1\nAWSRegion=eu-west-2\n`,
-    );
+    const { env, path } = fileWith(`AWSRegion=eu-west-1\nAWSSecretKy=${S}\nawsregion=us-west-2\n\n[fedora19]\nBaseOSImage=ami-1\nAWSRegion=eu-west-2\n`);
     const r = await runCli(['ec2:ip:create', '--awscred', path], env);
     expect(r.code, r.stderr).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
@@ -133,7 +133,12 @@ describe('what the file may hold', () => {
   });
 
   it('comments, blank lines, CRLF, a UTF-8 byte order mark, dotted sections and a comment after ] are fine', () => {
-    const { path } = fileWith(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('; a comment\r\n# another\r\nAWSRegion = eu-west-1\r\n\r\n[rhel6.4] ; RHEL\r\nBaseOSImage=ami-a05415c9\r\n')]));
+    const { path } = fileWith(
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('; a comment\r\n# another\r\nAWSRegion = eu-west-1\r\n\r\n[rhel6.4] ; RHEL\r\nBaseOSImage=ami-a05415c9\r\n'),
+      ]),
+    );
     const cred = loadAwsCred(path);
     expect(cred.region).toBe('eu-west-1');
     expect(cred.sections['rhel6.4']).toEqual({ baseOSImage: 'ami-a05415c9', remoteUser: undefined });

@@ -8,7 +8,16 @@ import { checkRegion, credentialConflict, namedProfile, regionSource, sharedFile
 import { Settings, type GlobalFlags } from '../../../src/config/settings.js';
 import { ConfigError } from '../../../src/engine/errors.js';
 
-const FLAGS: GlobalFlags = { verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false };
+const FLAGS: GlobalFlags = {
+  verbose: false,
+  quiet: false,
+  debug: false,
+  json: false,
+  dryRun: false,
+  color: false,
+  strictHostKeys: false,
+  keepOnFailure: false,
+};
 
 function settings(flags: Partial<GlobalFlags>, env: NodeJS.ProcessEnv, awscred?: string): Settings {
   const home = mkdtempSync(join(tmpdir(), 'credential-sources-'));
@@ -21,7 +30,9 @@ const KEYS = { AWS_ACCESS_KEY_ID: 'AKIDENV', AWS_SECRET_ACCESS_KEY: 'env-secret-
 describe('credentialConflict', () => {
   it('a named profile beats environment keys, as the SDK does', () => {
     expect(credentialConflict(settings({ profile: 'x' }, KEYS))).toBe("profile 'x' (--profile) is used; AWS_ACCESS_KEY_ID from the environment is not");
-    expect(credentialConflict(settings({}, { ...KEYS, AWS_PROFILE: 'y' }))).toBe("profile 'y' (AWS_PROFILE) is used; AWS_ACCESS_KEY_ID from the environment is not");
+    expect(credentialConflict(settings({}, { ...KEYS, AWS_PROFILE: 'y' }))).toBe(
+      "profile 'y' (AWS_PROFILE) is used; AWS_ACCESS_KEY_ID from the environment is not",
+    );
   });
 
   it('--profile is the profile named when AWS_PROFILE is set too', () => {
@@ -60,14 +71,25 @@ describe('sharedFiles', () => {
 
 describe('checkRegion', () => {
   it('accepts the names of AWS regions in every partition', () => {
-    for (const r of ['us-east-1', 'eu-west-2', 'ap-southeast-7', 'mx-central-1', 'il-central-1', 'us-gov-west-1', 'cn-north-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1']) {
+    for (const r of [
+      'us-east-1',
+      'eu-west-2',
+      'ap-southeast-7',
+      'mx-central-1',
+      'il-central-1',
+      'us-gov-west-1',
+      'cn-north-1',
+      'us-iso-east-1',
+      'us-isob-east-1',
+      'eu-isoe-west-1',
+    ]) {
       expect(() => checkRegion(r, '--region')).not.toThrow();
     }
   });
 
   it('refuses what is not a region name, naming it and where it came from', () => {
     expect(() => checkRegion('US-EAST-1', '--region')).toThrow(new ConfigError("'US-EAST-1' (--region) is not an AWS region name; did you mean us-east-1?"));
-    expect(() => checkRegion('us_east_1', 'AWS_REGION')).toThrow("did you mean us-east-1?");
+    expect(() => checkRegion('us_east_1', 'AWS_REGION')).toThrow('did you mean us-east-1?');
     for (const r of ['useast1', 'us-east', 'us-east-1a', 'us east 1 ', '', 'us-east-1.evil.example']) {
       expect(() => checkRegion(r, 'AWS_REGION')).toThrow(ConfigError);
     }

@@ -33,7 +33,13 @@ function pages(command: typeof DescribeImagesCommand, outputs: object[]): unknow
 }
 
 const fedora17: Image = { ImageId: 'ami-2509664c', OwnerId: '125523088429', Architecture: 'x86_64', Name: 'Fedora-x86_64-17-1-sda', State: 'available' };
-const fedora19: Image = { ImageId: 'ami-6f3b5006', OwnerId: '125523088429', Architecture: 'x86_64', Name: 'Fedora-x86_64-19-Beta-20130523-sda', State: 'available' };
+const fedora19: Image = {
+  ImageId: 'ami-6f3b5006',
+  OwnerId: '125523088429',
+  Architecture: 'x86_64',
+  Name: 'Fedora-x86_64-19-Beta-20130523-sda',
+  State: 'available',
+};
 const fedora18: Image = { ImageId: 'ami-b71078de', OwnerId: '125523088429', Architecture: 'x86_64', Name: 'Fedora-x86_64-18-20130521-sda', State: 'available' };
 const mine: Image = {
   ImageId: 'ami-0123456789abcdef0',
@@ -142,7 +148,12 @@ describe('ec2:image:info', () => {
   });
 
   it('lists the ids when the name matches several', async () => {
-    ec2.on(DescribeImagesCommand).resolves({ Images: [{ ...mine, ImageId: 'ami-0b' }, { ...mine, ImageId: 'ami-0a' }] });
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [
+        { ...mine, ImageId: 'ami-0b' },
+        { ...mine, ImageId: 'ami-0a' },
+      ],
+    });
     const r = await runCli(['ec2:image:info', '--name', 'puppet-*']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error: name 'puppet-*' matches 2 images: ami-0a (puppet-base), ami-0b (puppet-base) (use --id)");
@@ -169,10 +180,7 @@ describe('ec2:image:info', () => {
 
 describe('ec2:image:find', () => {
   it('lists your images carrying a tag, across pages', async () => {
-    const seen = pages(DescribeImagesCommand, [
-      { Images: [mine], NextToken: 't2' },
-      { Images: [{ ...fedora17, Tags: [{ Key: 'role', Value: 'node' }] }] },
-    ]);
+    const seen = pages(DescribeImagesCommand, [{ Images: [mine], NextToken: 't2' }, { Images: [{ ...fedora17, Tags: [{ Key: 'role', Value: 'node' }] }] }]);
     const r = await runCli(['ec2:image:find', 'role']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("ami-0123456789abcdef0 puppet-base role='puppetmaster'\nami-2509664c Fedora-x86_64-17-1-sda role='node'\n");

@@ -106,16 +106,21 @@ describe('ec2:instance:create', () => {
     ec2.on(DescribeImagesCommand).resolves({ Images: [image] });
     const seen = instanceStates([], []);
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: ID, State: { Name: 'pending' } }] });
-    const r = await runCli(
-      ['ec2:instance', 'create', '--name', 'puppet', '--image', 'ami-b71078de', '--securitygroup', 'default', 'broker'],
-      credEnv(),
-    );
+    const r = await runCli(['ec2:instance', 'create', '--name', 'puppet', '--image', 'ami-b71078de', '--securitygroup', 'default', 'broker'], credEnv());
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${ID}\n`);
     expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\n');
     expect(inputs(DescribeImagesCommand)).toEqual([{ ImageIds: ['ami-b71078de'] }]);
     // The Name before the launch, and again after it (a concurrent run may have launched one too).
-    expect(seen).toEqual([nameFilter('puppet'), { Filters: [{ Name: 'tag:Name', Values: ['puppet'] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }]);
+    expect(seen).toEqual([
+      nameFilter('puppet'),
+      {
+        Filters: [
+          { Name: 'tag:Name', Values: ['puppet'] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      },
+    ]);
     const [run] = inputs(RunInstancesCommand);
     expect(run).toEqual({
       ImageId: 'ami-b71078de',
@@ -144,7 +149,22 @@ describe('ec2:instance:create', () => {
     const env = testEnv();
     writeFileSync(join(env.HOME!, 'boot.sh'), '#!/bin/sh\necho hi\n');
     const r = await runCli(
-      ['ec2:instance:create', '--name', 'web', '--image', 'ami-b71078de', '--key', 'k1', '--disksize', '20', '--userdata', 'boot.sh', '--securitygroup', 'sg-0abc', 'web'],
+      [
+        'ec2:instance:create',
+        '--name',
+        'web',
+        '--image',
+        'ami-b71078de',
+        '--key',
+        'k1',
+        '--disksize',
+        '20',
+        '--userdata',
+        'boot.sh',
+        '--securitygroup',
+        'sg-0abc',
+        'web',
+      ],
       env,
     );
     expect(r.code).toBe(0);
@@ -167,7 +187,10 @@ describe('ec2:instance:create', () => {
     expect((await runCli(['ec2:instance:create', '--name', 'a', '--image', 'ami-b71078de', '--imds', 'v1', '--encrypted'], env)).code).toBe(0);
     expect((await runCli(['ec2:instance:create', '--name', 'b', '--image', 'ami-b71078de', '--encrypted', '--disksize', '30'], env)).code).toBe(0);
     const [a, b] = inputs(RunInstancesCommand);
-    expect(a).toMatchObject({ MetadataOptions: { HttpTokens: 'optional', HttpEndpoint: 'enabled' }, BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true } }] });
+    expect(a).toMatchObject({
+      MetadataOptions: { HttpTokens: 'optional', HttpEndpoint: 'enabled' },
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true } }],
+    });
     expect(b).toMatchObject({
       MetadataOptions: { HttpTokens: 'required' },
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true } }],
@@ -247,11 +270,16 @@ describe('ec2:instance:create', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(inputs(RunInstancesCommand)[0]).toMatchObject({ DryRun: true, ClientToken: expect.stringMatching(UUID) });
-    expect(r.stderr).toBe('task: ec2:instance:create --name puppet --image ami-b71078de\ndry run: RunInstances: EC2 says the request would succeed; nothing was changed\n');
+    expect(r.stderr).toBe(
+      'task: ec2:instance:create --name puppet --image ami-b71078de\ndry run: RunInstances: EC2 says the request would succeed; nothing was changed\n',
+    );
   });
 
   it('fails clearly for an unknown image, a too-small disk, a missing key pair and bad values', async () => {
-    ec2.on(DescribeImagesCommand).resolvesOnce({ Images: [] }).resolves({ Images: [image] });
+    ec2
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ Images: [] })
+      .resolves({ Images: [image] });
     const unknown = await runCli(['ec2:instance:create', '--name', 'p', '--image', 'ami-0000aaaa'], credEnv());
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('error: no image ami-0000aaaa in this region');
@@ -353,7 +381,10 @@ describe('ec2:instance:info', () => {
     const seen = describeInstances((input) =>
       input.Filters?.some((f) => f.Name === 'tag:Name')
         ? reservation()
-        : reservation(inst('running', { InstanceId: 'i-0b', Tags: [{ Key: 'Name', Value: 'web' }] }), inst('stopped', { InstanceId: 'i-0a', Tags: [{ Key: 'Name', Value: 'db' }] })),
+        : reservation(
+            inst('running', { InstanceId: 'i-0b', Tags: [{ Key: 'Name', Value: 'web' }] }),
+            inst('stopped', { InstanceId: 'i-0a', Tags: [{ Key: 'Name', Value: 'db' }] }),
+          ),
     );
     const r = await runCli(['ec2:instance:info', '--name', 'nope']);
     expect(r.code).toBe(1);
@@ -546,7 +577,14 @@ describe('ec2:instance:delete', () => {
 
 describe('ec2:instance:tag', () => {
   it('prints a tag, sets one with --value and empties one with --clear', async () => {
-    instanceStates([inst('running', { Tags: [{ Key: 'Name', Value: 'puppet' }, { Key: 'role', Value: 'master' }] })]);
+    instanceStates([
+      inst('running', {
+        Tags: [
+          { Key: 'Name', Value: 'puppet' },
+          { Key: 'role', Value: 'master' },
+        ],
+      }),
+    ]);
     ec2.on(CreateTagsCommand).resolves({});
     const get = await runCli(['ec2:instance:tag', '--id', ID, '--tag', 'role']);
     expect(get.code).toBe(0);
@@ -656,7 +694,10 @@ describe('ec2:instance:create retried by the SDK', () => {
       DescribeInstances: () => ({ body: `<DescribeInstancesResponse ${xmlns}><requestId>r</requestId><reservationSet/></DescribeInstancesResponse>` }),
       RunInstances: () =>
         ++runs === 1
-          ? { status: 503, body: '<Response><Errors><Error><Code>Unavailable</Code><Message>try again</Message></Error></Errors><RequestID>r</RequestID></Response>' }
+          ? {
+              status: 503,
+              body: '<Response><Errors><Error><Code>Unavailable</Code><Message>try again</Message></Error></Errors><RequestID>r</RequestID></Response>',
+            }
           : {
               body: `<RunInstancesResponse ${xmlns}><requestId>r</requestId><reservationId>r-1</reservationId><instancesSet><item><instanceId>${ID}</instanceId><instanceState><code>0</code><name>pending</name></instanceState></item></instancesSet></RunInstancesResponse>`,
             },
@@ -684,7 +725,10 @@ describe('ec2:instance:create retried by the SDK', () => {
 // budget of a throttled call is 60 ms of backoff.
 describe('ec2:instance:create under throttling', () => {
   const xmlns = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
-  const throttled = { status: 503, body: '<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>' };
+  const throttled = {
+    status: 503,
+    body: '<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>',
+  };
   const launched = {
     body: `<RunInstancesResponse ${xmlns}><requestId>r</requestId><reservationId>r-1</reservationId><instancesSet><item><instanceId>${ID}</instanceId><instanceState><code>0</code><name>pending</name></instanceState></item></instancesSet></RunInstancesResponse>`,
   };
@@ -702,7 +746,9 @@ describe('ec2:instance:create under throttling', () => {
       DescribeImages: answer('DescribeImages', {
         body: `<DescribeImagesResponse ${xmlns}><requestId>r</requestId><imagesSet><item><imageId>ami-b71078de</imageId><rootDeviceName>/dev/xvda</rootDeviceName><rootDeviceType>ebs</rootDeviceType></item></imagesSet></DescribeImagesResponse>`,
       }),
-      DescribeInstances: answer('DescribeInstances', { body: `<DescribeInstancesResponse ${xmlns}><requestId>r</requestId><reservationSet/></DescribeInstancesResponse>` }),
+      DescribeInstances: answer('DescribeInstances', {
+        body: `<DescribeInstancesResponse ${xmlns}><requestId>r</requestId><reservationSet/></DescribeInstancesResponse>`,
+      }),
       RunInstances: answer('RunInstances', launched),
     });
   });
@@ -742,7 +788,12 @@ describe('ec2:instance:create under throttling', () => {
   });
 
   it('other failures still give up after 5 attempts', async () => {
-    const stop = await startFakeEc2({ DescribeImages: () => ({ status: 500, body: '<Response><Errors><Error><Code>InternalError</Code><Message>boom</Message></Error></Errors><RequestID>r</RequestID></Response>' }) });
+    const stop = await startFakeEc2({
+      DescribeImages: () => ({
+        status: 500,
+        body: '<Response><Errors><Error><Code>InternalError</Code><Message>boom</Message></Error></Errors><RequestID>r</RequestID></Response>',
+      }),
+    });
     try {
       const r = await runCli([...argv, stop.url], env());
       expect(r.code).toBe(1);
@@ -762,6 +813,9 @@ describe('ec2:instance:create under throttling', () => {
     const e = env();
     const code = await main([...argv, fake.url], { stdout, stderr, env: e, cwd: e.HOME! });
     expect(code).toBe(0);
-    expect(err.split('\n').filter((l) => l.includes('retrying'))).toEqual(['- AWS is throttling requests (RequestLimitExceeded): retrying for up to 60s', '- AWS is throttling requests (RequestLimitExceeded): retrying for up to 60s']);
+    expect(err.split('\n').filter((l) => l.includes('retrying'))).toEqual([
+      '- AWS is throttling requests (RequestLimitExceeded): retrying for up to 60s',
+      '- AWS is throttling requests (RequestLimitExceeded): retrying for up to 60s',
+    ]);
   });
 });

@@ -115,9 +115,7 @@ describe('ec2:ip:info', () => {
     const r = await runCli(['ec2:ip:info', '198.51.100.1']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(
-      "error: 198.51.100.1 is not one of this account's elastic IPs (allocated: 203.0.113.9, 203.0.113.10)",
-    );
+    expect(r.stderr).toContain("error: 198.51.100.1 is not one of this account's elastic IPs (allocated: 203.0.113.9, 203.0.113.10)");
   });
 
   it('suggests ec2:ip:create when the account holds none', async () => {
@@ -174,7 +172,8 @@ describe('ec2:ip:associate', () => {
 
   it('exits 1 listing the live instances when the name matches none, without associating', async () => {
     holdAddresses();
-    ec2.on(DescribeInstancesCommand)
+    ec2
+      .on(DescribeInstancesCommand)
       .resolvesOnce({ Reservations: [] })
       .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0cccccccccccccccc', Tags: [{ Key: 'Name', Value: 'puppet' }] }] }] });
     const r = await runCli(['ec2:ip:associate', '203.0.113.10', 'brokr']);
@@ -196,9 +195,7 @@ describe('ec2:ip:associate', () => {
     holdAddresses();
     const r = await runCli(['ec2:ip:associate', '203.0.113.9', 'i-0aaaaaaaaaaaaaaaa']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      'error: 203.0.113.9 is associated with i-0123456789abcdef0 (run origin-setup ec2:ip:disassociate 203.0.113.9 first)',
-    );
+    expect(r.stderr).toContain('error: 203.0.113.9 is associated with i-0123456789abcdef0 (run origin-setup ec2:ip:disassociate 203.0.113.9 first)');
     expect(ec2.commandCalls(AssociateAddressCommand)).toHaveLength(0);
   });
 
@@ -289,11 +286,7 @@ describe('ec2:ip:delete', () => {
     const r = await runCli(['ec2:ip:delete', '203.0.113.9', '--force']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('- disassociating 203.0.113.9 from i-0123456789abcdef0');
-    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual([
-      'DescribeAddressesCommand',
-      'DisassociateAddressCommand',
-      'ReleaseAddressCommand',
-    ]);
+    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeAddressesCommand', 'DisassociateAddressCommand', 'ReleaseAddressCommand']);
     expect(inputs(DisassociateAddressCommand)).toEqual([{ AssociationId: 'eipassoc-9' }]);
     expect(inputs(ReleaseAddressCommand)).toEqual([{ AllocationId: 'eipalloc-9' }]);
   });

@@ -41,7 +41,12 @@ class Account {
     const barrier = new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.waiting.length >= this.together) for (const go of this.waiting.splice(0)) go();
     await barrier;
-    const instance: Instance = { InstanceId: launch.id, State: { Name: 'pending', Code: 0 }, LaunchTime: launch.launchTime, Tags: [{ Key: 'Name', Value: name }] };
+    const instance: Instance = {
+      InstanceId: launch.id,
+      State: { Name: 'pending', Code: 0 },
+      LaunchTime: launch.launchTime,
+      Tags: [{ Key: 'Name', Value: name }],
+    };
     this.instances.set(launch.id, instance);
     return { Instances: [{ ...instance, Tags: undefined }] };
   }
@@ -57,7 +62,10 @@ class Account {
   }
 
   live(): string[] {
-    return [...this.instances.values()].filter((i) => ['pending', 'running'].includes(i.State!.Name!)).map((i) => i.InstanceId!).sort();
+    return [...this.instances.values()]
+      .filter((i) => ['pending', 'running'].includes(i.State!.Name!))
+      .map((i) => i.InstanceId!)
+      .sort();
   }
 }
 

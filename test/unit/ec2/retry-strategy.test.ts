@@ -5,7 +5,10 @@ import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { BudgetedRetryStrategy, OTHER_MAX_ATTEMPTS, THROTTLE_BUDGET_SECONDS } from '../../../src/aws/retry.js';
 
-const throttle: RetryErrorInfo = { errorType: 'THROTTLING', error: Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded', $metadata: {} }) as never };
+const throttle: RetryErrorInfo = {
+  errorType: 'THROTTLING',
+  error: Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded', $metadata: {} }) as never,
+};
 const transient: RetryErrorInfo = { errorType: 'TRANSIENT', error: Object.assign(new Error('boom'), { name: 'InternalError', $metadata: {} }) as never };
 const client: RetryErrorInfo = { errorType: 'CLIENT_ERROR', error: Object.assign(new Error('no'), { name: 'InvalidParameterValue', $metadata: {} }) as never };
 

@@ -102,14 +102,14 @@ describe('ec2:securitygroup:create', () => {
   });
 
   it('says so when the name is taken', async () => {
-    ec2.on(CreateSecurityGroupCommand).rejects(
-      Object.assign(new Error("The security group 'broker' already exists for VPC 'vpc-11111111'"), { name: 'InvalidGroup.Duplicate', $metadata: {} }),
-    );
+    ec2
+      .on(CreateSecurityGroupCommand)
+      .rejects(
+        Object.assign(new Error("The security group 'broker' already exists for VPC 'vpc-11111111'"), { name: 'InvalidGroup.Duplicate', $metadata: {} }),
+      );
     const r = await runCli(['ec2:securitygroup:create', 'broker']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      "error: a security group named 'broker' already exists (origin-setup ec2:securitygroup:info --name broker shows it)",
-    );
+    expect(r.stderr).toContain("error: a security group named 'broker' already exists (origin-setup ec2:securitygroup:info --name broker shows it)");
   });
 
   it.each([
@@ -156,9 +156,9 @@ describe('ec2:securitygroup:delete', () => {
 
   it('explains a group still in use', async () => {
     holdGroups();
-    ec2.on(DeleteSecurityGroupCommand).rejects(
-      Object.assign(new Error('resource sg-0bbbbbbbbbbbbbbbb has a dependent object'), { name: 'DependencyViolation', $metadata: {} }),
-    );
+    ec2
+      .on(DeleteSecurityGroupCommand)
+      .rejects(Object.assign(new Error('resource sg-0bbbbbbbbbbbbbbbb has a dependent object'), { name: 'DependencyViolation', $metadata: {} }));
     const r = await runCli(['ec2:securitygroup:delete', '--name', 'broker']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: security group ${BROKER} (broker) is still in use (instances or other groups’ rules refer to it; remove those first)`);
@@ -202,12 +202,7 @@ describe('ec2:securitygroup:delete', () => {
   });
 });
 
-const BROKER_IN = [
-  'in tcp 80 0.0.0.0/0',
-  'in tcp 443 0.0.0.0/0 10.0.0.0/8',
-  'in icmp 8 0.0.0.0/0',
-  `in tcp 8000-8443 ::/0 ${DEFAULT1}`,
-];
+const BROKER_IN = ['in tcp 80 0.0.0.0/0', 'in tcp 443 0.0.0.0/0 10.0.0.0/8', 'in icmp 8 0.0.0.0/0', `in tcp 8000-8443 ::/0 ${DEFAULT1}`];
 
 describe('ec2:securitygroup:info', () => {
   it('prints the group line and its rules exactly once', async () => {
@@ -235,12 +230,7 @@ describe('ec2:securitygroup:list', () => {
     const r = await runCli(['ec2:securitygroup:list']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      [
-        `${DEFAULT1} default default VPC security group`,
-        `${BROKER} broker OpenShift broker`,
-        `${DEFAULT2} default default VPC security group`,
-        '',
-      ].join('\n'),
+      [`${DEFAULT1} default default VPC security group`, `${BROKER} broker OpenShift broker`, `${DEFAULT2} default default VPC security group`, ''].join('\n'),
     );
     expect(described).toEqual([{}, { NextToken: '2' }]);
   });
@@ -285,7 +275,12 @@ describe('ec2:securitygroup:rule:add', () => {
     expect(r.stdout).toBe(`in tcp 27017 10.1.0.0/16 2001:db8::/32 ${BROKER} ${DEFAULT1}\n`);
     expect(described).toEqual([
       { GroupIds: [DEFAULT1] },
-      { Filters: [{ Name: 'group-name', Values: ['broker'] }, { Name: 'vpc-id', Values: [VPC1] }] },
+      {
+        Filters: [
+          { Name: 'group-name', Values: ['broker'] },
+          { Name: 'vpc-id', Values: [VPC1] },
+        ],
+      },
     ]);
     expect(inputs(AuthorizeSecurityGroupIngressCommand)).toEqual([
       {

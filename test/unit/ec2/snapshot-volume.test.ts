@@ -81,9 +81,7 @@ describe('ec2:snapshot:delete', () => {
   });
 
   it('explains a snapshot still used by an image', async () => {
-    ec2.on(DeleteSnapshotCommand).rejects(
-      awsError('InvalidSnapshot.InUse', `The snapshot ${SNAP_A} is currently in use by ami-0123456789abcdef0`),
-    );
+    ec2.on(DeleteSnapshotCommand).rejects(awsError('InvalidSnapshot.InUse', `The snapshot ${SNAP_A} is currently in use by ami-0123456789abcdef0`));
     const r = await runCli(['ec2:snapshot:delete', SNAP_A]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(

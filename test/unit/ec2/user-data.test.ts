@@ -29,7 +29,11 @@ for part in msg.walk():
     out.append({"type": part.get_content_type(), "filename": part.get_filename(), "payload": base64.b64encode(part.get_payload(decode=True)).decode()})
 print(json.dumps(out))
 `;
-  const parts = JSON.parse(execFileSync('python3', ['-c', script], { input: data, encoding: 'utf8' })) as { type: string; filename: string | null; payload: string }[];
+  const parts = JSON.parse(execFileSync('python3', ['-c', script], { input: data, encoding: 'utf8' })) as {
+    type: string;
+    filename: string | null;
+    payload: string;
+  }[];
   return parts.map((p) => ({ ...p, payload: Buffer.from(p.payload, 'base64').toString('latin1') }));
 }
 
@@ -142,7 +146,9 @@ describe('composeUserData', () => {
     );
     const big = `#!/bin/sh\n${'#'.repeat(USER_DATA_LIMIT - 200)}\n`;
     expect(() => composeUserData(file(big, 'big.sh'), ENROL)).toThrow(
-      new RegExp(`^--userdata big\\.sh \\(${big.length} bytes\\) with the --enrol script \\(${ENROL.content.length} bytes\\): \\d+ bytes of user data; EC2 accepts at most 16384$`),
+      new RegExp(
+        `^--userdata big\\.sh \\(${big.length} bytes\\) with the --enrol script \\(${ENROL.content.length} bytes\\): \\d+ bytes of user data; EC2 accepts at most 16384$`,
+      ),
     );
   });
 });

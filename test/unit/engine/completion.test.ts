@@ -64,11 +64,12 @@ describe('completion scripts', () => {
     symlinkSync(BIN_PATH, join(dir, 'origin-setup'));
     const script = execFileSync(BIN_PATH, ['completion', 'bash'], { encoding: 'utf8' });
     const ask = (line: string) =>
-      execFileSync(
-        'bash',
-        ['-c', `${script}\nCOMP_LINE=$1; COMP_POINT=\${#COMP_LINE}; _origin_setup; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', line],
-        { encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}` } },
-      ).trim().split('\n');
+      execFileSync('bash', ['-c', `${script}\nCOMP_LINE=$1; COMP_POINT=\${#COMP_LINE}; _origin_setup; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', line], {
+        encoding: 'utf8',
+        env: { PATH: `${dir}:${process.env.PATH}` },
+      })
+        .trim()
+        .split('\n');
     expect(ask('origin-setup ec2:instance:cr')).toEqual(['create']);
     expect(ask('origin-setup ec2:instance cr')).toEqual(['create']);
     expect(ask('origin-setup origin:puppetmaster h --source op')).toEqual(['openvox']);

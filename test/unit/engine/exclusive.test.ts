@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings.js';
 import type { TaskContext } from '../../../src/engine/context.js';
 import { Output } from '../../../src/engine/output.js';
-import type { Runner } from '../../../src/engine/runner.js';
 import { newRunner } from '../../../src/compose.js';
 import { defineTask } from '../../../src/engine/task.js';
 

@@ -7,7 +7,6 @@ import { Settings } from '../../../src/config/settings.js';
 import { InterruptedError } from '../../../src/engine/errors.js';
 import type { FleetUnit } from '../../../src/engine/fleet.js';
 import { Output } from '../../../src/engine/output.js';
-import type { Runner } from '../../../src/engine/runner.js';
 import { newRunner } from '../../../src/compose.js';
 import { defineTask, type AnyTask } from '../../../src/engine/task.js';
 
@@ -18,7 +17,16 @@ function harness(tasks: AnyTask[], o: { json?: boolean; keepOnFailure?: boolean 
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const flags = { verbose: false, quiet: false, debug: false, json: o.json ?? false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: o.keepOnFailure ?? false };
+  const flags = {
+    verbose: false,
+    quiet: false,
+    debug: false,
+    json: o.json ?? false,
+    dryRun: false,
+    color: false,
+    strictHostKeys: false,
+    keepOnFailure: o.keepOnFailure ?? false,
+  };
   const output = new Output(stdout, stderr, flags);
   const runner = newRunner((n) => tasks.find((t) => t.name === n), new Settings(flags, {}, '/tmp', '/tmp'), output);
   return { runner, stdout: () => out, stderr: () => err };

@@ -16,7 +16,11 @@ describe('live lines', () => {
     let now = 0;
     const redactor = new Redactor();
     redactor.add('s3cr3t-value-123');
-    const area = new LiveArea(t.stream, (s) => redactor.redact(s), () => now);
+    const area = new LiveArea(
+      t.stream,
+      (s) => redactor.redact(s),
+      () => now,
+    );
     const a = area.start('waiting for i-0abc (web1) to be running');
     a.phase('pending → running');
     expect(t.text()).toBe('');
@@ -40,7 +44,11 @@ describe('live lines', () => {
   it('cut a line to the terminal width, so counting lines to redraw stays right', () => {
     const t = terminal(60);
     let now = 0;
-    const area = new LiveArea(t.stream, (s) => s, () => now);
+    const area = new LiveArea(
+      t.stream,
+      (s) => s,
+      () => now,
+    );
     const s = area.start('x'.repeat(200));
     now = 3000;
     s.phase('p');

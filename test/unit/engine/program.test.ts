@@ -18,7 +18,13 @@ describe('commander program built from a task definition', () => {
     const seen: unknown[] = [];
     const program = buildProgram(
       task,
-      { list() {}, completion() {}, async run(_t, words, options, flags) { seen.push(words, options, flags.verbose); } },
+      {
+        list() {},
+        completion() {},
+        async run(_t, words, options, flags) {
+          seen.push(words, options, flags.verbose);
+        },
+      },
       { writeOut() {}, writeErr() {} },
     );
     await program.parseAsync(['test:launch', 'broker', '--securitygroup', 'default', 'broker', '--disksize', '10', '--no-in', '--verbose'], { from: 'user' });

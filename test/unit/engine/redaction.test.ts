@@ -1,12 +1,7 @@
 // Every secret the tool can know of is registered with the redactor before the first line
 // is printed: the awscred file's (with or without AWSAccessKeyId), the environment's, and
 // a sensitive option's, on stdout and stderr, in JSON too, on success and on every error.
-import {
-  ChangeResourceRecordSetsCommand,
-  ListHostedZonesCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-} from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +43,7 @@ const CRED_SHAPES: Record<string, string> = {
   'AWSSecretKey alone': `AWSSecretKey=${S}\n`,
   'AWSSecretAccessKey alone': `AWSSecretAccessKey = ${S}\n`,
   'with AWSAccessKeyId': `AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey=${S}\n`,
-  'quoted': `AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey="${S}"\n`,
+  quoted: `AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey="${S}"\n`,
   'as a session token': `AWSAccessKeyId=AKIDFROMFILE\nAWSSecretKey=other-secret-abcdefgh\nAWSSessionToken=${S}\n`,
   'as PuppetCoreKey': `PuppetCoreKey=${S}\n`,
 };
@@ -57,7 +52,10 @@ describe('the awscred file secret is redacted from the first line on', () => {
   for (const [shape, text] of Object.entries(CRED_SHAPES)) {
     it(`${shape}: success with --debug --verbose, and with --json`, async () => {
       const { env, path } = envWithCred(text);
-      for (const flags of [['--debug', '--verbose'], ['--json', '--debug', '--verbose']]) {
+      for (const flags of [
+        ['--debug', '--verbose'],
+        ['--json', '--debug', '--verbose'],
+      ]) {
         const r = await runCli(['route53:record:create', 'infra.example.com', 'sectxt', 'TXT', S, ...flags, '--awscred', path], env);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stderr).toMatch(/^task: route53:record:create infra\.example\.com sectxt TXT \*\*\*\*/m);
@@ -115,7 +113,17 @@ describe('Settings', () => {
   it('registers the file secrets when it reads the file, before anything uses them', () => {
     const { env, path } = envWithCred(`AWSSecretKey=${S}\nAWSSessionToken=${TOKEN}\nPuppetCoreKey=${CORE}\n`);
     const redactor = new Redactor();
-    const flags = { verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false, awscred: path };
+    const flags = {
+      verbose: false,
+      quiet: false,
+      debug: false,
+      json: false,
+      dryRun: false,
+      color: false,
+      strictHostKeys: false,
+      keepOnFailure: false,
+      awscred: path,
+    };
     const settings = new Settings(flags, env, env.HOME!, env.HOME!, redactor);
     expect(redactor.redact(S)).toBe(S);
     settings.awscred();
@@ -125,7 +133,17 @@ describe('Settings', () => {
   it('a misspelled secret key is still treated as a secret', () => {
     const { env, path } = envWithCred(`AWSSecretKy=${S}\n`);
     const redactor = new Redactor();
-    const flags = { verbose: false, quiet: false, debug: false, json: false, dryRun: false, color: false, strictHostKeys: false, keepOnFailure: false, awscred: path };
+    const flags = {
+      verbose: false,
+      quiet: false,
+      debug: false,
+      json: false,
+      dryRun: false,
+      color: false,
+      strictHostKeys: false,
+      keepOnFailure: false,
+      awscred: path,
+    };
     new Settings(flags, env, env.HOME!, env.HOME!, redactor).awscred();
     expect(redactor.redact(S)).toBe('****');
   });

@@ -15,7 +15,7 @@ describe('the registry', () => {
     expect(findTask('remote:get_hostname')).toBeDefined();
   });
 
-  it('shows a task\'s aliases in its help, and runs it by an alias', async () => {
+  it("shows a task's aliases in its help, and runs it by an alias", async () => {
     const help = await runCli(['help', 'remote:yum:install']);
     expect(help.stdout).toMatch(/Also runs as: .*remote:pkg:install/);
     const byAlias = await runCli(['remote:pkg:install', '--help']);

@@ -244,7 +244,11 @@ describe('once the run is stopping (Ctrl-C, or a failed branch)', () => {
         async run(ctx) {
           const { client, sdk } = await ctx.aws.ec2();
           await client.send(new sdk.AllocateAddressCommand({}));
-          ctx.journal.record({ kind: 'elastic IP', id: '203.0.113.5', undo: async () => void (await client.send(new sdk.ReleaseAddressCommand({ AllocationId: 'eipalloc-1' }))) });
+          ctx.journal.record({
+            kind: 'elastic IP',
+            id: '203.0.113.5',
+            undo: async () => void (await client.send(new sdk.ReleaseAddressCommand({ AllocationId: 'eipalloc-1' }))),
+          });
           runner.abort.abort();
           await client.send(new sdk.DescribeAddressesCommand({}));
           late = await client.send(new sdk.AllocateAddressCommand({})).catch((e: unknown) => e);

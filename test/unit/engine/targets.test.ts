@@ -92,7 +92,9 @@ describe('the inventory', () => {
     expect(groupHosts(inv, 'all_app')).toEqual(['broker1.example.com', 'broker2.example.com', 'node1']);
     expect(groupHosts(inv, 'all')).toEqual(['bastion.example.com', 'broker1.example.com', 'broker2.example.com', 'node1']);
     expect(groupHosts(inv, 'empty')).toEqual([]);
-    expect(() => groupHosts(inv, 'nope')).toThrow(expect.objectContaining({ message: `no group 'nope' in the inventory ${INVENTORY}`, hint: 'groups: brokers, nodes, empty, all_app' }));
+    expect(() => groupHosts(inv, 'nope')).toThrow(
+      expect.objectContaining({ message: `no group 'nope' in the inventory ${INVENTORY}`, hint: 'groups: brokers, nodes, empty, all_app' }),
+    );
   });
 
   it('refuses host variables, which would silently change the address', async () => {
@@ -110,7 +112,15 @@ describe('the inventory', () => {
 
 describe('expansion', () => {
   it('mixes groups, hosts and tags in the order given, each host once', async () => {
-    const c = ctx({}, { 'Role=db': [{ label: 'db.example.com', host: 'db.example.com' }, { label: 'node1', host: 'node1' }] });
+    const c = ctx(
+      {},
+      {
+        'Role=db': [
+          { label: 'db.example.com', host: 'db.example.com' },
+          { label: 'node1', host: 'node1' },
+        ],
+      },
+    );
     const hosts = await expandTargets('@brokers,node1,broker2.example.com,tag:Role=db', c);
     expect(hosts.map((h) => h.label)).toEqual(['broker1.example.com', 'broker2.example.com', 'node1', 'db.example.com']);
     expect(c.asked).toEqual(['Role=db']);
@@ -137,13 +147,21 @@ describe('expansion', () => {
   });
 
   it('refuses more hosts than --max-hosts before anything runs', async () => {
-    await expect(expandTargets('@all', ctx({ maxHosts: 3 }))).rejects.toMatchObject({ message: "'@all' names 4 hosts, more than 3 at once", hint: 'pass --max-hosts 4 if that is meant' });
+    await expect(expandTargets('@all', ctx({ maxHosts: 3 }))).rejects.toMatchObject({
+      message: "'@all' names 4 hosts, more than 3 at once",
+      hint: 'pass --max-hosts 4 if that is meant',
+    });
   });
 });
 
 describe('tagged instances', () => {
   it('are addressed by public DNS name, or private with --internal, and say why when they have none', () => {
-    const i = { InstanceId: 'i-0abc', PublicDnsName: 'ec2-1.compute.amazonaws.com', PrivateDnsName: 'ip-10-0-0-1.ec2.internal', State: { Name: 'running' as const } };
+    const i = {
+      InstanceId: 'i-0abc',
+      PublicDnsName: 'ec2-1.compute.amazonaws.com',
+      PrivateDnsName: 'ip-10-0-0-1.ec2.internal',
+      State: { Name: 'running' as const },
+    };
     expect(addressOf(i, false)).toEqual({ label: 'ec2-1.compute.amazonaws.com', host: 'ec2-1.compute.amazonaws.com' });
     expect(addressOf(i, true)).toEqual({ label: 'ip-10-0-0-1.ec2.internal', host: 'ip-10-0-0-1.ec2.internal' });
     const pending = { InstanceId: 'i-0def', PublicDnsName: '', Tags: [{ Key: 'Name', Value: 'web3' }], State: { Name: 'pending' as const } };
@@ -176,13 +194,18 @@ describe('fleet plumbing', () => {
       return { promise, resolve };
     });
     const started: number[] = [];
-    const done = schedule(6, 2, async (i) => {
-      started.push(i);
-      most = Math.max(most, ++running);
-      await gates[i]!.promise;
-      running--;
-      return i * 10;
-    }, () => started.length >= 4 && stopNow);
+    const done = schedule(
+      6,
+      2,
+      async (i) => {
+        started.push(i);
+        most = Math.max(most, ++running);
+        await gates[i]!.promise;
+        running--;
+        return i * 10;
+      },
+      () => started.length >= 4 && stopNow,
+    );
     let stopNow = false;
     gates[1]!.resolve();
     gates[0]!.resolve();

@@ -34,9 +34,11 @@ describe('setHostsEntry', () => {
 
 describe('setShellVariable', () => {
   it('replaces the first KEY= line, drops later ones, leaves look-alikes alone', () => {
-    expect(
-      setShellVariable(['# SELINUX=x', 'SELINUX=enforcing', 'SELINUXTYPE=targeted', 'SELINUX=permissive'], 'SELINUX', 'disabled'),
-    ).toEqual(['# SELINUX=x', 'SELINUX=disabled', 'SELINUXTYPE=targeted']);
+    expect(setShellVariable(['# SELINUX=x', 'SELINUX=enforcing', 'SELINUXTYPE=targeted', 'SELINUX=permissive'], 'SELINUX', 'disabled')).toEqual([
+      '# SELINUX=x',
+      'SELINUX=disabled',
+      'SELINUXTYPE=targeted',
+    ]);
   });
 
   it('appends when absent and is a no-op when already set', () => {

@@ -27,17 +27,12 @@ describe('parseOsRelease', () => {
   });
 
   it('unquotes double- and single-quoted values with escapes and ignores comments and junk', () => {
-    expect(
-      parseOsReleaseFields([
-        '# comment',
-        'A="x \\"y\\" \\$z"',
-        "B='it is'",
-        'C=bare',
-        'not a field',
-        '',
-        'D=""',
-      ]),
-    ).toEqual({ A: 'x "y" $z', B: 'it is', C: 'bare', D: '' });
+    expect(parseOsReleaseFields(['# comment', 'A="x \\"y\\" \\$z"', "B='it is'", 'C=bare', 'not a field', '', 'D=""'])).toEqual({
+      A: 'x "y" $z',
+      B: 'it is',
+      C: 'bare',
+      D: '',
+    });
   });
 
   it('is undefined without an ID line', () => {

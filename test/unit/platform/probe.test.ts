@@ -40,9 +40,7 @@ describe('probeDistribution', () => {
   it('runs one read-only cat of os-release with the redhat-release fallback', async () => {
     const { host, calls } = fakeHost('h', { stdout: lines(OS_RELEASE.fedora19) });
     expect(await probeDistribution(host)).toEqual({ id: 'fedora', version: '19', like: [], major: 19 });
-    expect(calls).toEqual([
-      { command: 'cat /etc/os-release 2>/dev/null || cat /etc/redhat-release', options: { readOnly: true, allowExit: 'any' } },
-    ]);
+    expect(calls).toEqual([{ command: 'cat /etc/os-release 2>/dev/null || cat /etc/redhat-release', options: { readOnly: true, allowExit: 'any' } }]);
   });
 
   it('reads the EL6 redhat-release sentence', async () => {
@@ -59,9 +57,7 @@ describe('probeDistribution', () => {
   });
 
   it('quotes a test path override', () => {
-    expect(distributionProbe({ osRelease: "/tmp/a b/os-release", redhatRelease: '/x' }).text).toBe(
-      "cat '/tmp/a b/os-release' 2>/dev/null || cat /x",
-    );
+    expect(distributionProbe({ osRelease: '/tmp/a b/os-release', redhatRelease: '/x' }).text).toBe("cat '/tmp/a b/os-release' 2>/dev/null || cat /x");
   });
 });
 

@@ -59,7 +59,12 @@ describe('parseCertList: Puppet 3.x ((SHA256), 32 pairs)', () => {
   });
 
   it('skips warnings and blank lines around the entries', () => {
-    const noisy = ['Warning: Setting templatedir is deprecated. See http://links.puppetlabs.com/env-settings-deprecations', '', sample[0]!, '   (at /usr/share/ruby/vendor_ruby/puppet/settings.rb:1095)'];
+    const noisy = [
+      'Warning: Setting templatedir is deprecated. See http://links.puppetlabs.com/env-settings-deprecations',
+      '',
+      sample[0]!,
+      '   (at /usr/share/ruby/vendor_ruby/puppet/settings.rb:1095)',
+    ];
     expect(parseCertList(noisy).map((c) => c.name)).toEqual(['broker.infra.example.org']);
   });
 });

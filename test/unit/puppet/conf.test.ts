@@ -23,18 +23,18 @@ describe('parseConfigPrint', () => {
 
 describe('puppet.conf commands', () => {
   it('sets with puppet config set --section, quoting the value, with the binary the host reported', () => {
-    expect(setCommand(probed('7.23.0', '/usr/bin/puppet'), { section: 'server', key: 'basemodulepath', value: '/srv/site/modules:/etc/puppet/code/modules' }).text).toBe(
-      '/usr/bin/puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules',
-    );
+    expect(
+      setCommand(probed('7.23.0', '/usr/bin/puppet'), { section: 'server', key: 'basemodulepath', value: '/srv/site/modules:/etc/puppet/code/modules' }).text,
+    ).toBe('/usr/bin/puppet config set --section server basemodulepath /srv/site/modules:/etc/puppet/code/modules');
     expect(setCommand(plannedFlavor(8, 'openvox'), { section: 'server', key: 'autosign', value: '/etc/puppetlabs/puppet/autosign policy' }).text).toBe(
       "/opt/puppetlabs/bin/puppet config set --section server autosign '/etc/puppetlabs/puppet/autosign policy'",
     );
   });
   it('addresses 2.7 settings by augeas path in the puppet.conf Puppet reported', () => {
     expect(augeasPathOf(probed('2.7.23', '/usr/bin/puppet'), { section: 'main', key: 'server' })).toBe('/files/etc/puppet/puppet.conf/main/server');
-    expect(augeasPathOf(probed('2.7.23', '/usr/bin/puppet', ['confdir = /srv/puppet', 'config = /srv/puppet/puppet.conf']), { section: 'main', key: 'server' })).toBe(
-      '/files/srv/puppet/puppet.conf/main/server',
-    );
+    expect(
+      augeasPathOf(probed('2.7.23', '/usr/bin/puppet', ['confdir = /srv/puppet', 'config = /srv/puppet/puppet.conf']), { section: 'main', key: 'server' }),
+    ).toBe('/files/srv/puppet/puppet.conf/main/server');
     expect(augeasPathOf(plannedFlavor(2, 'distribution'), { section: 'agent', key: 'server' })).toBe('/files/etc/puppet/puppet.conf/agent/server');
   });
   it('prints one key or all, optionally in a section', () => {

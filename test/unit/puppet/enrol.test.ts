@@ -32,7 +32,13 @@ const ubuntu2404 = d('ubuntu', '24.04', ['debian']);
 /** A master as its Puppet reports itself: Debian 12's own Puppet 7, or OpenVox 8 / Puppet Core 8 (all-in-one). */
 const debianMaster: MasterView = {
   name: 'puppet.example.com',
-  flavor: flavorFromProbe({ puppet: '/usr/bin/puppet', puppetserver: '/usr/bin/puppetserver', version: '7.23.0', owner: 'puppet-agent', settings: { confdir: '/etc/puppet' } }),
+  flavor: flavorFromProbe({
+    puppet: '/usr/bin/puppet',
+    puppetserver: '/usr/bin/puppetserver',
+    version: '7.23.0',
+    owner: 'puppet-agent',
+    settings: { confdir: '/etc/puppet' },
+  }),
   distro: debian12,
 };
 const openvoxMaster: MasterView = {
@@ -49,8 +55,16 @@ describe('imageDistribution: what an image runs, from what EC2 says of it', () =
     ['Debian 12', { Name: 'debian-12-amd64-20240717-1811', Description: 'Debian 12 (20240717-1811)' }, 'debian 12'],
     ['Debian 13 arm64', { Name: 'debian-13-arm64-20250814-2204' }, 'debian 13'],
     ['Debian by codename only', { Name: 'my-bookworm-base', Description: 'debian bookworm with our tools' }, 'debian 12'],
-    ['Ubuntu 24.04', { Name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240801', Description: 'Canonical, Ubuntu, 24.04, amd64 noble image' }, 'ubuntu 24.04'],
-    ['Ubuntu Pro 22.04', { Name: 'ubuntu-pro-server/images/hvm-ssd/ubuntu-jammy-22.04-amd64-pro-server-20240701', PlatformDetails: 'Ubuntu Pro' }, 'ubuntu 22.04'],
+    [
+      'Ubuntu 24.04',
+      { Name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240801', Description: 'Canonical, Ubuntu, 24.04, amd64 noble image' },
+      'ubuntu 24.04',
+    ],
+    [
+      'Ubuntu Pro 22.04',
+      { Name: 'ubuntu-pro-server/images/hvm-ssd/ubuntu-jammy-22.04-amd64-pro-server-20240701', PlatformDetails: 'Ubuntu Pro' },
+      'ubuntu 22.04',
+    ],
     ['Fedora Cloud 41', { Name: 'Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4', Description: 'Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4' }, 'fedora 41'],
     ['Fedora Cloud 40', { Name: 'Fedora-Cloud-Base-40-1.14.x86_64-hvm-us-east-1-gp3-0' }, 'fedora 40'],
     ["the seed's Fedora 19", { Name: 'Fedora-x86_64-19-20130521-sda' }, 'fedora 19'],
@@ -60,8 +74,16 @@ describe('imageDistribution: what an image runs, from what EC2 says of it', () =
     ['Rocky 9', { Name: 'Rocky-9-EC2-Base-9.4-20240523.0.x86_64', Description: 'Rocky-9-EC2-Base-9.4-20240523.0.x86_64' }, 'rocky 9'],
     ['CentOS Stream 9', { Name: 'CentOS Stream 9 x86_64 20240603', Description: 'CentOS Stream 9 x86_64 20240603' }, 'centos 9'],
     ['CentOS Stream 10 (ec2 name)', { Name: 'CentOS-Stream-ec2-10-20250123.0.x86_64' }, 'centos 10'],
-    ['Amazon Linux 2023', { Name: 'al2023-ami-2023.5.20240730.0-kernel-6.1-x86_64', Description: 'Amazon Linux 2023 AMI 2023.5.20240730.0 x86_64 HVM kernel-6.1' }, 'amzn 2023'],
-    ['Amazon Linux 2', { Name: 'amzn2-ami-kernel-5.10-hvm-2.0.20240709.1-x86_64-gp2', Description: 'Amazon Linux 2 Kernel 5.10 AMI 2.0.20240709.1 x86_64 HVM gp2' }, 'amzn 2'],
+    [
+      'Amazon Linux 2023',
+      { Name: 'al2023-ami-2023.5.20240730.0-kernel-6.1-x86_64', Description: 'Amazon Linux 2023 AMI 2023.5.20240730.0 x86_64 HVM kernel-6.1' },
+      'amzn 2023',
+    ],
+    [
+      'Amazon Linux 2',
+      { Name: 'amzn2-ami-kernel-5.10-hvm-2.0.20240709.1-x86_64-gp2', Description: 'Amazon Linux 2 Kernel 5.10 AMI 2.0.20240709.1 x86_64 HVM gp2' },
+      'amzn 2',
+    ],
     ['Windows', { Name: 'Windows_Server-2022-English-Full-Base-2024.07.10', PlatformDetails: 'Windows' }, undefined],
     ['Fedora CoreOS (Ignition, not cloud-init)', { Name: 'fedora-coreos-40.20240616.3.0-x86_64' }, undefined],
     ['a name that says nothing', { Name: 'golden-image-2024-07', Description: 'our base' }, undefined],
@@ -110,9 +132,17 @@ describe('chooseAgentPlan: the master major, from a source known to carry it', (
     });
     // Debian 13 carries Puppet 8, not the master's 7: OpenVox 7 is not published there either.
     expect(() => chooseAgentPlan(debian13, debianMaster)).toThrow(OriginError);
-    expect(chooseAgentPlan(fedora41, openvoxMaster)).toMatchObject({ source: 'openvox', major: 8, release: { url: 'https://yum.voxpupuli.org/openvox8-release-fedora-41.noarch.rpm' } });
+    expect(chooseAgentPlan(fedora41, openvoxMaster)).toMatchObject({
+      source: 'openvox',
+      major: 8,
+      release: { url: 'https://yum.voxpupuli.org/openvox8-release-fedora-41.noarch.rpm' },
+    });
     // A Puppet Core master gets OpenVox agents of its major: a drop-in, and no key in the user data.
-    expect(chooseAgentPlan(debian12, coreMaster)).toMatchObject({ source: 'openvox', major: 8, release: { url: 'https://apt.voxpupuli.org/openvox8-release-debian12.deb' } });
+    expect(chooseAgentPlan(debian12, coreMaster)).toMatchObject({
+      source: 'openvox',
+      major: 8,
+      release: { url: 'https://apt.voxpupuli.org/openvox8-release-debian12.deb' },
+    });
   });
 
   it('refuses naming what would work', () => {
@@ -317,7 +347,12 @@ describe('renderEnrolScript: the exact user data', () => {
   });
 
   it('is 7-bit text that sh parses, and refuses a challenge that could break out of the here-document', () => {
-    const script = renderEnrolScript({ plan: chooseAgentPlan(ubuntu2404, openvoxMaster), distro: ubuntu2404, server: 'puppet.example.com', challenge: 'x'.repeat(40) });
+    const script = renderEnrolScript({
+      plan: chooseAgentPlan(ubuntu2404, openvoxMaster),
+      distro: ubuntu2404,
+      server: 'puppet.example.com',
+      challenge: 'x'.repeat(40),
+    });
     expect([...Buffer.from(script)].every((b) => b < 0x80)).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'origin-enrol-'));
     try {
@@ -326,9 +361,14 @@ describe('renderEnrolScript: the exact user data', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(() => renderEnrolScript({ plan: chooseAgentPlan(debian12, debianMaster), distro: debian12, server: 'p', challenge: 'abcdefghijkl\nORIGIN_SETUP_CSR_ATTRIBUTES' })).toThrow(
-      /cannot go into the boot script/,
-    );
+    expect(() =>
+      renderEnrolScript({
+        plan: chooseAgentPlan(debian12, debianMaster),
+        distro: debian12,
+        server: 'p',
+        challenge: 'abcdefghijkl\nORIGIN_SETUP_CSR_ATTRIBUTES',
+      }),
+    ).toThrow(/cannot go into the boot script/);
   });
 });
 
@@ -348,8 +388,8 @@ describe('afterLaunch: the certificate name once the instance exists', () => {
       certname: 'ip-10-0-0-5.ec2.internal',
       agent: "debian 12's Puppet 7 (puppet-agent)",
     });
-    expect((await afterLaunch(ctx, { ...enrolment, certname: 'web1.example.com' }, { id: 'i-1', privateDnsName: 'ip-10-0-0-5.ec2.internal' }, undefined)).certname).toBe(
-      'web1.example.com',
-    );
+    expect(
+      (await afterLaunch(ctx, { ...enrolment, certname: 'web1.example.com' }, { id: 'i-1', privateDnsName: 'ip-10-0-0-5.ec2.internal' }, undefined)).certname,
+    ).toBe('web1.example.com');
   });
 });

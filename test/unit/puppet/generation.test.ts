@@ -127,16 +127,19 @@ describe('parsePuppetProbe', () => {
     });
     expect(parsePuppetProbe(['puppet=', 'puppetserver='])).toEqual({ settings: {} });
   });
-  it("finds the version inside a longer line (Puppet v2.7.23)", () => {
+  it('finds the version inside a longer line (Puppet v2.7.23)', () => {
     expect(parsePuppetProbe(['puppet=/usr/bin/puppet', 'version=Puppet v2.7.23']).version).toBe('2.7.23');
   });
-  it("ignores rpm's \"file … is not owned by any package\" as an owner", () => {
-    expect(parsePuppetProbe(['puppet=/usr/local/bin/puppet', 'version=8.4.0', 'owner=file /usr/local/bin/puppet is not owned by any package']).owner).toBeUndefined();
+  it('ignores rpm\'s "file … is not owned by any package" as an owner', () => {
+    expect(
+      parsePuppetProbe(['puppet=/usr/local/bin/puppet', 'version=8.4.0', 'owner=file /usr/local/bin/puppet is not owned by any package']).owner,
+    ).toBeUndefined();
     expect(parsePuppetProbe(['owner=openvox-agent']).owner).toBe('openvox-agent');
   });
   it('ignores settings it did not ask for, warnings, and 3.1\'s "invalid parameter" line', () => {
     expect(
-      parsePuppetProbe(['version=3.1.1', 'autosign = /etc/puppet/autosign.conf', 'invalid parameter: basemodulepath', 'server = puppet', 'Warning: something']).settings,
+      parsePuppetProbe(['version=3.1.1', 'autosign = /etc/puppet/autosign.conf', 'invalid parameter: basemodulepath', 'server = puppet', 'Warning: something'])
+        .settings,
     ).toEqual({ autosign: '/etc/puppet/autosign.conf' });
   });
 });
@@ -268,7 +271,10 @@ describe('flavorFromProbe', () => {
 
   it('follows what Puppet reported even where it differs from any table (a moved confdir)', () => {
     const probe = parsePuppetProbe(DEBIAN12_PROBE);
-    const f = flavorFromProbe({ ...probe, settings: { ...probe.settings, confdir: '/srv/puppet', config: '/srv/puppet/puppet.conf', csr_attributes: undefined } });
+    const f = flavorFromProbe({
+      ...probe,
+      settings: { ...probe.settings, confdir: '/srv/puppet', config: '/srv/puppet/puppet.conf', csr_attributes: undefined },
+    });
     expect(f).toMatchObject({ confdir: '/srv/puppet', config: '/srv/puppet/puppet.conf' });
     expect(f.paths.csrAttributes).toBe('/srv/puppet/csr_attributes.yaml');
   });
@@ -310,7 +316,13 @@ describe('plannedFlavor: before anything is installed', () => {
   });
   it("the distribution's 3 plans Fedora's layout, and takes a plain 3 as the last 3.x (policy autosign)", () => {
     const f = plannedFlavor(3, 'distribution');
-    expect(f).toMatchObject({ config: '/etc/puppet/puppet.conf', vardir: '/var/lib/puppet', masterService: 'puppetmaster', policyAutosign: true, confEdit: 'config-set' });
+    expect(f).toMatchObject({
+      config: '/etc/puppet/puppet.conf',
+      vardir: '/var/lib/puppet',
+      masterService: 'puppetmaster',
+      policyAutosign: true,
+      confEdit: 'config-set',
+    });
     expect(f.paths.manifest).toBe('/etc/puppet/manifests/site.pp');
     expect(f.paths.basemodulepath).toBe('/etc/puppet/modules:/usr/share/puppet/modules');
   });

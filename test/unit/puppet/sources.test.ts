@@ -69,7 +69,12 @@ const fedora42Offer: Offer = { puppet: '8.10.0-3.fc42' };
 
 describe('the offers as the package managers print them', () => {
   it('reads the real Debian 12 apt-cache policy and Fedora 19 yum list', () => {
-    expect(debian12Offer).toEqual({ 'puppet-agent': '7.23.0-1+deb12u1', puppet: '7.23.0-1+deb12u1', puppetserver: '7.9.5-2+deb12u1', 'puppet-master': '7.9.5-2+deb12u1' });
+    expect(debian12Offer).toEqual({
+      'puppet-agent': '7.23.0-1+deb12u1',
+      puppet: '7.23.0-1+deb12u1',
+      puppetserver: '7.9.5-2+deb12u1',
+      'puppet-master': '7.9.5-2+deb12u1',
+    });
     expect(fedora19Offer).toEqual({ puppet: '3.1.1-3.fc19', 'puppet-server': '3.1.1-3.fc19' });
   });
 });
@@ -110,9 +115,16 @@ describe('distributionPlan', () => {
     expect(distributionPlan(fedora42, fedora42Offer)).toMatchObject({ major: 8, version: '8.10.0', agent: ['puppet'], server: [] });
   });
   it('strips epochs; a server of another major is no server; puppetserver 2 served Puppet 4', () => {
-    expect(distributionPlan(rhel9, { puppet: '1:7.23.0-1.el9', puppetserver: '1:7.9.5-1.el9' })).toMatchObject({ major: 7, version: '7.23.0', server: ['puppetserver'] });
+    expect(distributionPlan(rhel9, { puppet: '1:7.23.0-1.el9', puppetserver: '1:7.9.5-1.el9' })).toMatchObject({
+      major: 7,
+      version: '7.23.0',
+      server: ['puppetserver'],
+    });
     expect(distributionPlan(rhel9, { puppet: '1:8.4.0-1.el9', puppetserver: '7.9.5-1.el9' })).toMatchObject({ major: 8, server: [] });
-    expect(distributionPlan(d('ubuntu', '18.04'), { puppet: '5.4.0-2ubuntu3', 'puppet-master': '5.4.0-2ubuntu3' })).toMatchObject({ major: 5, server: ['puppet-master'] });
+    expect(distributionPlan(d('ubuntu', '18.04'), { puppet: '5.4.0-2ubuntu3', 'puppet-master': '5.4.0-2ubuntu3' })).toMatchObject({
+      major: 5,
+      server: ['puppet-master'],
+    });
     expect(distributionPlan(d('debian', '9'), { puppet: '4.8.2-5', puppetserver: '2.7.2-1' })).toMatchObject({ major: 4, server: ['puppetserver'] });
   });
   it('gives nothing without an agent', () => {
@@ -151,7 +163,11 @@ describe('releasePackage', () => {
       repoHost: 'apt-puppetcore.puppet.com',
     });
     expect(releasePackage('puppetcore', 8, ubuntu2404).url).toBe('https://apt-puppetcore.puppet.com/public/puppet8-release-noble.deb');
-    expect(releasePackage('puppetcore', 8, amazon2023)).toMatchObject({ url: 'https://yum-puppetcore.puppet.com/public/puppet8-release-amazon-2023.noarch.rpm', format: 'rpm', forgeKey: true });
+    expect(releasePackage('puppetcore', 8, amazon2023)).toMatchObject({
+      url: 'https://yum-puppetcore.puppet.com/public/puppet8-release-amazon-2023.noarch.rpm',
+      format: 'rpm',
+      forgeKey: true,
+    });
     expect(releasePackage('puppetcore', 7, rhel9).url).toBe('https://yum-puppetcore.puppet.com/public/puppet7-release-el-9.noarch.rpm');
   });
 });
@@ -193,10 +209,20 @@ describe('choosePlan', () => {
   };
 
   it("a master on Fedora 19 gets the distribution's Puppet 3", () => {
-    expect(choosePlan(fedora19, fedora19Offer, { role: 'master' })).toMatchObject({ source: 'distribution', major: 3, agent: ['puppet'], server: ['puppet-server'] });
+    expect(choosePlan(fedora19, fedora19Offer, { role: 'master' })).toMatchObject({
+      source: 'distribution',
+      major: 3,
+      agent: ['puppet'],
+      server: ['puppet-server'],
+    });
   });
   it("a master on Debian 12 gets the distribution's Puppet 7", () => {
-    expect(choosePlan(debian12, debian12Offer, { role: 'master' })).toMatchObject({ source: 'distribution', major: 7, version: '7.23.0', server: ['puppetserver'] });
+    expect(choosePlan(debian12, debian12Offer, { role: 'master' })).toMatchObject({
+      source: 'distribution',
+      major: 7,
+      version: '7.23.0',
+      server: ['puppetserver'],
+    });
   });
   it('a master on RHEL 9 (the distribution offers nothing) gets OpenVox 8', () => {
     const plan = choosePlan(rhel9, {}, { role: 'master' });
@@ -228,7 +254,11 @@ describe('choosePlan', () => {
   it('--source puppetcore gives Puppet Core 8 from yum-puppetcore.puppet.com, never a default', () => {
     const plan = choosePlan(rhel9, {}, { role: 'master', source: 'puppetcore' });
     expect(plan).toMatchObject({ source: 'puppetcore', major: 8, agent: ['puppet-agent'], server: ['puppetserver'] });
-    expect(plan.release).toMatchObject({ package: 'puppet8-release', url: 'https://yum-puppetcore.puppet.com/public/puppet8-release-el-9.noarch.rpm', forgeKey: true });
+    expect(plan.release).toMatchObject({
+      package: 'puppet8-release',
+      url: 'https://yum-puppetcore.puppet.com/public/puppet8-release-el-9.noarch.rpm',
+      forgeKey: true,
+    });
     expect(choosePlan(rhel9, {}, { role: 'master' }).source).not.toBe('puppetcore');
   });
   it('--source distribution where it has no server, and --source openvox on Fedora 19, name what would work', () => {

@@ -10,9 +10,7 @@ describe('renderTemplate', () => {
   });
 
   it('throws naming the placeholder that has no value', () => {
-    expect(() => renderTemplate('rsyslog-puppet-agent.conf', {})).toThrow(
-      'templates/rsyslog-puppet-agent.conf: no value for {{logfile}}',
-    );
+    expect(() => renderTemplate('rsyslog-puppet-agent.conf', {})).toThrow('templates/rsyslog-puppet-agent.conf: no value for {{logfile}}');
   });
 
   it('refuses names that leave templates/', () => {

@@ -42,7 +42,11 @@ describe('route53:record:list', () => {
       ResourceRecordSets: [
         { Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-01.org.' }, { Value: 'ns-2.awsdns-02.net.' }] },
         { Name: 'example.com.', Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'ns-1.awsdns-01.org. hostmaster. 1 7200 900 1209600 86400' }] },
-        { Name: 'lb.example.com.', Type: 'A', AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'dualstack.my-lb.elb.amazonaws.com.', EvaluateTargetHealth: false } },
+        {
+          Name: 'lb.example.com.',
+          Type: 'A',
+          AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'dualstack.my-lb.elb.amazonaws.com.', EvaluateTargetHealth: false },
+        },
       ],
       IsTruncated: true,
       NextRecordName: 'www.example.com.',
@@ -50,7 +54,11 @@ describe('route53:record:list', () => {
       MaxItems: 3,
     });
     r53.on(ListResourceRecordSetsCommand, { StartRecordName: 'www.example.com.', StartRecordType: 'A' }).resolves({
-      ResourceRecordSets: [a('www.example.com.', 300, '203.0.113.5'), txt('www.example.com.', '"v=spf1 -all"'), { Name: '\\052.apps.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'node1.example.com' }] }],
+      ResourceRecordSets: [
+        a('www.example.com.', 300, '203.0.113.5'),
+        txt('www.example.com.', '"v=spf1 -all"'),
+        { Name: '\\052.apps.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'node1.example.com' }] },
+      ],
       IsTruncated: false,
       MaxItems: 3,
     });
@@ -71,10 +79,7 @@ describe('route53:record:list', () => {
       ].join('\n'),
     );
     expect(r.stderr).toBe('task: route53:record:list example.com\n');
-    expect(listInputs()).toEqual([
-      { HostedZoneId: 'Z1AAAA' },
-      { HostedZoneId: 'Z1AAAA', StartRecordName: 'www.example.com.', StartRecordType: 'A' },
-    ]);
+    expect(listInputs()).toEqual([{ HostedZoneId: 'Z1AAAA' }, { HostedZoneId: 'Z1AAAA', StartRecordName: 'www.example.com.', StartRecordType: 'A' }]);
   });
 
   it('keeps only TYPE (case-insensitive) when given', async () => {
@@ -262,7 +267,10 @@ describe('route53:record:create', () => {
     r53.on(GetChangeCommand).resolves(status('PENDING'));
     // 20 s is 1 s here (scale 0.05): at the usual 0.001 it was 20 ms, and a first GetChange
     // slower than that on a loaded machine left room for one poll only.
-    const r = await runCli(['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5', '--wait', '--timeout', '20'], testEnv({ ORIGIN_SETUP_TIME_SCALE: '0.05' }));
+    const r = await runCli(
+      ['route53:record:create', 'example.com', 'www', 'A', '203.0.113.5', '--wait', '--timeout', '20'],
+      testEnv({ ORIGIN_SETUP_TIME_SCALE: '0.05' }),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('error: timed out after 20s waiting for change /change/C2VQAFRSE6OXMY to be INSYNC');
@@ -378,7 +386,9 @@ describe('route53:record:delete', () => {
     r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [txt('www.example.com.', '"hello"')], IsTruncated: false, MaxItems: 100 });
     const r = await runCli(['route53:record:delete', 'example.com', 'www', 'A', '203.0.113.5']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: no A record www.example.com. in zone example.com. (origin-setup route53:record:get example.com. www shows what is there)');
+    expect(r.stderr).toContain(
+      'error: no A record www.example.com. in zone example.com. (origin-setup route53:record:get example.com. www shows what is there)',
+    );
     expect(changeInputs()).toHaveLength(0);
   });
 
@@ -386,7 +396,9 @@ describe('route53:record:delete', () => {
     thereWithTtl60();
     const r = await runCli(['route53:record:delete', 'example.com', 'www', 'A', '198.51.100.9']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: A record www.example.com. has value 203.0.113.5, not 198.51.100.9 (delete removes only an exact match: give every value of the record)');
+    expect(r.stderr).toContain(
+      'error: A record www.example.com. has value 203.0.113.5, not 198.51.100.9 (delete removes only an exact match: give every value of the record)',
+    );
     expect(changeInputs()).toHaveLength(0);
   });
 

@@ -47,7 +47,9 @@ describe('route53:zone:info', () => {
   };
 
   it.each(['example.com', 'example.com.', 'EXAMPLE.com'])('finds the zone by name %s and shows its name servers', async (zone) => {
-    r53.on(ListHostedZonesCommand).resolves({ HostedZones: [hz('Z9ZZZZ', 'ample.com.'), hz('Z1AAAA', 'example.com.', 4)], IsTruncated: false, MaxItems: 100, Marker: '' });
+    r53
+      .on(ListHostedZonesCommand)
+      .resolves({ HostedZones: [hz('Z9ZZZZ', 'ample.com.'), hz('Z1AAAA', 'example.com.', 4)], IsTruncated: false, MaxItems: 100, Marker: '' });
     r53.on(GetHostedZoneCommand).resolves(detail);
     const r = await runCli(['route53:zone:info', zone]);
     expect(r.code).toBe(0);

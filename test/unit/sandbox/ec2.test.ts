@@ -190,7 +190,9 @@ describe('a new sandbox', () => {
     const groups = await client.send(new DescribeSecurityGroupsCommand({ GroupNames: ['default'] }));
     const g = groups.SecurityGroups![0]!;
     expect(g).toMatchObject({ GroupName: 'default', VpcId: expect.stringMatching(/^vpc-/), OwnerId: '123456789012' });
-    expect(g.IpPermissions).toEqual([{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: g.GroupId, UserId: '123456789012' }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] }]);
+    expect(g.IpPermissions).toEqual([
+      { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: g.GroupId, UserId: '123456789012' }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] },
+    ]);
     expect(g.IpPermissionsEgress![0]).toMatchObject({ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] });
     const keys = await client.send(new DescribeKeyPairsCommand({}));
     expect(keys.KeyPairs!.map((k) => k.KeyName)).toEqual([SANDBOX_KEY_NAME]);
@@ -311,7 +313,9 @@ describe('RunInstances', () => {
       body: 'Action=LaunchRocket&Version=2016-11-15',
     });
     expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/<Response><Errors><Error><Code>InvalidAction<\/Code><Message>The action LaunchRocket is not valid for this web service\.<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/);
+    expect(await res.text()).toMatch(
+      /<Response><Errors><Error><Code>InvalidAction<\/Code><Message>The action LaunchRocket is not valid for this web service\.<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/,
+    );
   });
 });
 
@@ -327,7 +331,12 @@ describe('DescribeInstances', () => {
       return out.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId)).sort();
     };
     expect(await ids([{ Name: 'tag:Name', Values: ['web*'] }])).toEqual([a.InstanceId, b.InstanceId].sort());
-    expect(await ids([{ Name: 'tag:Name', Values: ['web*'] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }])).toEqual([a.InstanceId]);
+    expect(
+      await ids([
+        { Name: 'tag:Name', Values: ['web*'] },
+        { Name: 'instance-state-name', Values: ['pending', 'running'] },
+      ]),
+    ).toEqual([a.InstanceId]);
     expect(await ids([{ Name: 'tag:Name', Values: ['db?', 'nothing'] }])).toEqual([c.InstanceId]);
     expect(await ids([{ Name: 'instance-id', Values: [c.InstanceId!] }])).toEqual([c.InstanceId]);
     expect(await ids([{ Name: 'tag-key', Values: ['Name'] }])).toHaveLength(3);
@@ -431,8 +440,19 @@ describe('tags', () => {
     const vol = state.ec2.volumes[0]!.id;
     const group = state.ec2.securityGroups[0]!.id;
     const { AllocationId: alloc } = await client.send(new AllocateAddressCommand({ Domain: 'vpc' }));
-    await client.send(new CreateTagsCommand({ Resources: [id!, vol, group, alloc!, F18], Tags: [{ Key: 'Role', Value: 'web' }, { Key: 'Name', Value: 'renamed' }] }));
-    expect((await describe1(id!)).Tags).toEqual([{ Key: 'Name', Value: 'renamed' }, { Key: 'Role', Value: 'web' }]);
+    await client.send(
+      new CreateTagsCommand({
+        Resources: [id!, vol, group, alloc!, F18],
+        Tags: [
+          { Key: 'Role', Value: 'web' },
+          { Key: 'Name', Value: 'renamed' },
+        ],
+      }),
+    );
+    expect((await describe1(id!)).Tags).toEqual([
+      { Key: 'Name', Value: 'renamed' },
+      { Key: 'Role', Value: 'web' },
+    ]);
     const byRole = await client.send(new DescribeVolumesCommand({ Filters: [{ Name: 'tag:Role', Values: ['web'] }] }));
     expect(byRole.Volumes!.map((v) => v.VolumeId)).toEqual([vol]);
     const addr = await client.send(new DescribeAddressesCommand({ Filters: [{ Name: 'tag:Role', Values: ['web'] }] }));
@@ -471,12 +491,25 @@ describe('images', () => {
     expect(early.name).toBe('IncorrectInstanceState');
     pass(2);
     const { ImageId: ami } = await client.send(
-      new CreateImageCommand({ InstanceId: id!, Name: 'puppet-base', Description: 'a puppet master', TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'role', Value: 'master' }] }] }),
+      new CreateImageCommand({
+        InstanceId: id!,
+        Name: 'puppet-base',
+        Description: 'a puppet master',
+        TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'role', Value: 'master' }] }],
+      }),
     );
     expect(ami).toMatch(/^ami-[0-9a-f]{17}$/);
     const mine = await client.send(new DescribeImagesCommand({ Owners: ['self'] }));
     expect(mine.Images).toHaveLength(1);
-    expect(mine.Images![0]).toMatchObject({ ImageId: ami, Name: 'puppet-base', State: 'pending', OwnerId: '123456789012', Public: false, Description: 'a puppet master', Tags: [{ Key: 'role', Value: 'master' }] });
+    expect(mine.Images![0]).toMatchObject({
+      ImageId: ami,
+      Name: 'puppet-base',
+      State: 'pending',
+      OwnerId: '123456789012',
+      Public: false,
+      Description: 'a puppet master',
+      Tags: [{ Key: 'role', Value: 'master' }],
+    });
     const snapId = mine.Images![0]!.BlockDeviceMappings![0]!.Ebs!.SnapshotId!;
     const snaps = await client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
     expect(snaps.Snapshots).toEqual([expect.objectContaining({ SnapshotId: snapId, State: 'pending', VolumeSize: 2, OwnerId: '123456789012' })]);
@@ -523,7 +556,10 @@ describe('elastic IPs', () => {
     const { PublicIp: ip, AllocationId: alloc } = await client.send(new AllocateAddressCommand({ Domain: 'vpc' }));
     expect(ip).toMatch(/^127\.43\.\d+\.\d+$/);
     const pending = await failure(client.send(new AssociateAddressCommand({ AllocationId: alloc!, InstanceId: a.InstanceId! })));
-    expect([pending.name, pending.message]).toEqual(['IncorrectInstanceState', `The pending instance '${a.InstanceId}' is not in a valid state for this operation.`]);
+    expect([pending.name, pending.message]).toEqual([
+      'IncorrectInstanceState',
+      `The pending instance '${a.InstanceId}' is not in a valid state for this operation.`,
+    ]);
     pass(2);
     const { AssociationId: assoc } = await client.send(new AssociateAddressCommand({ AllocationId: alloc!, InstanceId: a.InstanceId! }));
     expect(assoc).toMatch(/^eipassoc-/);
@@ -532,7 +568,14 @@ describe('elastic IPs', () => {
     expect(onA.PublicDnsName).toBe(`ec2-${ip!.replaceAll('.', '-')}.compute-1.sandbox.test`);
     const listed = await client.send(new DescribeAddressesCommand({ Filters: [{ Name: 'public-ip', Values: [ip!] }] }));
     expect(listed.Addresses).toEqual([
-      expect.objectContaining({ PublicIp: ip, AllocationId: alloc, AssociationId: assoc, InstanceId: a.InstanceId, Domain: 'vpc', PrivateIpAddress: onA.PrivateIpAddress }),
+      expect.objectContaining({
+        PublicIp: ip,
+        AllocationId: alloc,
+        AssociationId: assoc,
+        InstanceId: a.InstanceId,
+        Domain: 'vpc',
+        PrivateIpAddress: onA.PrivateIpAddress,
+      }),
     ]);
     expect((await failure(client.send(new ReleaseAddressCommand({ AllocationId: alloc! })))).name).toBe('InvalidIPAddress.InUse');
     // Refused when asked not to move it; moved otherwise, and a gets an address of its own again.
@@ -585,18 +628,50 @@ describe('security groups', () => {
     expect(added.Return).toBe(true);
     expect(added.SecurityGroupRules).toHaveLength(3);
     expect(added.SecurityGroupRules![0]).toMatchObject({ GroupId: web, IsEgress: false, IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIpv4: '0.0.0.0/0' });
-    const again = await failure(client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: web!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] })));
+    const again = await failure(
+      client.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: web!,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        }),
+      ),
+    );
     expect(again.name).toBe('InvalidPermission.Duplicate');
     const described = (await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [web!] }))).SecurityGroups![0]!;
     expect(described).toMatchObject({ GroupName: 'web', Description: 'web servers' });
     expect(described.IpPermissions).toEqual([
       { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, UserIdGroupPairs: [], IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [] },
-      { IpProtocol: 'tcp', FromPort: 8000, ToPort: 8443, UserIdGroupPairs: [{ GroupId: defaultId, UserId: '123456789012' }], IpRanges: [], Ipv6Ranges: [{ CidrIpv6: '::/0' }], PrefixListIds: [] },
+      {
+        IpProtocol: 'tcp',
+        FromPort: 8000,
+        ToPort: 8443,
+        UserIdGroupPairs: [{ GroupId: defaultId, UserId: '123456789012' }],
+        IpRanges: [],
+        Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+        PrefixListIds: [],
+      },
     ]);
-    await client.send(new RevokeSecurityGroupIngressCommand({ GroupId: web!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
-    const missing = await failure(client.send(new RevokeSecurityGroupIngressCommand({ GroupId: web!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] })));
+    await client.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: web!,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
+    const missing = await failure(
+      client.send(
+        new RevokeSecurityGroupIngressCommand({
+          GroupId: web!,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        }),
+      ),
+    );
     expect(missing.name).toBe('InvalidPermission.NotFound');
-    await client.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: web!, IpPermissions: [{ IpProtocol: 'udp', FromPort: 514, ToPort: 514, IpRanges: [{ CidrIp: '192.0.2.10/32' }] }] }));
+    await client.send(
+      new AuthorizeSecurityGroupEgressCommand({
+        GroupId: web!,
+        IpPermissions: [{ IpProtocol: 'udp', FromPort: 514, ToPort: 514, IpRanges: [{ CidrIp: '192.0.2.10/32' }] }],
+      }),
+    );
     await client.send(new RevokeSecurityGroupEgressCommand({ GroupId: web!, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
     const after = (await client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['web'] }] }))).SecurityGroups![0]!;
     expect(after.IpPermissions!.map((p) => p.FromPort)).toEqual([8000]);
@@ -616,7 +691,9 @@ describe('security groups', () => {
       ),
     );
     expect([bad.name, bad.message]).toEqual(['InvalidParameterValue', 'CIDR block 10.0.0.300/8 is malformed']);
-    expect((await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [web!] }))).SecurityGroups![0]!.IpPermissions!.map((p) => p.FromPort)).toEqual([8000]);
+    expect((await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [web!] }))).SecurityGroups![0]!.IpPermissions!.map((p) => p.FromPort)).toEqual([
+      8000,
+    ]);
     // The default group is referred to by web's rule, and web by an instance: neither can go yet.
     const cannot = await failure(client.send(new DeleteSecurityGroupCommand({ GroupId: defaultId })));
     expect(cannot.name).toBe('CannotDelete');
@@ -633,7 +710,12 @@ describe('security groups', () => {
   it('a group named in another group’s rule cannot be deleted; groups page', async () => {
     const { GroupId: a } = await client.send(new CreateSecurityGroupCommand({ GroupName: 'a', Description: 'a' }));
     const { GroupId: b } = await client.send(new CreateSecurityGroupCommand({ GroupName: 'b', Description: 'b' }));
-    await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: b!, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: a! }] }] }));
+    await client.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: b!,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: a! }] }],
+      }),
+    );
     expect((await failure(client.send(new DeleteSecurityGroupCommand({ GroupId: a! })))).name).toBe('DependencyViolation');
     for (const n of [1, 2, 3, 4]) await client.send(new CreateSecurityGroupCommand({ GroupName: `g${n}`, Description: 'x' }));
     const pages: number[] = [];
@@ -648,7 +730,10 @@ describe('volumes and snapshots', () => {
       BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 50, VolumeType: 'gp3', DeleteOnTermination: false } }],
     });
     const vols = (await client.send(new DescribeVolumesCommand({}))).Volumes!;
-    expect(vols.map((v) => [v.Size, v.Attachments![0]!.Device]).sort()).toEqual([[2, '/dev/sda1'], [50, '/dev/sdf']]);
+    expect(vols.map((v) => [v.Size, v.Attachments![0]!.Device]).sort()).toEqual([
+      [2, '/dev/sda1'],
+      [50, '/dev/sdf'],
+    ]);
     const data = vols.find((v) => v.Size === 50)!.VolumeId!;
     const err = await failure(client.send(new DeleteVolumeCommand({ VolumeId: data })));
     expect([err.name, err.message]).toEqual(['VolumeInUse', `Volume ${data} is currently attached to ${id}`]);

@@ -46,7 +46,11 @@ function runAll(args: string[][]): Promise<Exit[]> {
     args.map(
       (a) =>
         new Promise<Exit>((resolve, reject) => {
-          const child = spawn(process.execPath, [hammer, ...a], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } });
+          const child = spawn(process.execPath, [hammer, ...a], {
+            cwd: root,
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+          });
           let stderr = '';
           child.stderr.on('data', (d) => (stderr += d));
           child.on('error', reject);

@@ -156,7 +156,9 @@ describe('changes', () => {
     expect((await client.send(new GetChangeCommand({ Id: id }))).ChangeInfo?.Status).toBe('PENDING');
     now += 1;
     expect((await client.send(new GetChangeCommand({ Id: id }))).ChangeInfo?.Status).toBe('INSYNC');
-    const sets = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: 'www.example.test', StartRecordType: 'A', MaxItems: 1 }));
+    const sets = await client.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: 'www.example.test', StartRecordType: 'A', MaxItems: 1 }),
+    );
     expect(sets.ResourceRecordSets).toEqual([a('www.example.test.', '203.0.113.5')]);
   });
 
@@ -248,7 +250,9 @@ describe('changes', () => {
     const noTtl = await failure(send(change('CREATE', { Name: 'q.example.test', Type: 'A', ResourceRecords: [{ Value: '203.0.113.5' }] })));
     expect(noTtl.name).toBe('InvalidInput');
     const noZone = await failure(
-      client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'ZNOSUCHZONE', ChangeBatch: { Changes: [change('CREATE', a('a.example.test', '203.0.113.5'))] } })),
+      client.send(
+        new ChangeResourceRecordSetsCommand({ HostedZoneId: 'ZNOSUCHZONE', ChangeBatch: { Changes: [change('CREATE', a('a.example.test', '203.0.113.5'))] } }),
+      ),
     );
     expect(noZone.name).toBe('NoSuchHostedZone');
   });
@@ -283,7 +287,7 @@ describe('record listing', () => {
     ]);
   });
 
-  it("returns a wildcard name escaped as Route53 does (\\052), and takes it back either way", async () => {
+  it('returns a wildcard name escaped as Route53 does (\\052), and takes it back either way', async () => {
     await send(change('CREATE', a('*.apps.example.test', '203.0.113.5')));
     expect(await names('A')).toEqual(['\\052.apps.example.test. A']);
     await send(change('DELETE', a('\\052.apps.example.test.', '203.0.113.5')));
