@@ -4,20 +4,16 @@
 // Type checking is tsc's job (`tsc --noEmit` runs before this in `npm run build`).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './esbuild-node.mjs';
 
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: ['src/cli.ts'],
+  ...NODE_BUNDLE,
   outdir: 'dist',
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
-  logLevel: 'warning',
   define: { __ORIGIN_SETUP_VERSION__: JSON.stringify(JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version) },
 });
 
@@ -25,13 +21,8 @@ await build({
 // runs it on each Tab.
 await build({
   entryPoints: ['src/quick.ts'],
+  ...NODE_BUNDLE,
   outfile: 'dist/quick.js',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
 });
 
 // `list` and shell completion read the registry as data from here (src/quick.ts), so they

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from '../esbuild-node.mjs';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AllocateAddressCommand,
@@ -68,15 +69,7 @@ const { main } = await import(dist).catch(() => {
 
 // The harness is TypeScript; bundle it (it imports only node:*) instead of duplicating it.
 const work = mkdtempSync(join(tmpdir(), 'bench-baseinstance-'));
-await build({
-  entryPoints: [join(root, 'test/support/sshd.ts')],
-  outfile: join(work, 'sshd.mjs'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
+await build({ ...NODE_BUNDLE, entryPoints: [join(root, 'test/support/sshd.ts')], outfile: join(work, 'sshd.mjs') });
 const { startSshd, freePort } = await import(join(work, 'sshd.mjs'));
 
 const ID = 'i-0123456789abcdef0';

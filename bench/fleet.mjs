@@ -35,7 +35,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleSource } from '../esbuild-node.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,23 +55,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // and the tool finds its templates/ by walking up.
 mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
 const work = mkdtempSync(join(root, 'node_modules', '.cache', 'bench-fleet-'));
-await build({
-  stdin: {
-    contents: `export { main } from './src/cli.ts';
+await bundleSource(
+  root,
+  `export { main } from './src/cli.ts';
       export { startWorld, FP2 } from './test/origin/flow-world.ts';
       export { fleetHome, stopFleet } from './test/support/fleet.ts';
       export { processesUsing } from './test/support/sshd.ts';`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: join(work, 'bench.mjs'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
-});
+  join(work, 'bench.mjs'),
+);
 const { main, startWorld, FP2, fleetHome, stopFleet, processesUsing } = await import(join(work, 'bench.mjs'));
 
 /** Busy and total jiffies of all cores so far. */

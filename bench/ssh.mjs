@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleSource, NODE_BUNDLE } from '../esbuild-node.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,16 +31,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
 const work = mkdtempSync(join(root, 'node_modules', '.cache', 'bench-ssh-'));
 const bundle = async (entry, out, contents) => {
-  await build({
-    ...(contents ? { stdin: { contents, resolveDir: root, loader: 'ts' } } : { entryPoints: [join(root, entry)] }),
-    outfile: join(work, out),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  if (contents) await bundleSource(root, contents, join(work, out));
+  else await build({ ...NODE_BUNDLE, entryPoints: [join(root, entry)], outfile: join(work, out) });
   return import(join(work, out));
 };
 const { startSshd } = await bundle('test/support/sshd.ts', 'sshd.mjs');

@@ -22,6 +22,7 @@ import { recorded, sudoed } from './recorded.js';
 import { archTask, availableTask, distributionTask, hostnameTask, pidoneTask, timezoneTask } from '../../src/tasks/remote/top.js';
 import { serviceStart, serviceStatusTask } from '../../src/tasks/remote/service.js';
 import { firewallPort } from '../../src/tasks/remote/firewall.js';
+import { plainFlags } from '../support/flags.js';
 
 let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
@@ -64,16 +65,7 @@ const commands = () => recorded(sshd, ['cat']);
 
 /** Runs a test-only task that invokes real ones, in one run (one Runner, one SSH pool). */
 async function runComposed(task: AnyTask, words: string[], runEnv: NodeJS.ProcessEnv): Promise<{ result: unknown; stderr: string }> {
-  const flags: GlobalFlags = {
-    verbose: false,
-    quiet: false,
-    debug: false,
-    json: false,
-    dryRun: false,
-    color: false,
-    strictHostKeys: false,
-    keepOnFailure: false,
-  };
+  const flags: GlobalFlags = plainFlags();
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (d) => (err += d));

@@ -7,17 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { checkRegion, credentialConflict, namedProfile, regionSource, sharedFiles } from '../../../src/aws/credential-sources.js';
 import { Settings, type GlobalFlags } from '../../../src/config/settings.js';
 import { ConfigError } from '../../../src/engine/errors.js';
+import { plainFlags } from '../../support/flags.js';
 
-const FLAGS: GlobalFlags = {
-  verbose: false,
-  quiet: false,
-  debug: false,
-  json: false,
-  dryRun: false,
-  color: false,
-  strictHostKeys: false,
-  keepOnFailure: false,
-};
+const FLAGS: GlobalFlags = plainFlags();
 
 function settings(flags: Partial<GlobalFlags>, env: NodeJS.ProcessEnv, awscred?: string): Settings {
   const home = mkdtempSync(join(tmpdir(), 'credential-sources-'));

@@ -13,6 +13,7 @@ import { bind } from '../../../src/engine/bind.js';
 import { Output, Redactor } from '../../../src/engine/output.js';
 import { defineTask } from '../../../src/engine/task.js';
 import { runCli, testEnv } from '../../support/cli.js';
+import { plainFlags } from '../../support/flags.js';
 
 const S = 'wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY';
 const TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN0123456789';
@@ -113,17 +114,7 @@ describe('Settings', () => {
   it('registers the file secrets when it reads the file, before anything uses them', () => {
     const { env, path } = envWithCred(`AWSSecretKey=${S}\nAWSSessionToken=${TOKEN}\nPuppetCoreKey=${CORE}\n`);
     const redactor = new Redactor();
-    const flags = {
-      verbose: false,
-      quiet: false,
-      debug: false,
-      json: false,
-      dryRun: false,
-      color: false,
-      strictHostKeys: false,
-      keepOnFailure: false,
-      awscred: path,
-    };
+    const flags = plainFlags({ awscred: path });
     const settings = new Settings(flags, env, env.HOME!, env.HOME!, redactor);
     expect(redactor.redact(S)).toBe(S);
     settings.awscred();
@@ -133,17 +124,7 @@ describe('Settings', () => {
   it('a misspelled secret key is still treated as a secret', () => {
     const { env, path } = envWithCred(`AWSSecretKy=${S}\n`);
     const redactor = new Redactor();
-    const flags = {
-      verbose: false,
-      quiet: false,
-      debug: false,
-      json: false,
-      dryRun: false,
-      color: false,
-      strictHostKeys: false,
-      keepOnFailure: false,
-      awscred: path,
-    };
+    const flags = plainFlags({ awscred: path });
     new Settings(flags, env, env.HOME!, env.HOME!, redactor).awscred();
     expect(redactor.redact(S)).toBe('****');
   });

@@ -45,7 +45,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleEc2, SANDBOX_KEY_NAME, seedEc2 } from '../../../src/sandbox/ec2/index.js';
-import { SANDBOX_FORMAT, type SandboxClock, type SandboxState } from '../../../src/sandbox/model.js';
+import type { SandboxClock, SandboxState } from '../../../src/sandbox/model.js';
+import { newState } from '../../../src/sandbox/store.js';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
@@ -59,17 +60,9 @@ let server: Server;
 let endpoint: string;
 let client: EC2Client;
 
+/** A new sandbox, as the store makes one. */
 function freshState(): SandboxState {
-  const s: SandboxState = {
-    format: SANDBOX_FORMAT,
-    accountId: '123456789012',
-    region: 'us-east-1',
-    serial: 0,
-    ec2: { images: [], instances: [], addresses: [], securityGroups: [], volumes: [], snapshots: [], keyPairs: [] },
-    route53: { zones: [], changes: [] },
-  };
-  seedEc2(s);
-  return s;
+  return newState();
 }
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleSource } from '../../../esbuild-node.mjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readState, STATE_FILE } from '../../../src/sandbox/store.js';
 
@@ -18,20 +18,7 @@ let bundle: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'sandbox-procs-'));
   bundle = join(work, 'sandbox.mjs');
-  await build({
-    stdin: {
-      contents: "export { startSandbox } from './src/sandbox/server.ts'; export { withState } from './src/sandbox/store.ts';",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: bundle,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await bundleSource(root, "export { startSandbox } from './src/sandbox/server.ts'; export { withState } from './src/sandbox/store.ts';", bundle);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
