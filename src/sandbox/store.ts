@@ -158,8 +158,15 @@ export function parseState(file: string, text: string): SandboxState {
     });
   }
   const problem = shapeProblem(data);
-  if (problem) throw new ConfigError(`sandbox state ${file} is not a sandbox state: ${problem}`, { hint: keepIt });
-  return data as unknown as SandboxState;
+  if (problem !== undefined || !hasStateShape(data)) {
+    throw new ConfigError(`sandbox state ${file} is not a sandbox state: ${problem ?? 'its shape'}`, { hint: keepIt });
+  }
+  return data;
+}
+
+/** A parsed file in which shapeProblem() found nothing wrong is a sandbox state. */
+function hasStateShape(data: Record<string, unknown>): data is Record<string, unknown> & SandboxState {
+  return shapeProblem(data) === undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -58,7 +58,8 @@ export class SshPool {
 
   /** @internal */
   ssh2(): Promise<Ssh2> {
-    this.lib ??= import('ssh2').then((m) => (m as unknown as { default?: Ssh2 }).default ?? m);
+    // ssh2 is CommonJS: loaded as ESM its exports sit on `default`, unless a bundler already unwrapped them.
+    this.lib ??= import('ssh2').then((m: Ssh2 & { default?: Ssh2 }) => m.default ?? m);
     return this.lib;
   }
 
