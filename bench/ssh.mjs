@@ -39,7 +39,7 @@ const { startSshd } = await bundle('test/support/sshd.ts', 'sshd.mjs');
 const tool = await bundle(
   null,
   'tool.mjs',
-  `export { Runner } from './src/engine/runner.ts';
+  `export { newRunner } from './src/compose.ts';
    export { Settings } from './src/config/settings.ts';
    export { Output } from './src/engine/output.ts';
    export { findTask } from './src/tasks/index.ts';`,
@@ -57,7 +57,7 @@ async function throughTool() {
   let log = '';
   stderr.on('data', (d) => (log += d));
   const env = { HOME: home, PATH: process.env.PATH, NO_COLOR: '1' };
-  const runner = new tool.Runner(tool.findTask, new tool.Settings(flags, env, home, home), new tool.Output(new PassThrough(), stderr, flags));
+  const runner = tool.newRunner(tool.findTask, new tool.Settings(flags, env, home, home), new tool.Output(new PassThrough(), stderr, flags));
   const started = performance.now();
   const results = [];
   for (const name of plan) results.push(await runner.run(tool.findTask(name), ['benchhost'], {}));
