@@ -135,7 +135,10 @@ export class Runner {
     const bound = fleet.units.map((u) => (u.problem ? undefined : bind(task, u.words, { ...options, ...u.options })));
     const out = this.out;
     out.echo(0, `${task.name} ${fleet.expression}`);
-    out.info(0, `${fleet.units.length} host${fleet.units.length === 1 ? '' : 's'}: ${fleet.units.map((u) => u.label).join(', ')}`);
+    // A thousand names would be one unreadable line: the first ten say what was meant.
+    const named = fleet.units.slice(0, 10).map((u) => u.label);
+    const more = fleet.units.length > 10 ? `, and ${fleet.units.length - 10} more` : '';
+    out.info(0, `${fleet.units.length} host${fleet.units.length === 1 ? '' : 's'}: ${named.join(', ')}${more}`);
     const width = Math.max(...fleet.units.map((u) => u.label.length));
     const printer = new OrderedPrinter(fleet.units.length, (text) => out.lines(text));
     let failedOnce = false;

@@ -224,3 +224,20 @@ describe('output', () => {
     expect(bare.stdout()).toBe('a\t\nc\t\n');
   });
 });
+
+describe('the opening lines', () => {
+  it('name the first ten hosts and count the rest', async () => {
+    const echo = defineTask({
+      name: 'test:echo',
+      summary: 'answers with its host',
+      args: [{ name: 'host', description: 'host' }],
+      options: {},
+      run: async (_ctx, { host }) => host,
+    });
+    const h = harness([echo]);
+    const hosts = Array.from({ length: 12 }, (_, i) => `h${i + 1}`);
+    expect(await h.runner.runFleet(echo, fleetOf(hosts), {})).toBe(0);
+    expect(h.stderr().split('\n')[1]).toBe('- 12 hosts: h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, and 2 more');
+    expect(h.stdout().split('\n').filter(Boolean)).toHaveLength(12);
+  });
+});
