@@ -6,7 +6,7 @@ import type { SandboxBinding, Settings } from '../config/settings.js';
 import { UsageError } from '../engine/errors.js';
 import type { SandboxState } from './model.js';
 import { startSandbox } from './server.js';
-import { newState, readState, sandboxDir } from './store.js';
+import { newState, sandboxDir } from './store.js';
 
 /** The --baseos sections a sandbox offers: the seed posts' Fedora images, by their real ids. */
 export const SANDBOX_BASE_OS: Record<string, string> = {
@@ -46,12 +46,12 @@ export async function openSandbox(settings: Settings, home: string, o: { endpoin
     settings.sandbox = { endpoint: '', dir, cred: sandboxCred(dir, newState()) };
     return { binding: settings.sandbox, close: async () => {} };
   }
-  const state = await readState(dir);
+  // The server reads (or creates) the state once, refusing a file it cannot use.
   const server = await startSandbox({ dir, scale });
   const binding: SandboxBinding = {
     endpoint: server.endpoint,
     dir,
-    cred: sandboxCred(dir, state),
+    cred: sandboxCred(dir, server.state),
     ...(settings.flags.sandboxSsh ? { ssh: settings.flags.sandboxSsh } : {}),
   };
   settings.sandbox = binding;

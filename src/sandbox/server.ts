@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { OriginError } from '../engine/errors.js';
 import { handleEc2 } from './ec2/index.js';
-import type { Reply, SandboxClock } from './model.js';
+import type { Reply, SandboxClock, SandboxState } from './model.js';
 import { handleRoute53 } from './route53/index.js';
 import { escapeXml } from './route53/xml.js';
 import { withState } from './store.js';
@@ -18,6 +18,8 @@ export interface SandboxServer {
   endpoint: string;
   /** Stops listening and resolves once every request under way has been answered. */
   close(): Promise<void>;
+  /** The state as it was when the sandbox started (its key pair and region, for the run's defaults). */
+  state: SandboxState;
 }
 
 export interface SandboxOptions {
@@ -54,7 +56,7 @@ function restError(status: number, code: string, message: string): Reply {
 export async function startSandbox(o: SandboxOptions): Promise<SandboxServer> {
   // Refuse a state file this version cannot use now, with the file named, rather than as a
   // failed request later; a missing one is created (seeded) here.
-  await withState(o.dir, () => undefined);
+  const initial = await withState(o.dir, (state) => state);
   const clock: SandboxClock = { now: o.now ?? (() => Date.now()), scale: o.scale };
   const inFlight = new Set<Promise<void>>();
   let closing = false;
@@ -119,6 +121,7 @@ export async function startSandbox(o: SandboxOptions): Promise<SandboxServer> {
   let closed: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    state: initial,
     close() {
       closed ??= (async () => {
         closing = true;
