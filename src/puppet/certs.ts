@@ -205,7 +205,17 @@ export async function signRequest(ctx: TaskContext, masterName: string, flavor: 
   }
   // Puppet's file-based CA (up to 5) counts serial numbers in a file without a lock: agents
   // enrolling together get their certificates signed one at a time.
-  await ctx.exclusive(caKey(masterName), () => master.run(caCommands(flavor).sign(entry.name), { sudo: true }));
+  const pending = entry;
+  try {
+    await ctx.exclusive(caKey(masterName), () => master.run(caCommands(flavor).sign(pending.name), { sudo: true }));
+  } catch (err) {
+    // An autosign policy may sign the request between our list and our sign: the CA then
+    // refuses ours (puppetserver: 409 "without a certificate request"). Signed is signed.
+    const now = await lookup();
+    if (now?.state !== 'signed') throw err;
+    ctx.log.info(`${certname} was signed on ${masterName} while we asked (by its autosign policy)`);
+    return { master: masterName, certname: now.name, action: 'already-signed', fingerprint: now.fingerprint, algorithm: now.algorithm };
+  }
   ctx.log.verbose(`signed ${entry.name} (request ${entry.algorithm}:${entry.fingerprint})`);
   return { master: masterName, certname: entry.name, action: 'signed', fingerprint: entry.fingerprint, algorithm: entry.algorithm };
 }

@@ -238,6 +238,23 @@ describe('puppet:cert:sign', () => {
     expect(ran('puppetserver')).toEqual(['puppetserver ca list --all']);
   });
 
+  it('a request the autosign policy signs between the list and the sign is success, already signed', async () => {
+    puppetHost('7.30.0', LIST[7].pending + LIST[7].master);
+    write('certs.autosigned', LIST[7].signed);
+    const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--json'], env);
+    expectOk(r);
+    expect(JSON.parse(r.stdout)).toEqual({ master: 'testhost', certname: 'broker.example.com', action: 'already-signed', fingerprint: SHA_PENDING, algorithm: 'SHA256' });
+    expect(ran('puppetserver')).toEqual(['puppetserver ca list --all', 'puppetserver ca sign --certname broker.example.com', 'puppetserver ca list --all']);
+  });
+
+  it('a sign the CA refuses while the request stays pending is an error with the CA’s reason', async () => {
+    puppetHost('7.30.0', LIST[7].pending + LIST[7].master);
+    write('certs.autosigned', LIST[7].pending + LIST[7].master);
+    const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Cannot sign certificate for host broker.example.com without a certificate request');
+  });
+
   it('without --wait, a missing request is an error and nothing is signed', async () => {
     puppetHost('3.1.1', LIST[3].master);
     const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com'], env);

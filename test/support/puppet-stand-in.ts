@@ -18,7 +18,9 @@
 //     testhost.example.com), certList (what `puppet cert list` prints when there is no
 //     STATE/certs), stateDir (see below).
 //   puppetserverStandIn(o): `puppetserver ca list [--all]` prints the same certificate list;
-//     `ca sign|clean|revoke` succeed. Options: certList, stateDir.
+//     `ca sign|clean|revoke` succeed, except that with STATE/certs.autosigned a sign finds
+//     the request already signed by policy (that file becomes the list; 409, exit 1).
+//     Options: certList, stateDir.
 //   packageOwnerStandIns(o): { dpkg, rpm } behaviours answering the probe's owner query
 //     (`dpkg -S PATH` / `rpm -qf --qf '%{NAME}\n' PATH`) as a Debian or an rpm host would.
 //   augtoolStandIn(o): `augtool -s set /files<config>/SECTION/KEY "VALUE"` (how 2.7 to 3.4
@@ -263,6 +265,13 @@ export function puppetserverStandIn(o: Pick<PuppetStandInOptions, 'certList' | '
 S=${quote(o.stateDir ?? '')}
 if [ "$1 $2" = "ca list" ]; then
   if [ -n "$S" ] && [ -f "$S/certs" ]; then cat "$S/certs"; else printf '%s' ${quote(o.certList ?? '')}; fi
+fi
+# An autosign policy that signs the request just before this sign: the list becomes
+# STATE/certs.autosigned and the CA answers as puppetserver 7 does when the request is gone.
+if [ "$1 $2" = "ca sign" ] && [ -n "$S" ] && [ -f "$S/certs.autosigned" ]; then
+  mv "$S/certs.autosigned" "$S/certs"
+  printf "Error:\\nWhen attempting to sign certificate request '%s', received\\n  code: 409\\n  body: Cannot sign certificate for host %s without a certificate request\\n" "$4" "$4" >&2
+  exit 1
 fi
 exit 0
 `;
