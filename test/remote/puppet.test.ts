@@ -243,7 +243,13 @@ describe('puppet:cert:sign', () => {
     write('certs.autosigned', LIST[7].signed);
     const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--json'], env);
     expectOk(r);
-    expect(JSON.parse(r.stdout)).toEqual({ master: 'testhost', certname: 'broker.example.com', action: 'already-signed', fingerprint: SHA_PENDING, algorithm: 'SHA256' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      master: 'testhost',
+      certname: 'broker.example.com',
+      action: 'already-signed',
+      fingerprint: SHA_PENDING,
+      algorithm: 'SHA256',
+    });
     expect(ran('puppetserver')).toEqual(['puppetserver ca list --all', 'puppetserver ca sign --certname broker.example.com', 'puppetserver ca list --all']);
   });
 
