@@ -41,6 +41,21 @@ export async function tryLogin(ctx: TaskContext, hostName: string): Promise<void
   }
 }
 
+/**
+ * One quick check that sshd answers a new connection, without a login (RemoteHost.greeting);
+ * a host handle without it (a test double) logs in instead.
+ */
+export async function tryGreeting(ctx: TaskContext, hostName: string): Promise<void> {
+  const host = await ctx.ssh(hostName);
+  if (!host.greeting) return tryLogin(ctx, hostName);
+  try {
+    await host.greeting();
+  } catch (err) {
+    if (err instanceof SshError) throw new OriginError(`${hostName} not reachable: ${err.message}`, { hint: err.hint });
+    throw err;
+  }
+}
+
 /** Failures a booting (or rebooting) host gives: worth another try. */
 function transient(err: unknown): err is OriginError {
   return (err instanceof SshError && err.transient) || err instanceof TimeoutError;

@@ -5,8 +5,9 @@ import type { Client } from 'ssh2';
 import { computeHost, expandTokens, where, type HostConfig, type JumpHop, type ParsedSshConfig, type ProxySetting } from './config.js';
 import { openConnection, type ConnectLimits, type Ssh2 } from './connect.js';
 import { SshError } from './errors.js';
+import { readGreeting } from './greeting.js';
 import { scaledMs } from './exec.js';
-import { jumpUser, loginUser, pathTokens } from './login-target.js';
+import { jumpUser, loginUser, pathTokens, whereOf } from './login-target.js';
 import { forwardThrough, spawnProxyCommand, type ProxiedSocket } from './proxy.js';
 import type { ShellCommand } from './quote.js';
 import { CommandRunner } from './run.js';
@@ -192,6 +193,36 @@ export class HostState {
     } finally {
       await fresh.close();
     }
+  }
+
+  /**
+   * A new connection the way a login would open it (directly or through the proxy), closed
+   * once sshd's greeting arrives: proof that new connections get through, without a login.
+   */
+  async greeting(log: SshLog, limits: ConnectLimits = {}, stop?: AbortSignal): Promise<string> {
+    const { hostName, port, proxy, addressFamily } = this.config;
+    const configured = this.config.connectTimeout ?? this.settings.connectTimeoutSeconds;
+    const budget = limits.timeoutSeconds === undefined ? configured : Math.min(configured, limits.timeoutSeconds);
+    const started = Date.now();
+    const proxied = proxy ? await this.openProxy(proxy, log, budget, [this.key]) : undefined;
+    const left = Math.max(0.1, budget - (Date.now() - started) / 1000 / this.settings.timeScale);
+    const line = await readGreeting(
+      {
+        alias: this.alias,
+        where: proxied ? `${whereOf(this)} through ${proxied.via}` : whereOf(this),
+        hostName,
+        port,
+        ...(addressFamily === 'inet' ? { family: 4 as const } : addressFamily === 'inet6' ? { family: 6 as const } : {}),
+        user: this.user,
+        userSource: this.userSource,
+        timeoutSeconds: left,
+        timeoutMs: scaledMs(left, this.settings.timeScale),
+        signal: stop ?? this.settings.signal,
+      },
+      proxied?.sock,
+    );
+    log.verbose(`${this.alias}: sshd answers a new connection: ${line}`);
+    return line;
   }
 
   /** Closes the connection on purpose: the next command opens a new login (not a "lost" one). */

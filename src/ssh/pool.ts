@@ -107,6 +107,9 @@ class HostHandle implements RemoteHost {
   probe(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
     return this.state.probe(command, this.stopping(options), this.log);
   }
+  greeting(options: { connectTimeoutSeconds?: number } = {}): Promise<string> {
+    return this.state.greeting(this.log, options.connectTimeoutSeconds === undefined ? {} : { timeoutSeconds: options.connectTimeoutSeconds }, this.stop);
+  }
   relogin(): Promise<void> {
     return this.state.relogin();
   }

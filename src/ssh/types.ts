@@ -74,6 +74,11 @@ export interface RemoteHost {
    */
   probe?(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
   /**
+   * Opens a new connection and reads sshd's greeting without logging in: that new
+   * connections reach sshd now (after a firewall change). Returns the greeting line.
+   */
+  greeting?(options?: { connectTimeoutSeconds?: number }): Promise<string>;
+  /**
    * Ends the run's connection so the next command logs in afresh: what changed about
    * the login itself (a group joined with usermod) applies from a new login only.
    */

@@ -1,12 +1,14 @@
 // origin:prepare against the real test sshd: the seed's order of steps, per distribution,
 // and a failing step ending the run (the original carried on and reported success).
-import { chownSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { hostname as localHostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemPaths } from '../../src/platform/system.js';
 import { runCli } from '../support/cli.js';
+import { startCli } from '../support/cli-watch.js';
 import { echoes, startWorld, worldEnv, type World } from './flow-world.js';
+import { until } from '../support/until.js';
 
 let world: World;
 const HOST = 'box.test';
@@ -141,6 +143,32 @@ describe('origin:prepare', () => {
     expect(echoes(r.stderr).at(-1)).toBe(`  task: remote:firewall:service ${HOST} ssh`);
     expect(world.commands().some((c) => c.startsWith('systemctl enable'))).toBe(false);
     expect(r.stdout).toBe('');
+  });
+
+  it('a firewall that shuts out new connections is caught by the greeting check, with no second login', async () => {
+    world.reset({ distribution: 'fedora19' });
+    // Starting the firewall pauses until the test has made it bite: the listening sshd goes
+    // away, the session already open goes on, new connections are refused.
+    const [started, bitten] = [join(world.state, 'firewall-started'), join(world.state, 'firewall-bites')];
+    world.sshd.standIn('systemctl', {
+      script: `if [ "$1" = start ]; then : > '${started}'; while [ ! -f '${bitten}' ]; do sleep 0.02; done; fi\nexit 0\n`,
+    });
+    const before = world.sshd.logins();
+    try {
+      const cli = startCli(['origin:prepare', HOST], worldEnv(world));
+      await until('the firewall to start', () => existsSync(started));
+      await world.sshd.stopListening();
+      writeFileSync(bitten, '');
+      const r = await cli.result;
+      expect(r.code, r.stderr).toBe(1);
+      expect(echoes(r.stderr).at(-1)).toBe(`  task: remote:available ${HOST}`);
+      expect(r.stderr).toContain(`error: ${HOST} not reachable: ${HOST} (127.0.0.1:${world.sshd.port}) refused the connection on port ${world.sshd.port}`);
+      expect(world.sshd.logins() - before).toBe(1);
+      expect(r.stdout).toBe('');
+    } finally {
+      writeFileSync(bitten, '');
+      await world.sshd.start();
+    }
   });
 
   it('refuses bad input with exit 2 before connecting', async () => {

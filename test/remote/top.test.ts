@@ -551,6 +551,22 @@ describe('remote:available and remote:reboot (an sshd that comes and goes)', () 
     expect(r).toEqual({ code: 0, stdout: 'true\n', stderr: 'task: remote:available latehost\n' });
   });
 
+  it('--greeting: true when sshd answers a new connection, with no login; the reason when nothing listens', async () => {
+    const before = late.logins();
+    const r = await runCli(['remote:available', 'latehost', '--greeting', '--verbose'], lateEnv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('true\n');
+    expect(r.stderr).toMatch(/^ {2}- latehost: sshd answers a new connection: SSH-2\.0-OpenSSH_\S+/m);
+    expect(late.logins() - before).toBe(0);
+    await stopLate();
+    const down = await runCli(['remote:available', 'latehost', '--greeting'], lateEnv);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`error: latehost not reachable: latehost (127.0.0.1:${late.port}) refused the connection on port ${late.port}`);
+    const both = await runCli(['remote:available', 'latehost', '--greeting', '--wait'], lateEnv);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--greeting checks once: it does not take --wait');
+  });
+
   it('one quick try: exit 1 with the reason when nothing listens', async () => {
     await stopLate();
     const started = Date.now();

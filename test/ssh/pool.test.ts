@@ -47,6 +47,17 @@ describe('connection reuse', () => {
     expect(p.handshakes).toBe(3);
   });
 
+  test("greeting() reads sshd's version line over a new connection: no key exchange, no login", async () => {
+    const p = pool();
+    const h = await p.host('testhost', captureLog().log);
+    await h.run(sh`true`);
+    const before = sshd.logins();
+    expect(await h.greeting!()).toMatch(/^SSH-2\.0-OpenSSH_\S+/);
+    expect(sshd.logins() - before).toBe(0);
+    expect(p.handshakes).toBe(1);
+    expect((await h.run(sh`echo still`)).stdout).toEqual(['still']); // the pooled connection is untouched
+  });
+
   test('two names for the same sshd are two hosts, two connections', async () => {
     const p = pool();
     await (await p.host('testhost', captureLog().log)).run(sh`true`);
@@ -232,6 +243,21 @@ describe('timeouts', () => {
     }
   });
 
+  test('a greeting check on something that never speaks SSH times out, saying TCP answered', async () => {
+    const silent = await silentServer();
+    try {
+      const h2 = sshd.clientHome({ configExtra: `Host blackhole\n  HostName 127.0.0.1\n  Port ${silent.port}\n  IdentityFile ${sshd.userKeyPath}` });
+      const p = newPool(h2, { connectTimeoutSeconds: 1 });
+      const err = (await (await p.host('blackhole', captureLog().log)).greeting!().catch((e: unknown) => e)) as SshError;
+      expect(err).toBeInstanceOf(SshError);
+      expect(err.kind).toBe('timeout');
+      expect(err.message).toBe(`blackhole (127.0.0.1:${silent.port}) answered TCP on port ${silent.port} but not SSH within 1s`);
+      expect(p.handshakes).toBe(0);
+    } finally {
+      await silent.close();
+    }
+  });
+
   test('a command may cut the connect timeout to what is left of its wait', async () => {
     const silent = await silentServer();
     try {
@@ -260,6 +286,8 @@ describe('timeouts', () => {
     expect(err.hint).toBe(`is sshd running there and listening on port ${port}?`);
     // A failed attempt is not cached: the next one tries again.
     await expect(h.connect!()).rejects.toMatchObject({ kind: 'refused' });
+    // A greeting check fails the same way.
+    await expect(h.greeting!()).rejects.toMatchObject({ kind: 'refused', message: `closed (127.0.0.1:${port}) refused the connection on port ${port}` });
   });
 });
 

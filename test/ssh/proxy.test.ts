@@ -12,6 +12,7 @@ import { SshPool } from '../../src/ssh/pool.js';
 import { sh } from '../../src/ssh/quote.js';
 import type { SshSettings } from '../../src/ssh/types.js';
 import { alive, captureLog, processesUsing, scratchHome, startSshd, writeClientSsh, type Sshd } from '../support/sshd.js';
+import { until } from '../support/until.js';
 
 let jump: Sshd;
 let target: Sshd;
@@ -91,15 +92,6 @@ async function silentServer(): Promise<{ port: number; connections(): number; cl
   };
 }
 
-/** Waits (up to 10 s) for a condition only the system under test can make true. */
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('ProxyJump', () => {
   test('several hosts behind one jump host: one login there, a forwarded channel and a login on the target for each', async () => {
     const home = homeWith([...bastionBlock(), '', ...targetBlock('web1 web2 web3', ['  ProxyJump bastion'])]);
@@ -118,6 +110,11 @@ describe('ProxyJump', () => {
     await hosts[0]!.probe!(sh`true`);
     expect(jump.logins() - jumpLogins).toBe(1);
     expect(target.logins() - targetLogins).toBe(4);
+    // A greeting check opens a forwarded channel too, and logs in nowhere.
+    const [handshakes, channels] = [p.handshakes, forwardsToTarget()];
+    expect(await hosts[1]!.greeting!()).toMatch(/^SSH-2\.0-OpenSSH_/);
+    expect(forwardsToTarget() - channels).toBe(1);
+    expect([jump.logins() - jumpLogins, target.logins() - targetLogins, p.handshakes]).toEqual([1, 4, handshakes]);
   });
 
   test('a chain of hops with user@host:port, each hop reached through the one before', async () => {

@@ -322,6 +322,11 @@ export interface Sshd {
   /** Replaces the host key and restarts (clients that know the old key must refuse). */
   rotateHostKey(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Stops only the listening sshd: sessions already open go on, new connections are
+   * refused (as behind a firewall without the ssh rule). start() listens again.
+   */
+  stopListening(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -1043,6 +1048,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     await gone;
   };
 
+  const stopListening = async () => {
+    const c = child;
+    if (!running() || !c) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM'); // sshd's listener ends alone: sessions outlive it, as under KillMode=process
+    await gone;
+  };
+
   await start();
   const hostPublicKey = () => publicKeyOf(hostKey);
   const hosts = options.hosts ?? ['testhost', 'fedora19.test', 'ubuntu2204.test'];
@@ -1139,6 +1152,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       await start();
     },
     stop,
+    stopListening,
     start,
     async restart() {
       await stop();

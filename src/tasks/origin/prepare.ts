@@ -55,12 +55,13 @@ export const prepareTask = defineTask({
     const packages = preparePackages(platform, o.packages, timeSync);
     await ctx.invoke(pkgInstall, [host, ...packages]);
 
-    // ssh is allowed before the firewall comes on, so starting it cannot lock us out;
-    // the quick login afterwards proves it (and reconnects if the session was cut).
+    // ssh is allowed before the firewall comes on, so starting it cannot lock us out; a
+    // new connection afterwards proves it. Only new connections are in doubt (the key and
+    // the login did not change), so sshd's greeting is proof enough: no second login.
     await ctx.invoke(firewallService, [host, 'ssh']);
     await ctx.invoke(firewallEnable, [host]);
     await ctx.invoke(firewallStart, [host]);
-    await ctx.invoke(availableTask, [host]);
+    await ctx.invoke(availableTask, [host], { greeting: true });
 
     if (timeSync) {
       await ctx.invoke(serviceEnable, [host, timeSync.service]);

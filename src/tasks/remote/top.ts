@@ -6,7 +6,7 @@ import { defineTask, type SomeTask } from '../../engine/task.js';
 import { shown } from '../../engine/bind.js';
 import { hostname, identifier, ipv4, oneOf, positive } from '../../engine/validate.js';
 import { distributionLabel, distributionOf } from '../../platform/index.js';
-import { rebootHost, waitForLogin, tryLogin } from '../../platform/reach.js';
+import { rebootHost, tryGreeting, tryLogin, waitForLogin } from '../../platform/reach.js';
 import {
   downloadUrl,
   fetchCommand,
@@ -42,10 +42,16 @@ export const availableTask = defineTask({
   options: {
     wait: { type: 'boolean', description: 'keep trying, with backoff, until the host answers or --timeout passes' },
     timeout: timeoutOption,
+    greeting: {
+      type: 'boolean',
+      description: 'only check that sshd answers a new connection (reads its greeting), without logging in: e.g. after a firewall change',
+    },
   },
   example: 'origin-setup remote:available broker.example.org --wait --timeout 600',
-  async run(ctx, { host }, { wait, timeout }) {
-    if (wait) await waitForLogin(ctx, host, timeout);
+  async run(ctx, { host }, { wait, timeout, greeting }) {
+    if (greeting && wait) throw new UsageError('--greeting checks once: it does not take --wait');
+    if (greeting) await tryGreeting(ctx, host);
+    else if (wait) await waitForLogin(ctx, host, timeout);
     else await tryLogin(ctx, host);
     return true;
   },
