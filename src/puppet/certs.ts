@@ -6,6 +6,7 @@ import { poll } from '../engine/wait.js';
 import { cmd, type ShellCommand } from '../ssh/quote.js';
 import type { RemoteHost } from '../ssh/types.js';
 import type { PuppetFlavor } from './generation.js';
+import { SignQueue } from './sign-queue.js';
 
 export type CertState = 'signed' | 'pending' | 'revoked';
 
@@ -100,12 +101,14 @@ export function parseCertList(lines: readonly string[]): CertEntry[] {
 /** The CA commands of a flavor. They read and write the CA's files, so they run as root. */
 export function caCommands(flavor: PuppetFlavor) {
   const server = flavor.ca === 'puppetserver-ca';
-  const act = (action: 'sign' | 'clean' | 'revoke', certname: string): ShellCommand =>
+  const act = (action: 'clean' | 'revoke', certname: string): ShellCommand =>
     server ? cmd(flavor.bin.puppetserver, 'ca', action, '--certname', certname) : cmd(flavor.bin.puppet, 'cert', action, certname);
   return {
     list: (all: boolean): ShellCommand =>
       server ? cmd(flavor.bin.puppetserver, 'ca', 'list', all ? ['--all'] : []) : cmd(flavor.bin.puppet, 'cert', 'list', all ? ['--all'] : []),
-    sign: (certname: string) => act('sign', certname),
+    /** One command for several requests: `--certname A,B` (certnames never hold a comma), or `cert sign A B`. */
+    sign: (certnames: readonly string[]): ShellCommand =>
+      server ? cmd(flavor.bin.puppetserver, 'ca', 'sign', '--certname', certnames.join(',')) : cmd(flavor.bin.puppet, 'cert', 'sign', certnames),
     clean: (certname: string) => act('clean', certname),
     revoke: (certname: string) => act('revoke', certname),
   };
@@ -205,15 +208,16 @@ export async function signRequest(ctx: TaskContext, masterName: string, flavor: 
   }
   // Puppet's file-based CA (up to 5) counts serial numbers in a file without a lock: agents
   // enrolling together get their certificates signed one at a time.
-  const pending = entry;
+  // Agents enrolling together share one queue per master: see sign-queue.ts.
+  const queue = await ctx.memo(`puppet-sign-queue:${masterName}`, () => Promise.resolve(new SignQueue()));
   try {
-    await ctx.exclusive(caKey(masterName), () => master.run(caCommands(flavor).sign(pending.name), { sudo: true }));
+    await queue.sign(entry.name, (names) => ctx.exclusive(caKey(masterName), () => master.run(caCommands(flavor).sign(names), { sudo: true }).then(() => {})));
   } catch (err) {
     // An autosign policy may sign the request between our list and our sign: the CA then
     // refuses ours (puppetserver: 409 "without a certificate request"). Signed is signed.
     const now = await lookup();
     if (now?.state !== 'signed') throw err;
-    ctx.log.info(`${certname} was signed on ${masterName} while we asked (by its autosign policy)`);
+    ctx.log.info(`${certname} was signed on ${masterName} while we asked (by its autosign policy, or another run)`);
     return { master: masterName, certname: now.name, action: 'already-signed', fingerprint: now.fingerprint, algorithm: now.algorithm };
   }
   ctx.log.verbose(`signed ${entry.name} (request ${entry.algorithm}:${entry.fingerprint})`);

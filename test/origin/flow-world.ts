@@ -125,9 +125,14 @@ case $2 in
     done < "$S/ca"
     exit 0 ;;
   sign)
-    grep -q "^pending $3 " "$S/ca" 2>/dev/null || { echo "Error: Could not find certificate request for $3" >&2; exit 24; }
-    sed "s/^pending $3 /signed $3 /" "$S/ca" > "$S/ca.new" && cat "$S/ca.new" > "$S/ca"
-    echo "Notice: Signed certificate request for $3"
+    # Each name in turn; the first without a request ends the command (exit 24), the names
+    # before it stay signed.
+    shift 2
+    for name; do
+      grep -q "^pending $name " "$S/ca" 2>/dev/null || { echo "Error: Could not find certificate request for $name" >&2; exit 24; }
+      sed "s/^pending $name /signed $name /" "$S/ca" > "$S/ca.new" && cat "$S/ca.new" > "$S/ca"
+      echo "Notice: Signed certificate request for $name"
+    done
     exit 0 ;;
 esac
 exit 0
@@ -152,11 +157,18 @@ case $2 in
     [ -z "$req" ] && { [ "$3" != --all ] || [ -z "$sig" ]; } && echo "No certificates to list"
     exit 0 ;;
   sign)
-    name=$4
-    grep -q "^pending $name " "$S/ca" 2>/dev/null || { echo "Error: could not find certificate request for $name" >&2; exit 1; }
-    sed "s/^pending $name /signed $name /" "$S/ca" > "$S/ca.new" && cat "$S/ca.new" > "$S/ca"
-    echo "Successfully signed certificate request for $name"
-    exit 0 ;;
+    # --certname A,B: every name is tried; exit 1 if any had no request.
+    rc=0
+    for name in $(echo "$4" | tr , ' '); do
+      if grep -q "^pending $name " "$S/ca" 2>/dev/null; then
+        sed "s/^pending $name /signed $name /" "$S/ca" > "$S/ca.new" && cat "$S/ca.new" > "$S/ca"
+        echo "Successfully signed certificate request for $name"
+      else
+        printf 'Error:\n    Could not find certificate request for %s\n' "$name" >&2
+        rc=1
+      fi
+    done
+    exit $rc ;;
 esac
 exit 0
 `;

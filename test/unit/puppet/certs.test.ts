@@ -120,7 +120,8 @@ describe('caCommands', () => {
     const old = caCommands(fedora19);
     expect(old.list(true).text).toBe('/usr/bin/puppet cert list --all');
     expect(old.list(false).text).toBe('/usr/bin/puppet cert list');
-    expect(old.sign('broker.example.com').text).toBe('/usr/bin/puppet cert sign broker.example.com');
+    expect(old.sign(['broker.example.com']).text).toBe('/usr/bin/puppet cert sign broker.example.com');
+    expect(old.sign(['a.example.com', 'b.example.com']).text).toBe('/usr/bin/puppet cert sign a.example.com b.example.com');
     expect(old.clean('broker.example.com').text).toBe('/usr/bin/puppet cert clean broker.example.com');
     expect(old.revoke('x;reboot').text).toBe("/usr/bin/puppet cert revoke 'x;reboot'");
   });
@@ -129,7 +130,8 @@ describe('caCommands', () => {
     const now = caCommands(debian12);
     expect(now.list(true).text).toBe('/usr/bin/puppetserver ca list --all');
     expect(now.list(false).text).toBe('/usr/bin/puppetserver ca list');
-    expect(now.sign('broker.example.com').text).toBe('/usr/bin/puppetserver ca sign --certname broker.example.com');
+    expect(now.sign(['broker.example.com']).text).toBe('/usr/bin/puppetserver ca sign --certname broker.example.com');
+    expect(now.sign(['a.example.com', 'b.example.com']).text).toBe('/usr/bin/puppetserver ca sign --certname a.example.com,b.example.com');
     expect(now.clean('broker.example.com').text).toBe('/usr/bin/puppetserver ca clean --certname broker.example.com');
   });
 
