@@ -41,7 +41,12 @@ describe('SignQueue', () => {
     const q = new SignQueue();
     const { calls, sign } = gatedCommands();
     const first = q.sign('a', sign);
-    const [b, c] = [q.sign('b', sign), q.sign('c', sign)].map((p) => p.then(() => 'ok', (e: Error) => e.message));
+    const [b, c] = [q.sign('b', sign), q.sign('c', sign)].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     await settle();
     calls[0]!.finish();
     await first;
@@ -59,9 +64,15 @@ describe('SignQueue', () => {
   test('a failed command of one name rejects that caller only, and the queue goes on', async () => {
     const q = new SignQueue();
     const { calls, sign } = gatedCommands();
-    const a = q.sign('a', sign).then(() => 'ok', (e: Error) => e.message);
+    const a = q.sign('a', sign).then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
     await settle();
-    const b = q.sign('b', sign).then(() => 'ok', (e: Error) => e.message);
+    const b = q.sign('b', sign).then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
     calls[0]!.finish(new Error('revoked'));
     await settle();
     calls[1]!.finish();
