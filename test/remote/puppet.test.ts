@@ -207,6 +207,15 @@ describe('puppet:cert:list', () => {
 });
 
 describe('puppet:cert:sign', () => {
+  /** The --json result of signing broker.example.com's pending request on testhost. */
+  const brokerSigned = (action: 'signed' | 'already-signed') => ({
+    master: 'testhost',
+    certname: 'broker.example.com',
+    action,
+    fingerprint: SHA_PENDING,
+    algorithm: 'SHA256',
+  });
+
   it('Puppet 3.x: lists, finds the pending request, signs exactly that name', async () => {
     puppetHost('3.1.1', LIST[3].master + LIST[3].pending);
     const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com'], env);
@@ -220,13 +229,7 @@ describe('puppet:cert:sign', () => {
     puppetHost('7.30.0', LIST[7].pending + LIST[7].master);
     const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--json'], env);
     expectOk(r);
-    expect(JSON.parse(r.stdout)).toEqual({
-      master: 'testhost',
-      certname: 'broker.example.com',
-      action: 'signed',
-      fingerprint: SHA_PENDING,
-      algorithm: 'SHA256',
-    });
+    expect(JSON.parse(r.stdout)).toEqual(brokerSigned('signed'));
     expect(ran('puppet', 'puppetserver')).toEqual([...PROBED[7], 'puppetserver ca list --all', 'puppetserver ca sign --certname broker.example.com']);
   });
 
@@ -243,13 +246,7 @@ describe('puppet:cert:sign', () => {
     write('certs.autosigned', LIST[7].signed);
     const r = await runCli(['puppet:cert:sign', 'testhost', 'broker.example.com', '--json'], env);
     expectOk(r);
-    expect(JSON.parse(r.stdout)).toEqual({
-      master: 'testhost',
-      certname: 'broker.example.com',
-      action: 'already-signed',
-      fingerprint: SHA_PENDING,
-      algorithm: 'SHA256',
-    });
+    expect(JSON.parse(r.stdout)).toEqual(brokerSigned('already-signed'));
     expect(ran('puppetserver')).toEqual(['puppetserver ca list --all', 'puppetserver ca sign --certname broker.example.com', 'puppetserver ca list --all']);
   });
 
