@@ -121,7 +121,9 @@ export function summaryLine(outcomes: readonly Outcome[]): string {
   const failed = outcomes.filter((o): o is Extract<Outcome, { ok: false }> => !o.ok && !o.notRun);
   const notRun = outcomes.length - ok - failed.length;
   const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 79)}…` : s);
-  const named = failed.slice(0, 3).map((o) => `${o.host}: ${clip(o.error)}`);
+  // Most errors already begin with the host they happened on: name it once.
+  const own = (o: { host: string; error: string }) => (o.error.startsWith(`${o.host}: `) ? o.error.slice(o.host.length + 2) : o.error);
+  const named = failed.slice(0, 3).map((o) => `${o.host}: ${clip(own(o))}`);
   if (failed.length > 3) named.push(`${failed.length - 3} more`);
   let line = `${outcomes.length} host${outcomes.length === 1 ? '' : 's'}: ${ok} ok, ${failed.length} failed`;
   if (named.length) line += ` (${named.join('; ')})`;

@@ -216,7 +216,7 @@ describe('output', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe([1, 2, 4, 5].map((i) => `web${i}\thost${i}.example.org\n`).join(''));
     expect(r.stderr).toContain('[web3] error: web3: `hostname` exited 3: hostname: host3 is broken\n');
-    expect(lines(r.stderr).at(-1)).toBe('5 hosts: 4 ok, 1 failed (web3: web3: `hostname` exited 3: hostname: host3 is broken)');
+    expect(lines(r.stderr).at(-1)).toBe('5 hosts: 4 ok, 1 failed (web3: `hostname` exited 3: hostname: host3 is broken)');
     expect(ran().map((c) => c.length)).toEqual([1, 1, 1, 1, 1]);
   });
 
@@ -229,7 +229,7 @@ describe('output', () => {
       { host: 'web2', ok: false, error: 'web2: `hostname` exited 3: hostname: host2 is broken' },
       { host: 'web1', ok: true, result: 'host1.example.org' },
     ]);
-    expect(lines(r.stderr).at(-1)).toBe('3 hosts: 2 ok, 1 failed (web2: web2: `hostname` exited 3: hostname: host2 is broken)');
+    expect(lines(r.stderr).at(-1)).toBe('3 hosts: 2 ok, 1 failed (web2: `hostname` exited 3: hostname: host2 is broken)');
   });
 
   it('--fail-fast starts no host after a failure and reports the rest as not run', async () => {
@@ -238,7 +238,7 @@ describe('output', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('web1\thost1.example.org\n');
     expect(ran()).toEqual([['hostname'], ['hostname'], [], [], []]);
-    expect(lines(r.stderr).at(-1)).toBe('4 hosts: 1 ok, 1 failed (web2: web2: `hostname` exited 3: hostname: host2 is broken), 2 not run');
+    expect(lines(r.stderr).at(-1)).toBe('4 hosts: 1 ok, 1 failed (web2: `hostname` exited 3: hostname: host2 is broken), 2 not run');
     // Without it, every host runs.
     const all = await runCli(['remote:hostname', 'web1,web2,web3,web4', '--concurrency', '1'], env);
     expect(all.code).toBe(1);

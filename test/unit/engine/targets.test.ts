@@ -237,6 +237,6 @@ describe('fleet plumbing', () => {
         { host: 'web3', ok: false, error: 'web3: `yum -y install nope` exited 1', code: 1 },
         { host: 'web4', ok: false, error: 'not run: --fail-fast after a host failed', code: 1, notRun: true },
       ]),
-    ).toBe('3 hosts: 1 ok, 1 failed (web3: web3: `yum -y install nope` exited 1), 1 not run');
+    ).toBe('3 hosts: 1 ok, 1 failed (web3: `yum -y install nope` exited 1), 1 not run');
   });
 });
