@@ -16,7 +16,7 @@ export const hostArg = {
   target: true,
 } as const satisfies ArgSpec;
 
-export const pathArg = (name: string, description: string) => ({ name, description, validate: remotePath }) as const satisfies ArgSpec;
+export const pathArg = <N extends string>(name: N, description: string) => ({ name, description, validate: remotePath }) as const satisfies ArgSpec;
 
 export const sudoOption = {
   type: 'boolean',
