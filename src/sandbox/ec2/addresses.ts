@@ -68,9 +68,13 @@ function detach(state: SandboxState, a: SandboxAddress): void {
   else delete instance.publicIp;
 }
 
+/** AWS's default quota of elastic IPs per region. */
+const ADDRESS_LIMIT = 5;
+
 export const allocateAddress: ActionHandler = ({ state, p }) => {
   const domain = p.str('Domain') ?? 'vpc';
   if (domain !== 'vpc' && domain !== 'standard') throw new Ec2Error('InvalidParameterValue', `Invalid value '${domain}' for domain.`);
+  if (state.ec2.addresses.length >= ADDRESS_LIMIT) throw new Ec2Error('AddressLimitExceeded', 'The maximum number of addresses has been reached.');
   const tags = tagSpecifications(p, 'elastic-ip', ['elastic-ip']);
   const address: SandboxAddress = { allocationId: nextId(state, 'eipalloc-'), publicIp: '', tags: [] };
   putTags(address.tags, tags);

@@ -589,6 +589,17 @@ describe('elastic IPs', () => {
     expect((await failure(client.send(new DescribeAddressesCommand({ PublicIps: ['203.0.113.9'] })))).name).toBe('InvalidAddress.NotFound');
   });
 
+  it("refuses a sixth address, as AWS's default quota of five does, until one is released", async () => {
+    const allocated = [];
+    for (let i = 0; i < 5; i++) allocated.push((await client.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!);
+    const sixth = await failure(client.send(new AllocateAddressCommand({ Domain: 'vpc' })));
+    expect([sixth.name, sixth.message]).toEqual(['AddressLimitExceeded', 'The maximum number of addresses has been reached.']);
+    await client.send(new ReleaseAddressCommand({ AllocationId: allocated.pop()! }));
+    allocated.push((await client.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!);
+    expect(new Set(allocated).size).toBe(5);
+    for (const id of allocated) await client.send(new ReleaseAddressCommand({ AllocationId: id }));
+  });
+
   it('a terminated instance lets its address go', async () => {
     const a = await launch('a');
     pass(2);
