@@ -19,7 +19,8 @@ const stateFile = (env: NodeJS.ProcessEnv) => {
   return join(dir, json);
 };
 
-describe('the sandbox', () => {
+// Each test starts the built binary several times over: a loaded machine makes that slow.
+describe('the sandbox', { timeout: 60_000 }, () => {
   it('runs the README tour: a named host with an address and a record, then lists and deletes it', async () => {
     const env = sandboxEnv();
     const made = await runBin(['--sandbox', 'origin:baseinstance', 'demo', '--hostname', 'demo.example.test', '--elasticip'], env);

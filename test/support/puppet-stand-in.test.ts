@@ -39,19 +39,24 @@ const realPuppet = process.getuid?.() === 0 && existsSync('/usr/bin/puppet') && 
 const realVersion = realPuppet ? execFileSync('/usr/bin/puppet', ['--version'], { encoding: 'utf8' }).trim() : '';
 
 describe('the stand-in next to the real Puppet', () => {
-  it.skipIf(!realPuppet || !realVersion.startsWith('7.'))("prints what this machine's Puppet 7 prints, byte for byte", () => {
-    const certname = execFileSync('/usr/bin/puppet', ['config', 'print', 'certname'], { encoding: 'utf8', cwd: '/' }).trim();
-    const stand = puppetStandIn({ version: realVersion, layout: 'distribution', certname });
-    for (const args of [
-      ['config', 'print', ...KEYS, '--section', 'server', '--environment', 'production'],
-      ['config', 'print', 'confdir', 'nosuchsetting', '--section', 'server'],
-      ['config', 'print', 'ssldir'],
-      ['--version'],
-    ]) {
-      const real = execFileSync('/usr/bin/puppet', args, { encoding: 'utf8', cwd: '/' });
-      expect(run(stand, args).stdout, args.join(' ')).toBe(real);
-    }
-  });
+  it.skipIf(!realPuppet || !realVersion.startsWith('7.'))(
+    "prints what this machine's Puppet 7 prints, byte for byte",
+    () => {
+      const certname = execFileSync('/usr/bin/puppet', ['config', 'print', 'certname'], { encoding: 'utf8', cwd: '/' }).trim();
+      const stand = puppetStandIn({ version: realVersion, layout: 'distribution', certname });
+      for (const args of [
+        ['config', 'print', ...KEYS, '--section', 'server', '--environment', 'production'],
+        ['config', 'print', 'confdir', 'nosuchsetting', '--section', 'server'],
+        ['config', 'print', 'ssldir'],
+        ['--version'],
+      ]) {
+        const real = execFileSync('/usr/bin/puppet', args, { encoding: 'utf8', cwd: '/' });
+        expect(run(stand, args).stdout, args.join(' ')).toBe(real);
+      }
+      // Each real `puppet` call starts Ruby: seconds apiece on a busy two-core machine.
+    },
+    90_000,
+  );
 });
 
 describe('puppetSettings', () => {
