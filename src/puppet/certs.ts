@@ -206,9 +206,8 @@ export async function signRequest(ctx: TaskContext, masterName: string, flavor: 
     ctx.log.info(`${certname} is already signed on ${masterName}`);
     return { master: masterName, certname: entry.name, action: 'already-signed', fingerprint: entry.fingerprint, algorithm: entry.algorithm };
   }
-  // Puppet's file-based CA (up to 5) counts serial numbers in a file without a lock: agents
-  // enrolling together get their certificates signed one at a time.
-  // Agents enrolling together share one queue per master: see sign-queue.ts.
+  // Agents enrolling together share one queue per master: one sign command at a time (the
+  // file CA of Puppet up to 5 has no lock), each taking every request that arrived meanwhile.
   const queue = await ctx.memo(`puppet-sign-queue:${masterName}`, () => Promise.resolve(new SignQueue()));
   try {
     await queue.sign(entry.name, (names) => ctx.exclusive(caKey(masterName), () => master.run(caCommands(flavor).sign(names), { sudo: true }).then(() => {})));
