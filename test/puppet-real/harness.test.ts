@@ -5,7 +5,7 @@
 // masterPort, its CA, signing, a catalog, stop() taking it down), which keeps the suite
 // to one JVM start on two cores.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -161,6 +161,19 @@ describe.skipIf(!REAL_PUPPET.available)('real Puppet hosts', () => {
     expect((await ssh(agent, 'sudo -n systemctl restart puppet')).code).toBe(0);
     expect(agent.agentPid()).toBeGreaterThan(0);
   }, 90_000);
+
+  test('an agent start whose exec chain is slow (a loaded machine) still starts it, and is not called failed', async () => {
+    // env sleeps before it execs: until then the launched process is not yet puppet.
+    const slow = join(agent.dir, 'slow-exec');
+    mkdirSync(slow, { recursive: true });
+    writeFileSync(join(slow, 'env'), '#!/bin/sh\nsleep 1\nexec /usr/bin/env "$@"\n', { mode: 0o755 });
+    const stop = await agent.exec(`PATH=${agent.dir}/bin:$PATH systemctl stop puppet`);
+    expect(stop.code, stop.stderr).toBe(0);
+    const start = await agent.exec(`PATH=${slow}:${agent.dir}/bin:$PATH systemctl start puppet`);
+    expect(start.code, start.stderr).toBe(0);
+    expect(agent.agentPid()).toBeGreaterThan(0);
+    expect((await ssh(agent, 'systemctl is-active puppet')).stdout).toBe('active\n');
+  }, 60_000);
 
   test('env() maps every name to its own sshd for an OpenSSH client', async () => {
     const home = set.clientHome();

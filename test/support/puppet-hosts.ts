@@ -462,6 +462,13 @@ D='${c.dir}'
 PIDF="$D/${c.files}.pid"
 LOG="$D/${c.files}.log"
 ${c.vars}
+# The process this start launched (by pid): alive until it exits, whatever it has exec'd
+# into so far. pid_alive below also needs the final command line, which the launched
+# child has only once env, setsid and the rest have exec'd (later still on a busy machine).
+child_alive() {
+  [ -r "/proc/$1/stat" ] || return 1
+  [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]
+}
 pid_alive() {
   p=$(cat "$PIDF" 2>/dev/null) || return 1
   [ -n "$p" ] && [ -r "/proc/$p/stat" ] || return 1
@@ -547,11 +554,12 @@ do_start() {
     --config /etc/puppet/puppetserver/conf.d \\
     --bootstrap-config /etc/puppet/puppetserver/services.d \\
     --restart-file "$RF" $TK_ARGS >> "$LOG" 2>&1 < /dev/null &
+  child=$!
   umask 022
-  echo $! > "$PIDF"
+  echo "$child" > "$PIDF"
   start=$(date +%s)
   while ! ready; do
-    if ! pid_alive >/dev/null; then
+    if ! child_alive "$child"; then
       : > "$D/puppetserver.failed"
       echo "Job for puppetserver.service failed because the control process exited with error code." >&2
       tail -n 40 "$LOG" >&2
@@ -608,9 +616,11 @@ function agentCtl(dir: string): string {
   env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 USER=root LOGNAME=root \\
     setsid /bin/bash -c 'exec -a "$0" /usr/bin/ruby /usr/bin/puppet agent "$@"' "$TAG" $PUPPET_EXTRA_OPTS --no-daemonize --logdest console \\
     >> "$LOG" 2>&1 < /dev/null &
-  echo $! > "$PIDF"
-  # Type=simple: started once the process runs; a bad option ends it at once (failed).
-  sleep 0.2
+  child=$!
+  echo "$child" > "$PIDF"
+  # Type=simple: started once the process runs puppet; one that ends before it gets there
+  # failed. Wait for either (the exec chain is quick, but not on a loaded machine).
+  while child_alive "$child" && ! pid_alive >/dev/null; do sleep 0.05; done
   if ! pid_alive >/dev/null; then
     sleep 1
     rm -f "$PIDF"
