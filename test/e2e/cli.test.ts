@@ -1,10 +1,21 @@
 // The built binary, as a user or a script runs it.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBin } from '../support/bin.js';
 import { testEnv } from '../support/cli.js';
 import { startFakeEc2, type FakeEc2 } from '../support/fake-ec2.js';
+import { freePort, silentServer } from '../support/sshd.js';
+
+/** A fresh HOME with a key of its own and ssh_config sending `host` to 127.0.0.1:port. */
+function homeReaching(host: string, port: number): string {
+  const home = testEnv().HOME!;
+  mkdirSync(join(home, '.ssh'), { recursive: true });
+  writeFileSync(join(home, '.ssh', 'config'), `Host ${host}\n  HostName 127.0.0.1\n  Port ${port}\n`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
+  return home;
+}
 
 const env = testEnv();
 
@@ -161,20 +172,8 @@ describe('a real request through --endpoint-url', () => {
 
 describe('Ctrl-C', () => {
   it('stops a waiting task, says so, and exits 130', async () => {
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const { createServer } = await import('node:net');
-    // A port that refuses connections: reserve one, then close it.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const home = testEnv().HOME!;
-    mkdirSync(join(home, '.ssh'), { recursive: true });
-    writeFileSync(join(home, '.ssh', 'config'), `Host nowhere.test\n  HostName 127.0.0.1\n  Port ${port}\n`);
-    const { execFileSync } = await import('node:child_process');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
+    // A port that refuses connections: one that was free a moment ago.
+    const home = homeReaching('nowhere.test', await freePort());
     const r = await runBin(
       ['remote:available', 'nowhere.test', '--wait', '--timeout', '600'],
       { ...env, HOME: home, ORIGIN_SETUP_TIME_SCALE: '1' },
@@ -298,15 +297,9 @@ describe('Ctrl-C during an SDK waiter (ec2:instance:create --wait)', () => {
 
 describe('remote:available --wait --timeout: one deadline for the whole wait', () => {
   it('a server that accepts TCP and never speaks SSH fails within the deadline plus 1 s, saying so', async () => {
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const { execFileSync } = await import('node:child_process');
-    const { silentServer } = await import('../support/sshd.js');
     const silent = await silentServer();
     try {
-      const home = testEnv().HOME!;
-      mkdirSync(join(home, '.ssh'), { recursive: true });
-      writeFileSync(join(home, '.ssh', 'config'), `Host silent.test\n  HostName 127.0.0.1\n  Port ${silent.port}\n`);
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
+      const home = homeReaching('silent.test', silent.port);
       let echoedAt = 0;
       let closedAt = 0;
       const r = await runBin(
