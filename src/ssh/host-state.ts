@@ -199,10 +199,9 @@ export class HostState {
    * A new connection the way a login would open it (directly or through the proxy), closed
    * once sshd's greeting arrives: proof that new connections get through, without a login.
    */
-  async greeting(log: SshLog, limits: ConnectLimits = {}, stop?: AbortSignal): Promise<string> {
+  async greeting(log: SshLog, stop?: AbortSignal): Promise<string> {
     const { hostName, port, proxy, addressFamily } = this.config;
-    const configured = this.config.connectTimeout ?? this.settings.connectTimeoutSeconds;
-    const budget = limits.timeoutSeconds === undefined ? configured : Math.min(configured, limits.timeoutSeconds);
+    const budget = this.config.connectTimeout ?? this.settings.connectTimeoutSeconds;
     const started = Date.now();
     const proxied = proxy ? await this.openProxy(proxy, log, budget, [this.key]) : undefined;
     const left = Math.max(0.1, budget - (Date.now() - started) / 1000 / this.settings.timeScale);

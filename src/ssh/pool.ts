@@ -107,8 +107,8 @@ class HostHandle implements RemoteHost {
   probe(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
     return this.state.probe(command, this.stopping(options), this.log);
   }
-  greeting(options: { connectTimeoutSeconds?: number } = {}): Promise<string> {
-    return this.state.greeting(this.log, options.connectTimeoutSeconds === undefined ? {} : { timeoutSeconds: options.connectTimeoutSeconds }, this.stop);
+  greeting(): Promise<string> {
+    return this.state.greeting(this.log, this.stop);
   }
   relogin(): Promise<void> {
     return this.state.relogin();

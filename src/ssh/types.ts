@@ -77,7 +77,7 @@ export interface RemoteHost {
    * Opens a new connection and reads sshd's greeting without logging in: that new
    * connections reach sshd now (after a firewall change). Returns the greeting line.
    */
-  greeting?(options?: { connectTimeoutSeconds?: number }): Promise<string>;
+  greeting?(): Promise<string>;
   /**
    * Ends the run's connection so the next command logs in afresh: what changed about
    * the login itself (a group joined with usermod) applies from a new login only.
